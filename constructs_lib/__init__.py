@@ -1,0 +1,11 @@
+"""CDK constructs that give EC2 instances their AWS permissions.
+
+``Ec2AccessProfile`` bundles an IAM role trusted by EC2, its permissions and tags, and the
+instance profile that carries the role to an instance, and checks every value at synth time.
+"""
+
+from constructs_lib.access_profile import Ec2AccessProfile
+from constructs_lib.errors import ProfileValidationError
+from constructs_lib.managed_policies import ManagedPolicyInput
+
+__all__ = ["Ec2AccessProfile", "ManagedPolicyInput", "ProfileValidationError"]

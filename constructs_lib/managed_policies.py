@@ -1,0 +1,84 @@
+"""The three ways a profile names a managed policy, turned into one ``iam.IManagedPolicy``.
+
+A policy is given as an AWS-managed name ("AmazonS3ReadOnlyAccess",
+"service-role/AmazonEC2RoleforSSM"), as a managed-policy ARN, or as an ``iam.IManagedPolicy``.
+Each is reduced to an identity key so the same policy given twice, in any two forms, is caught.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TypeAlias
+
+from aws_cdk import Stack, Token
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from constructs_lib import validation
+from constructs_lib.errors import ProfileValidationError
+
+ManagedPolicyInput: TypeAlias = str | iam.IManagedPolicy
+"""An AWS-managed policy name, a managed-policy ARN, or an ``iam.IManagedPolicy``."""
+
+_AWS_MANAGED_ARN_PREFIX = ":iam::aws:policy/"
+
+
+def managed_policy_key(stack: Stack, profile: str, field: str, policy: ManagedPolicyInput) -> str:
+    """Check ``policy`` and return what identifies it, the same for the same policy in any form.
+
+    ``profile`` is the construct path errors name; tokens are resolved in ``stack``.
+    """
+    if not isinstance(policy, str):
+        return _identity_of(stack, policy.managed_policy_arn)
+    if Token.is_unresolved(policy):
+        return _identity_of(stack, policy)
+    if policy.startswith("arn:"):
+        problem = validation.check_policy_arn(policy)
+        if problem:
+            raise ProfileValidationError(profile, field, policy, problem)
+        return validation.managed_policy_key(policy)
+    problem = validation.check_aws_managed_policy_name(policy)
+    if problem:
+        raise ProfileValidationError(profile, field, policy, problem)
+    return validation.aws_managed_policy_key(policy)
+
+
+def as_managed_policy(scope: Construct, key: str, policy: ManagedPolicyInput) -> iam.IManagedPolicy:
+    """The ``iam.IManagedPolicy`` to attach for a policy that ``managed_policy_key`` accepted.
+
+    Policies given by ARN are imported under ``scope`` with their key as construct ID: an import
+    adds nothing to the template, so the ID only has to be unique within the profile.
+    """
+    if not isinstance(policy, str):
+        return policy
+    if Token.is_unresolved(policy) or policy.startswith("arn:"):
+        return iam.ManagedPolicy.from_managed_policy_arn(scope, f"Imported:{key}", policy)
+    return iam.ManagedPolicy.from_aws_managed_policy_name(policy)
+
+
+def _identity_of(stack: Stack, arn: str) -> str:
+    """The identity key of an ARN that may be a token, by what it resolves to in the template."""
+    resolved = stack.resolve(arn)
+    if isinstance(resolved, str):
+        return validation.managed_policy_key(resolved)
+    aws_managed_name = _aws_managed_name_of(resolved)
+    if aws_managed_name is not None:
+        return validation.aws_managed_policy_key(aws_managed_name)
+    return json.dumps(resolved, sort_keys=True)
+
+
+def _aws_managed_name_of(resolved: object) -> str | None:
+    """The name inside CDK's partition-aware ARN of an AWS-managed policy, if that is what this is.
+
+    That ARN resolves to
+    ``{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/NAME"]]}``.
+    """
+    if not isinstance(resolved, dict) or list(resolved) != ["Fn::Join"]:
+        return None
+    separator, parts = resolved["Fn::Join"]
+    if separator != "" or len(parts) != 3 or parts[:2] != ["arn:", {"Ref": "AWS::Partition"}]:
+        return None
+    tail = parts[2]
+    if isinstance(tail, str) and tail.startswith(_AWS_MANAGED_ARN_PREFIX):
+        return tail[len(_AWS_MANAGED_ARN_PREFIX) :]
+    return None

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Print how long synthesis takes and how much memory it uses. Figures only: nothing here fails on them.
+
+Run through ``make benchmark`` so the pinned Node.js and CDK CLI are on PATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def time_cli_synth(runs: int) -> list[float]:
+    """Wall time of the real ``cdk synth``, which starts Python, jsii's Node.js and the app."""
+    cdk = ROOT / "node_modules" / ".bin" / "cdk"
+    timings = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as outdir:
+            started = time.perf_counter()
+            subprocess.run(
+                [str(cdk), "synth", "--quiet", "--output", outdir],
+                cwd=ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            timings.append(time.perf_counter() - started)
+    return timings
+
+
+def time_in_process_synth(runs: int) -> tuple[float, list[float]]:
+    """Time to import aws-cdk-lib (starts jsii), then each in-process synthesis of the whole app."""
+    started = time.perf_counter()
+    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT))
+    from conftest import synthesize_app  # the same synthesis the tests share
+
+    import_seconds = time.perf_counter() - started
+    timings = []
+    for _ in range(runs):
+        outdir = Path(tempfile.mkdtemp())
+        started = time.perf_counter()
+        synthesize_app(outdir)
+        timings.append(time.perf_counter() - started)
+        shutil.rmtree(outdir)
+    return import_seconds, timings
+
+
+def describe(timings: list[float]) -> str:
+    return (
+        f"median {statistics.median(timings):.2f} s, min {min(timings):.2f} s, "
+        f"max {max(timings):.2f} s over {len(timings)} runs"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="runs of each measurement (default 5)")
+    args = parser.parse_args()
+
+    cli = time_cli_synth(args.runs)
+    print(f"cdk synth (CLI, whole app):        {describe(cli)}")
+    import_seconds, in_process = time_in_process_synth(args.runs)
+    print(f"import aws_cdk + start jsii:       {import_seconds:.2f} s")
+    print(f"in-process synth (first run):      {in_process[0]:.2f} s")
+    print(f"in-process synth (later runs):     {describe(in_process[1:] or in_process)}")
+    peak_python = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory, Python process:       {peak_python:.0f} MiB")
+    print(f"peak memory, largest child:        {peak_children:.0f} MiB (Node.js of jsii or the CLI)")
+
+
+if __name__ == "__main__":
+    main()
