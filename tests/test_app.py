@@ -1,0 +1,96 @@
+"""The app as a whole: one snapshot per stack, deterministic output, and agreement with ``cdk synth``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.app_synth import ROOT, synthesize_app
+
+STACKS = ["Ec2Access-AssetsReader", "Ec2Access-SsmManagedHost", "Ec2Access-WebServer"]
+
+
+def test_app_defines_these_stacks(app_templates: dict[str, dict[str, Any]]) -> None:
+    # A new stack needs a snapshot: add it to STACKS.
+    assert sorted(app_templates) == STACKS
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_stack_template(
+    app_templates: dict[str, dict[str, Any]], snapshot: SnapshotAssertion, stack_name: str
+) -> None:
+    assert app_templates[stack_name] == snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_seed_profile(app_templates: dict[str, dict[str, Any]]) -> None:
+    resources = app_templates["Ec2Access-WebServer"]["Resources"]
+    (profile,) = (r for r in resources.values() if r["Type"] == "AWS::IAM::InstanceProfile")
+    (role,) = (r for r in resources.values() if r["Type"] == "AWS::IAM::Role")
+    assert profile["Properties"]["InstanceProfileName"] == "EC2-S3-Access-Profile"
+    assert profile["Properties"]["Path"] == "/ec2/"
+    assert role["Properties"]["RoleName"] == "EC2-S3-Access-Role"
+    assert role["Properties"]["ManagedPolicyArns"] == [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonS3ReadOnlyAccess"]]}
+    ]
+    assert role["Properties"]["Tags"] == [
+        {"Key": "Environment", "Value": "Production"},
+        {"Key": "Service", "Value": "WebApp"},
+    ]
+
+
+def test_templates_carry_nothing_machine_or_version_dependent(
+    app_templates: dict[str, dict[str, Any]],
+) -> None:
+    for template in app_templates.values():
+        assert "CDKMetadata" not in template["Resources"]
+        assert "Conditions" not in template  # CDKMetadataAvailable comes with version reporting
+        text = str(template)
+        assert str(ROOT) not in text
+        assert "2.275" not in text
+
+
+def template_files(outdir: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(outdir.glob("*.template.json"))}
+
+
+def test_synthesizing_twice_gives_byte_identical_templates(
+    app_templates: dict[str, dict[str, Any]], app_assembly_dir: Path, tmp_path: Path
+) -> None:
+    synthesize_app(tmp_path)
+    first = template_files(app_assembly_dir)
+    assert len(first) == len(STACKS)
+    assert template_files(tmp_path) == first
+
+
+@pytest.mark.cli
+def test_cdk_synth_writes_the_templates_the_tests_check(
+    app_templates: dict[str, dict[str, Any]], app_assembly_dir: Path, tmp_path: Path
+) -> None:
+    """The real CLI runs the app with cdk.json's context: its output must equal what the tests saw."""
+    cdk = ROOT / "node_modules" / ".bin" / "cdk"
+    assert cdk.exists(), "the CDK CLI is not installed: run `make test`, which installs it"
+    env = dict(os.environ)
+    # The venv's python3 runs app.py, and jsii and the CLI run on the supported Node.js.
+    node_dir = Path(env.get("JSII_NODE", "node")).parent
+    env["PATH"] = os.pathsep.join([str(node_dir), str(Path(sys.executable).parent), env["PATH"]])
+    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    result = subprocess.run(
+        [str(cdk), "synth", "--quiet", "--output", str(tmp_path / "cdk.out")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "end-of-life" not in result.stderr + result.stdout
+    assert template_files(tmp_path / "cdk.out") == template_files(app_assembly_dir)
