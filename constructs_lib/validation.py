@@ -122,7 +122,7 @@ def find_case_insensitive_duplicate(keys: Iterable[str]) -> tuple[str, str] | No
     """Two keys that IAM treats as the same key (it compares tag keys ignoring case)."""
     seen: dict[str, str] = {}
     for key in keys:
-        folded = key.casefold()
+        folded = key.lower()
         if folded in seen:
             return seen[folded], key
         seen[folded] = key
@@ -201,7 +201,7 @@ def check_instance_profile_arn(arn: str) -> str | None:
 def check_aws_managed_policy_name(name: str) -> str | None:
     """An AWS-managed policy by name, optionally after its path: 'service-role/AmazonEC2RoleforSSM'."""
     match = _AWS_MANAGED_NAME.fullmatch(name)
-    if match is None or name.startswith("/"):
+    if match is None:
         return (
             "is not an AWS-managed policy name: give the name, with its path if it has one "
             "('AmazonS3ReadOnlyAccess', 'service-role/AmazonEC2RoleforSSM'), or a full policy ARN"
