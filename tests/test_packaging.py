@@ -1,0 +1,74 @@
+"""``pip install .`` gives application teams a typed, importable ``constructs_lib`` with ranged pins."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.app_synth import ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outdir = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(outdir), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (built,) = outdir.glob("*.whl")
+    return built
+
+
+def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    library = sorted(name for name in names if not name.startswith("ec2_access_profiles-"))
+    assert library == [
+        "constructs_lib/__init__.py",
+        "constructs_lib/access_profile.py",
+        "constructs_lib/errors.py",
+        "constructs_lib/managed_policies.py",
+        "constructs_lib/py.typed",
+        "constructs_lib/validation.py",
+    ]
+
+
+def test_wheel_depends_on_ranges_not_the_apps_exact_pins(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata_name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = archive.read(metadata_name).decode()
+    requires = sorted(line for line in metadata.splitlines() if line.startswith("Requires-Dist:"))
+    assert requires == ["Requires-Dist: aws-cdk-lib<3,>=2.200.0", "Requires-Dist: constructs<11,>=10"]
+
+
+def test_installed_wheel_imports_and_builds_a_profile(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    program = (
+        "import constructs_lib, aws_cdk as cdk\n"
+        "stack = cdk.Stack(cdk.App(), 'S')\n"
+        "constructs_lib.Ec2AccessProfile(stack, 'P', managed_policies=['AmazonS3ReadOnlyAccess'])\n"
+        "print(constructs_lib.__file__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=tmp_path,  # not the repository, so only the installed copy can be imported
+        env={**os.environ, "PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(target / "constructs_lib" / "__init__.py")
