@@ -6,6 +6,13 @@ instance profile that carries the role to an instance, and checks every value at
 
 from constructs_lib.access_profile import Ec2AccessProfile
 from constructs_lib.errors import ProfileValidationError
+from constructs_lib.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
 from constructs_lib.managed_policies import ManagedPolicyInput
 
-__all__ = ["Ec2AccessProfile", "ManagedPolicyInput", "ProfileValidationError"]
+__all__ = [
+    "Ec2AccessProfile",
+    "InstanceProfileTags",
+    "InstanceProfileTagsProvider",
+    "ManagedPolicyInput",
+    "ProfileValidationError",
+]

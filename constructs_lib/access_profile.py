@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
-from aws_cdk import Duration, Stack, Tags, Token
+import jsii
+from aws_cdk import Annotations, AspectPriority, Aspects, Duration, IAspect, Stack, Tags, Token
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from constructs_lib import validation
 from constructs_lib.errors import ProfileValidationError
+from constructs_lib.instance_profile_tags import InstanceProfileTags
 from constructs_lib.managed_policies import ManagedPolicyInput, as_managed_policy, managed_policy_key
 
 EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
 """The principal EC2 assumes a role as; AWS uses this name in every partition."""
+
+TAG_INSTANCE_PROFILE_CONTEXT = "ec2-access-profile:tagInstanceProfile"
+"""Context key that, set to false, turns instance-profile tagging off for a whole app or stage."""
+
+UNTAGGED_PROFILE_WARNING = "ec2-access-profile:instanceProfileNotTagged"
 
 INLINE_POLICY_NAME = "Permissions"
 """The name of the inline policy that holds the profile's statements, on its role."""
@@ -56,6 +63,7 @@ class Ec2AccessProfile(Construct):
         permissions_boundary: str | iam.IManagedPolicy | None = None,
         max_session_duration: Duration | None = None,
         tags: Mapping[str, str] | None = None,
+        tag_instance_profile: bool | None = None,
     ) -> None:
         """Create the role and its instance profile.
 
@@ -73,7 +81,13 @@ class Ec2AccessProfile(Construct):
         :param permissions_boundary: the role's permissions boundary, as a managed-policy ARN or an
             ``iam.IManagedPolicy``. Default: no boundary.
         :param max_session_duration: longest session of the role, 1 to 12 hours. Default: 1 hour.
-        :param tags: tags of the role (and of the instance profile, see CHANGELOG). Default: none.
+        :param tags: tags of the role and of the instance profile. Tags applied with ``Tags.of(...)``
+            reach both as well. Default: none.
+        :param tag_instance_profile: whether to tag the instance profile too. CloudFormation cannot,
+            so a ``Custom::InstanceProfileTags`` resource does, backed by one Lambda function per
+            stack. Turn it off where Lambda functions are not allowed: the tags then go on the role
+            only, and synth warns. Default: the context value ``ec2-access-profile:tagInstanceProfile``,
+            else true.
         """
         # Everything is checked before anything is added to the construct tree, so a caught
         # ProfileValidationError leaves no half-built profile behind.
@@ -120,6 +134,18 @@ class Ec2AccessProfile(Construct):
             path=_non_default_path(path),
         )
         """The instance profile to give ``ec2.Instance`` or ``ec2.LaunchTemplate``."""
+        cfn_role = self.role.node.default_child
+        cfn_profile = self.instance_profile.node.default_child
+        assert isinstance(cfn_role, iam.CfnRole)
+        assert isinstance(cfn_profile, iam.CfnInstanceProfile)
+        self.instance_profile_tags: InstanceProfileTags | None = None
+        """The resource that tags the instance profile; None when ``tag_instance_profile`` is off."""
+        if _tagging_enabled(self, tag_instance_profile):
+            self.instance_profile_tags = InstanceProfileTags(
+                self, "InstanceProfileTags", instance_profile=cfn_profile, tags=cfn_role.tags
+            )
+        else:
+            Aspects.of(cfn_role).add(_WarnUntaggedProfile(self.node.path), priority=AspectPriority.READONLY)
 
         for key, policy in zip(policy_keys, managed_policies or (), strict=True):
             self._attach(key, policy)
@@ -291,6 +317,30 @@ def _unique_policy_keys(
             )
         keys.append(key)
     return keys
+
+
+def _tagging_enabled(scope: Construct, tag_instance_profile: bool | None) -> bool:
+    if tag_instance_profile is not None:
+        return tag_instance_profile
+    return scope.node.try_get_context(TAG_INSTANCE_PROFILE_CONTEXT) not in (False, "false")
+
+
+@jsii.implements(IAspect)
+class _WarnUntaggedProfile:
+    """Warns at synth when a role has tags that its instance profile will not get."""
+
+    def __init__(self, profile_path: str) -> None:
+        self._profile_path = profile_path
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, iam.CfnRole) and node.tags.has_tags():
+            keys = ", ".join(sorted(node.tags.tag_values()))
+            Annotations.of(node).add_warning_v2(
+                UNTAGGED_PROFILE_WARNING,
+                f"Ec2AccessProfile '{self._profile_path}': the instance profile does not get the "
+                f"role's tags ({keys}) because tag_instance_profile is off; CloudFormation cannot "
+                "tag instance profiles itself.",
+            )
 
 
 def _non_default_path(path: str | None) -> str | None:

@@ -32,17 +32,19 @@ def test_stack_template(
 def test_seed_profile(app_templates: dict[str, dict[str, Any]]) -> None:
     resources = app_templates["Ec2Access-WebServer"]["Resources"]
     (profile,) = (r for r in resources.values() if r["Type"] == "AWS::IAM::InstanceProfile")
-    (role,) = (r for r in resources.values() if r["Type"] == "AWS::IAM::Role")
+    (role,) = (
+        r for r in resources.values() if r["Type"] == "AWS::IAM::Role" and "RoleName" in r["Properties"]
+    )
     assert profile["Properties"]["InstanceProfileName"] == "EC2-S3-Access-Profile"
     assert profile["Properties"]["Path"] == "/ec2/"
     assert role["Properties"]["RoleName"] == "EC2-S3-Access-Role"
     assert role["Properties"]["ManagedPolicyArns"] == [
         {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonS3ReadOnlyAccess"]]}
     ]
-    assert role["Properties"]["Tags"] == [
-        {"Key": "Environment", "Value": "Production"},
-        {"Key": "Service", "Value": "WebApp"},
-    ]
+    seed_tags = [{"Key": "Environment", "Value": "Production"}, {"Key": "Service", "Value": "WebApp"}]
+    assert role["Properties"]["Tags"] == seed_tags
+    (tags,) = (r for r in resources.values() if r["Type"] == "Custom::InstanceProfileTags")
+    assert tags["Properties"]["Tags"] == seed_tags
 
 
 def test_templates_carry_nothing_machine_or_version_dependent(

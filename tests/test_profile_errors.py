@@ -167,4 +167,4 @@ def test_nothing_is_created_when_construction_fails(stack: Stack) -> None:
     build_error(stack, statements=[iam.PolicyStatement(actions=["s3:GetObject"])])
     assert stack.node.try_find_child("WebServer") is None
     Ec2AccessProfile(stack, "WebServer")
-    Template.from_stack(stack).resource_count_is("AWS::IAM::Role", 1)
+    Template.from_stack(stack).resource_count_is("AWS::IAM::InstanceProfile", 1)

@@ -1,0 +1,164 @@
+"""Tags on IAM instance profiles, which CloudFormation cannot set, through a custom resource.
+
+``AWS::IAM::InstanceProfile`` has no ``Tags`` property. ``InstanceProfileTags`` is a
+``Custom::InstanceProfileTags`` resource that copies the tags its role ends up with (from the
+profile's ``tags`` and from every ``Tags.of(...)`` that reaches the role) onto the profile through the
+IAM API. One ``InstanceProfileTagsProvider`` per stack holds the Lambda function that does it, with
+its code inline in the template and a role that can only tag this stack's profiles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import (
+    Aws,
+    CustomResource,
+    Duration,
+    IStableAnyProducer,
+    IStableListProducer,
+    Lazy,
+    RemovalPolicy,
+    Stack,
+    TagManager,
+    Token,
+)
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+RESOURCE_TYPE = "Custom::InstanceProfileTags"
+HANDLER_SOURCE = Path(__file__).with_name("instance_profile_tags_handler.py")
+HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_13
+"""Pinned, so templates do not change when aws-cdk-lib moves its default runtime."""
+HANDLER_TIMEOUT = Duration.minutes(2)
+SERVICE_TIMEOUT = Duration.minutes(5)
+"""How long CloudFormation waits for an answer: bounded even if the function never runs."""
+PROVIDER_ID = "InstanceProfileTagsProvider"
+
+
+class InstanceProfileTagsProvider(Construct):
+    """The Lambda function behind every ``Custom::InstanceProfileTags`` of one stack.
+
+    Use ``InstanceProfileTagsProvider.of(stack)``: it creates the provider on first use.
+    """
+
+    @staticmethod
+    def of(scope: Construct) -> InstanceProfileTagsProvider:
+        """The provider of ``scope``'s stack, created the first time it is asked for."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        if isinstance(existing, InstanceProfileTagsProvider):
+            return existing
+        return InstanceProfileTagsProvider(stack, PROVIDER_ID)
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self._profile_arns: dict[str, str] = {}
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=logs.RetentionDays.THREE_MONTHS,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        permissions = iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    sid="WriteOwnLogs",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_group.log_group_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="TagThisStacksInstanceProfiles",
+                    actions=["iam:TagInstanceProfile", "iam:UntagInstanceProfile"],
+                    resources=Lazy.list(_SortedValues(self._profile_arns)),
+                ),
+            ]
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Tags the instance profiles of this stack (Custom::InstanceProfileTags)",
+            inline_policies={"Permissions": permissions},
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=HANDLER_RUNTIME,
+            handler="index.handler",
+            code=lambda_.Code.from_inline(HANDLER_SOURCE.read_text()),
+            timeout=HANDLER_TIMEOUT,
+            memory_size=128,
+            role=self.role,
+            log_group=log_group,
+            description="Tags instance profiles for Custom::InstanceProfileTags",
+        )
+
+    def allow(self, instance_profile_name: str | None, path: str | None) -> None:
+        """Let the function tag this profile: by its ARN, or all profiles under its path if unnamed."""
+        prefix = "/" if path is None or Token.is_unresolved(path) else path
+        if instance_profile_name is None or Token.is_unresolved(instance_profile_name):
+            resource = prefix + "*"
+        elif path is not None and Token.is_unresolved(path):
+            resource = "/*"
+        else:
+            resource = prefix + instance_profile_name
+        self._profile_arns[resource] = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile{resource}"
+
+
+class InstanceProfileTags(Construct):
+    """A ``Custom::InstanceProfileTags`` that puts a role's tags on an instance profile."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        instance_profile: iam.CfnInstanceProfile,
+        tags: TagManager,
+    ) -> None:
+        """Tag ``instance_profile`` with what ``tags`` renders at synth, after every aspect ran.
+
+        :param instance_profile: the profile to tag.
+        :param tags: the tag manager to copy, normally the role's.
+        """
+        super().__init__(scope, id)
+        provider = InstanceProfileTagsProvider.of(self)
+        provider.allow(instance_profile.instance_profile_name, instance_profile.path)
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            resource_type=RESOURCE_TYPE,
+            service_token=provider.function.function_arn,
+            service_timeout=SERVICE_TIMEOUT,
+            properties={
+                "InstanceProfileName": instance_profile.ref,
+                "Tags": Lazy.any(_RenderedTags(tags)),
+            },
+        )
+
+
+@jsii.implements(IStableAnyProducer)
+class _RenderedTags:
+    """The tags a tag manager renders when the template is written, as [{Key, Value}]."""
+
+    def __init__(self, tags: TagManager) -> None:
+        self._tags = tags
+
+    def produce(self) -> Any:
+        return [{"Key": key, "Value": value} for key, value in sorted(self._tags.tag_values().items())]
+
+
+@jsii.implements(IStableListProducer)
+class _SortedValues:
+    """The values of a dict, in key order, when the template is written."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self._values = values
+
+    def produce(self) -> list[str] | None:
+        return [self._values[key] for key in sorted(self._values)]

@@ -1,0 +1,121 @@
+"""Lambda handler of Custom::InstanceProfileTags: tags an IAM instance profile, which CloudFormation cannot.
+
+Placed inline in the template (python3.13, boto3 from the runtime). Properties: InstanceProfileName
+and Tags ([{"Key": ..., "Value": ...}]). It always answers CloudFormation, FAILED with a reason
+naming the profile when anything goes wrong, and gives up before Lambda's own timeout would.
+"""
+
+import json
+import logging
+import signal
+import time
+import urllib.request
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+LOG = logging.getLogger()
+LOG.setLevel(logging.INFO)
+SAFETY_SECONDS = 5  # answer FAILED this long before Lambda would kill the function
+
+
+def handler(event: dict[str, Any], context: Any) -> None:
+    name = event.get("ResourceProperties", {}).get("InstanceProfileName", "")
+    physical_id = event.get("PhysicalResourceId") or physical_id_of(name)
+    status, reason = "SUCCESS", ""
+    signal.signal(signal.SIGALRM, _out_of_time)
+    signal.alarm(max(1, context.get_remaining_time_in_millis() // 1000 - SAFETY_SECONDS))
+    try:
+        physical_id = apply(event, _iam())
+    except Exception as error:
+        LOG.exception("%s of tags on instance profile %r failed", event.get("RequestType"), name)
+        status, reason = "FAILED", f"Tags of instance profile {name!r}: {error}"
+    finally:
+        signal.alarm(0)
+    respond(event, status, physical_id, reason)
+
+
+def apply(event: dict[str, Any], iam: Any) -> str:
+    """Make the profile's tags what the event asks for; return the physical ID to report."""
+    new = event["ResourceProperties"]
+    name, tags = new["InstanceProfileName"], tags_of(new)
+    if event["RequestType"] == "Create":
+        tag(iam, name, tags)
+        return physical_id_of(name)
+    if event["RequestType"] == "Update":
+        old = event["OldResourceProperties"]
+        if old["InstanceProfileName"] != name:
+            # A new profile replaced the old one: tag it under a new ID; CloudFormation then sends
+            # Delete with the old ID and properties, which untags the old profile if it still exists.
+            tag(iam, name, tags)
+            return physical_id_of(name)
+        untag(iam, name, set(tags_of(old)) - set(tags))
+        tag(iam, name, tags)
+        return str(event["PhysicalResourceId"])
+    try:
+        untag(iam, name, set(tags))
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "NoSuchEntity":
+            raise
+        LOG.info("Instance profile %r is gone already: nothing to untag", name)
+    return str(event["PhysicalResourceId"])
+
+
+def tags_of(properties: dict[str, Any]) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in properties.get("Tags", [])}
+
+
+def physical_id_of(name: str) -> str:
+    return f"instance-profile-tags:{name}"
+
+
+def tag(iam: Any, name: str, tags: dict[str, str]) -> None:
+    if tags:
+        LOG.info("Tagging instance profile %r with %s", name, sorted(tags))
+        iam.tag_instance_profile(
+            InstanceProfileName=name, Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+        )
+
+
+def untag(iam: Any, name: str, keys: set[str]) -> None:
+    if keys:
+        LOG.info("Untagging instance profile %r: %s", name, sorted(keys))
+        iam.untag_instance_profile(InstanceProfileName=name, TagKeys=sorted(keys))
+
+
+def respond(event: dict[str, Any], status: str, physical_id: str, reason: str, attempts: int = 3) -> None:
+    """PUT the result to CloudFormation's pre-signed response URL, retrying transient failures."""
+    body = json.dumps(
+        {
+            "Status": status,
+            "Reason": reason[:1000] or "See the function's log",
+            "PhysicalResourceId": physical_id,
+            "StackId": event["StackId"],
+            "RequestId": event["RequestId"],
+            "LogicalResourceId": event["LogicalResourceId"],
+        }
+    ).encode()
+    request = urllib.request.Request(
+        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": ""}
+    )
+    for attempt in range(1, attempts + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                return
+        except OSError:
+            LOG.exception("Sending the response failed (attempt %d of %d)", attempt, attempts)
+            if attempt == attempts:
+                raise
+            time.sleep(attempt)
+
+
+def _iam() -> Any:
+    return boto3.client(
+        "iam", config=Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard"})
+    )
+
+
+def _out_of_time(signum: int, frame: Any) -> None:
+    raise TimeoutError("the function ran out of time")

@@ -1,0 +1,265 @@
+"""Instance-profile tags in the template: same tags as the role, one function per stack, opt-out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+from aws_cdk import App, Aws, Stack, Stage, Tags
+from aws_cdk.assertions import Annotations, Match, Template
+
+from constructs_lib import Ec2AccessProfile
+from constructs_lib.instance_profile_tags import HANDLER_SOURCE
+from tests.app_synth import cli_context
+
+CUSTOM = "Custom::InstanceProfileTags"
+FUNCTION = "AWS::Lambda::Function"
+TEMPLATE_BODY_LIMIT = 51_200  # bytes CloudFormation accepts in a template given inline
+
+
+def role_and_profile_tags(template: Template) -> list[tuple[Any, Any]]:
+    """(role tags, tags on its profile's custom resource) for every profile in the template."""
+    roles = template.find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "ec2.amazonaws.com"}}]}
+            }
+        },
+    )
+    profiles = template.find_resources("AWS::IAM::InstanceProfile")
+    customs = template.find_resources(CUSTOM)
+    pairs = []
+    for profile_id, profile in profiles.items():
+        (role_ref,) = profile["Properties"]["Roles"]
+        role_tags = roles[role_ref["Ref"]]["Properties"].get("Tags", [])
+        (custom,) = (
+            c for c in customs.values() if c["Properties"]["InstanceProfileName"] == {"Ref": profile_id}
+        )
+        pairs.append((role_tags, custom["Properties"]["Tags"]))
+    return pairs
+
+
+def assert_profiles_tagged_like_roles(template: Template) -> list[Any]:
+    pairs = role_and_profile_tags(template)
+    assert pairs
+    for role_tags, profile_tags in pairs:
+        assert profile_tags == role_tags
+    return [role_tags for role_tags, _ in pairs]
+
+
+def tag(key: str, value: str) -> dict[str, str]:
+    return {"Key": key, "Value": value}
+
+
+Scenario = Callable[[App, Stack, Ec2AccessProfile], None]
+
+SCENARIOS: dict[str, tuple[Scenario, list[dict[str, Any]]]] = {
+    "tags prop only": (lambda app, stack, p: None, [tag("Service", "WebApp")]),
+    "Tags.of(app)": (
+        lambda app, stack, p: Tags.of(app).add("CostCentre", "42"),
+        [tag("CostCentre", "42"), tag("Service", "WebApp")],
+    ),
+    "Tags.of(stack) overrides the prop at higher priority": (
+        lambda app, stack, p: Tags.of(stack).add("Service", "Override", priority=200),
+        [tag("Service", "Override")],
+    ),
+    "Tags.of(stack) loses to the prop at lower priority": (
+        lambda app, stack, p: Tags.of(stack).add("Service", "Ignored", priority=50),
+        [tag("Service", "WebApp")],
+    ),
+    "Tags.of(stack).remove": (
+        lambda app, stack, p: Tags.of(stack).remove("Service", priority=200),
+        [],
+    ),
+    "Tags.of(profile) after construction": (
+        lambda app, stack, p: Tags.of(p).add("Late", "yes"),
+        [tag("Late", "yes"), tag("Service", "WebApp")],
+    ),
+    "a token value": (
+        lambda app, stack, p: Tags.of(stack).add("Stack", Aws.STACK_NAME),
+        [tag("Service", "WebApp"), {"Key": "Stack", "Value": {"Ref": "AWS::StackName"}}],
+    ),
+    "include only roles": (
+        lambda app, stack, p: Tags.of(app).add("RolesOnly", "x", include_resource_types=["AWS::IAM::Role"]),
+        [tag("RolesOnly", "x"), tag("Service", "WebApp")],
+    ),
+    "exclude roles": (
+        lambda app, stack, p: Tags.of(app).add("NotRoles", "x", exclude_resource_types=["AWS::IAM::Role"]),
+        [tag("Service", "WebApp")],
+    ),
+    "include other types only": (
+        lambda app, stack, p: Tags.of(app).add("Buckets", "x", include_resource_types=["AWS::S3::Bucket"]),
+        [tag("Service", "WebApp")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_profile_gets_exactly_the_roles_tags(name: str) -> None:
+    apply, expected = SCENARIOS[name]
+    app = App(context=cli_context())
+    stack = Stack(app, "Stack")
+    profile = Ec2AccessProfile(stack, "Web", tags={"Service": "WebApp"})
+    apply(app, stack, profile)
+    assert assert_profiles_tagged_like_roles(Template.from_stack(stack)) == [expected]
+
+
+def test_tags_of_a_stage_reach_profiles_in_it_and_app_tags_stop_at_the_stage_as_cdk_does() -> None:
+    app = App(context=cli_context())
+    stage = Stage(app, "Prod")
+    stack = Stack(stage, "Stack")
+    Ec2AccessProfile(stack, "Web", tags={"Service": "WebApp"})
+    Tags.of(stage).add("Stage", "Prod")
+    Tags.of(app).add("CostCentre", "42")  # CDK does not carry an app's aspects into a nested stage
+    assert assert_profiles_tagged_like_roles(Template.from_stack(stack)) == [
+        [tag("Service", "WebApp"), tag("Stage", "Prod")]
+    ]
+
+
+def test_custom_resource_names_the_profile_and_bounds_the_wait(stack: Stack) -> None:
+    Ec2AccessProfile(stack, "Web", instance_profile_name="Web", tags={"A": "1"})
+    template = Template.from_stack(stack)
+    (profile_id,) = template.find_resources("AWS::IAM::InstanceProfile")
+    (function_id,) = template.find_resources(FUNCTION)
+    template.has_resource_properties(
+        CUSTOM,
+        {
+            "ServiceToken": {"Fn::GetAtt": [function_id, "Arn"]},
+            "ServiceTimeout": "300",
+            "InstanceProfileName": {"Ref": profile_id},
+            "Tags": [tag("A", "1")],
+        },
+    )
+
+
+def test_one_function_per_stack_however_many_profiles(stack: Stack) -> None:
+    for name in ("A", "B", "C"):
+        Ec2AccessProfile(stack, name, instance_profile_name=name, tags={"Service": name})
+    other = Stack(stack.node.scope, "Other")  # type: ignore[arg-type]
+    Ec2AccessProfile(other, "D", tags={"Service": "D"})
+    template = Template.from_stack(stack)
+    template.resource_count_is(FUNCTION, 1)
+    template.resource_count_is(CUSTOM, 3)
+    Template.from_stack(other).resource_count_is(FUNCTION, 1)
+    assert assert_profiles_tagged_like_roles(template) == [[tag("Service", n)] for n in ("A", "B", "C")]
+
+
+def test_function_runs_the_handler_module_inline_on_a_pinned_runtime(stack: Stack) -> None:
+    Ec2AccessProfile(stack, "Web", tags={"A": "1"})
+    function = next(iter(Template.from_stack(stack).find_resources(FUNCTION).values()))["Properties"]
+    assert function["Runtime"] == "python3.13"
+    assert function["Handler"] == "index.handler"
+    assert function["Code"] == {"ZipFile": HANDLER_SOURCE.read_text()}
+    assert function["Timeout"] == 120  # under the custom resource's 300-second service timeout
+
+
+def test_handler_role_can_only_tag_this_stacks_profiles_and_write_its_logs(stack: Stack) -> None:
+    Ec2AccessProfile(stack, "Named", instance_profile_name="Web", path="/ec2/", tags={"A": "1"})
+    Ec2AccessProfile(stack, "Unnamed", path="/batch/", tags={"A": "1"})
+    template = Template.from_stack(stack)
+    (log_group_id,) = template.find_resources("AWS::Logs::LogGroup")
+    role = next(
+        iter(
+            template.find_resources(
+                "AWS::IAM::Role",
+                {
+                    "Properties": {
+                        "AssumeRolePolicyDocument": {
+                            "Statement": [{"Principal": {"Service": "lambda.amazonaws.com"}}]
+                        }
+                    }
+                },
+            ).values()
+        )
+    )["Properties"]
+    assert "ManagedPolicyArns" not in role
+    template.resource_count_is("AWS::IAM::Policy", 0)
+
+    def profile_arn(resource: str) -> dict[str, Any]:
+        return {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    {"Ref": "AWS::Partition"},
+                    ":iam::",
+                    {"Ref": "AWS::AccountId"},
+                    f":instance-profile{resource}",
+                ],
+            ]
+        }
+
+    assert role["Policies"] == [
+        {
+            "PolicyName": "Permissions",
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "WriteOwnLogs",
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
+                    },
+                    {
+                        "Sid": "TagThisStacksInstanceProfiles",
+                        "Effect": "Allow",
+                        "Action": ["iam:TagInstanceProfile", "iam:UntagInstanceProfile"],
+                        "Resource": [profile_arn("/batch/*"), profile_arn("/ec2/Web")],
+                    },
+                ],
+            },
+        }
+    ]
+
+
+def test_opting_out_creates_no_function_and_warns_naming_the_profile(stack: Stack) -> None:
+    Ec2AccessProfile(stack, "Web", tags={"Service": "WebApp"}, tag_instance_profile=False)
+    Tags.of(stack).add("CostCentre", "42")
+    template = Template.from_stack(stack)
+    template.resource_count_is(FUNCTION, 0)
+    template.resource_count_is(CUSTOM, 0)
+    template.has_resource_properties(
+        "AWS::IAM::Role", {"Tags": [tag("CostCentre", "42"), tag("Service", "WebApp")]}
+    )
+    Annotations.from_stack(stack).has_warning(
+        "/Test/Web/Role/Resource",
+        Match.string_like_regexp(
+            r"Ec2AccessProfile 'Test/Web': the instance profile does not get the "
+            r"role's tags \(CostCentre, Service\)"
+        ),
+    )
+
+
+def test_opting_out_without_tags_has_nothing_to_warn_about(stack: Stack) -> None:
+    Ec2AccessProfile(stack, "Web", tag_instance_profile=False)
+    Annotations.from_stack(stack).has_no_warning("*", Match.any_value())
+
+
+@pytest.mark.parametrize("value", [False, "false"])
+def test_context_key_opts_out_the_whole_app(value: object) -> None:
+    app = App(context={**cli_context(), "ec2-access-profile:tagInstanceProfile": value})
+    stack = Stack(app, "Stack")
+    Ec2AccessProfile(stack, "A", tags={"A": "1"})
+    Ec2AccessProfile(stack, "B", tags={"B": "1"}, tag_instance_profile=True)
+    template = Template.from_stack(stack)
+    template.resource_count_is(CUSTOM, 1)
+    template.resource_count_is(FUNCTION, 1)
+
+
+def test_every_app_template_fits_cloudformations_inline_template_limit(
+    app_templates: Mapping[str, dict[str, Any]],
+) -> None:
+    # The handler's code is inline (no asset, no bucket); the limit that binds is the template body.
+    assert HANDLER_SOURCE.stat().st_size < 8_000
+    for name, template in app_templates.items():
+        size = len(json.dumps(template, indent=1).encode())
+        assert size < TEMPLATE_BODY_LIMIT, f"{name} is {size} bytes"
+
+
+def test_app_profiles_are_tagged_like_their_roles(app_templates: Mapping[str, dict[str, Any]]) -> None:
+    for template in app_templates.values():
+        assert_profiles_tagged_like_roles(Template.from_json(template))

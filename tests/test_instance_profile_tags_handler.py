@@ -1,0 +1,274 @@
+"""The tag handler's real code, run in-process against moto's IAM API and a real HTTP response URL.
+
+Each test checks what IAM then reports (GetInstanceProfile's Tags; moto 5.2.5 has no
+ListInstanceProfileTags) and what was sent to CloudFormation's response URL.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from constructs_lib import instance_profile_tags_handler as handler_module
+from constructs_lib.instance_profile_tags_handler import handler
+
+PROFILE = "Web"
+
+
+@dataclass
+class ResponseUrl:
+    """A local stand-in for CloudFormation's pre-signed S3 URL: records every PUT it gets."""
+
+    url: str
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    failures_left: int = 0
+
+    @property
+    def last(self) -> dict[str, Any]:
+        assert self.bodies, "the handler sent no response"
+        return self.bodies[-1]
+
+
+@pytest.fixture
+def response_url() -> Iterator[ResponseUrl]:
+    recorder = ResponseUrl(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            length = int(self.headers["Content-Length"])
+            payload = json.loads(self.rfile.read(length))
+            if recorder.failures_left:
+                recorder.failures_left -= 1
+                self.send_response(500)
+            else:
+                recorder.bodies.append(payload)
+                recorder.headers.append(dict(self.headers))
+                self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    recorder.url = f"http://127.0.0.1:{server.server_address[1]}/response?signature=x"
+    yield recorder
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def iam(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        client = boto3.client("iam")
+        client.create_instance_profile(InstanceProfileName=PROFILE, Path="/ec2/")
+        yield client
+
+
+class Context:
+    def __init__(self, remaining_millis: int = 120_000) -> None:
+        self.remaining_millis = remaining_millis
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis
+
+
+def event(
+    request: str,
+    response_url: ResponseUrl,
+    tags: dict[str, str],
+    name: str = PROFILE,
+    old: dict[str, Any] | None = None,
+    physical_id: str | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "RequestType": request,
+        "ResponseURL": response_url.url,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/S/guid",
+        "RequestId": f"request-{request}",
+        "LogicalResourceId": "WebInstanceProfileTags",
+        "ResourceType": "Custom::InstanceProfileTags",
+        "ResourceProperties": {
+            "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "InstanceProfileName": name,
+            "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+        },
+    }
+    if old is not None:
+        body["OldResourceProperties"] = old
+    if physical_id is not None:
+        body["PhysicalResourceId"] = physical_id
+    return body
+
+
+def tags_in_iam(iam: Any, name: str = PROFILE) -> dict[str, str]:
+    profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+    return {tag["Key"]: tag["Value"] for tag in profile.get("Tags", [])}
+
+
+def run(request: dict[str, Any], context: Context | None = None) -> None:
+    handler(request, context or Context())
+
+
+def create(iam: Any, response_url: ResponseUrl, tags: dict[str, str]) -> dict[str, Any]:
+    request = event("Create", response_url, tags)
+    run(request)
+    return request
+
+
+def test_create_tags_the_profile_and_reports_success(iam: Any, response_url: ResponseUrl) -> None:
+    request = create(iam, response_url, {"Environment": "Production", "Service": "WebApp"})
+    assert tags_in_iam(iam) == {"Environment": "Production", "Service": "WebApp"}
+    assert response_url.last == {
+        "Status": "SUCCESS",
+        "Reason": "See the function's log",
+        "PhysicalResourceId": "instance-profile-tags:Web",
+        "StackId": request["StackId"],
+        "RequestId": request["RequestId"],
+        "LogicalResourceId": request["LogicalResourceId"],
+    }
+    # S3 pre-signed URLs reject a content type that was not signed.
+    assert response_url.headers[-1].get("Content-Type", "") == ""
+
+
+def test_update_adds_changes_and_removes_keys(iam: Any, response_url: ResponseUrl) -> None:
+    created = create(iam, response_url, {"Environment": "Production", "Service": "WebApp", "Old": "x"})
+    update = event(
+        "Update",
+        response_url,
+        {"Environment": "Staging", "Service": "WebApp", "Team": "Platform"},
+        old=created["ResourceProperties"],
+        physical_id="instance-profile-tags:Web",
+    )
+    run(update)
+    assert tags_in_iam(iam) == {"Environment": "Staging", "Service": "WebApp", "Team": "Platform"}
+    assert response_url.last["Status"] == "SUCCESS"
+    assert response_url.last["PhysicalResourceId"] == "instance-profile-tags:Web"
+    assert response_url.last["RequestId"] == "request-Update"
+
+
+def test_update_to_no_tags_removes_them_all(iam: Any, response_url: ResponseUrl) -> None:
+    created = create(iam, response_url, {"Environment": "Production"})
+    run(event("Update", response_url, {}, old=created["ResourceProperties"], physical_id="id-1"))
+    assert tags_in_iam(iam) == {}
+    assert response_url.last["Status"] == "SUCCESS"
+
+
+def test_replaced_profile_gets_tagged_under_a_new_physical_id(iam: Any, response_url: ResponseUrl) -> None:
+    created = create(iam, response_url, {"Environment": "Production"})
+    iam.create_instance_profile(InstanceProfileName="Web-2", Path="/web/")
+    run(
+        event(
+            "Update",
+            response_url,
+            {"Environment": "Production", "Tier": "Web"},
+            name="Web-2",
+            old=created["ResourceProperties"],
+            physical_id="instance-profile-tags:Web",
+        )
+    )
+    assert tags_in_iam(iam, "Web-2") == {"Environment": "Production", "Tier": "Web"}
+    assert response_url.last["Status"] == "SUCCESS"
+    assert response_url.last["PhysicalResourceId"] == "instance-profile-tags:Web-2"
+    # CloudFormation then deletes the old resource, with the old ID and properties.
+    old_delete = event(
+        "Delete", response_url, {"Environment": "Production"}, physical_id="instance-profile-tags:Web"
+    )
+    run(old_delete)
+    assert tags_in_iam(iam) == {}
+    assert tags_in_iam(iam, "Web-2") == {"Environment": "Production", "Tier": "Web"}
+    assert response_url.last["PhysicalResourceId"] == "instance-profile-tags:Web"
+
+
+def test_delete_removes_its_tags_and_keeps_others(iam: Any, response_url: ResponseUrl) -> None:
+    create(iam, response_url, {"Environment": "Production"})
+    iam.tag_instance_profile(InstanceProfileName=PROFILE, Tags=[{"Key": "SetByHand", "Value": "yes"}])
+    run(event("Delete", response_url, {"Environment": "Production"}, physical_id="instance-profile-tags:Web"))
+    assert tags_in_iam(iam) == {"SetByHand": "yes"}
+    assert response_url.last["Status"] == "SUCCESS"
+    assert response_url.last["PhysicalResourceId"] == "instance-profile-tags:Web"
+
+
+def test_delete_of_an_already_deleted_profile_succeeds(iam: Any, response_url: ResponseUrl) -> None:
+    create(iam, response_url, {"Environment": "Production"})
+    iam.delete_instance_profile(InstanceProfileName=PROFILE)
+    run(event("Delete", response_url, {"Environment": "Production"}, physical_id="instance-profile-tags:Web"))
+    assert response_url.last["Status"] == "SUCCESS"
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        tags_in_iam(iam)
+
+
+def test_retried_events_give_the_same_result(iam: Any, response_url: ResponseUrl) -> None:
+    request = event("Create", response_url, {"Environment": "Production"})
+    run(request)
+    run(request)
+    assert tags_in_iam(iam) == {"Environment": "Production"}
+    update = event(
+        "Update",
+        response_url,
+        {"Team": "Platform"},
+        old=request["ResourceProperties"],
+        physical_id="instance-profile-tags:Web",
+    )
+    run(update)
+    run(update)
+    assert tags_in_iam(iam) == {"Team": "Platform"}
+    delete = event("Delete", response_url, {"Team": "Platform"}, physical_id="instance-profile-tags:Web")
+    run(delete)
+    run(delete)
+    assert tags_in_iam(iam) == {}
+    assert [body["Status"] for body in response_url.bodies] == ["SUCCESS"] * 6
+    assert {body["PhysicalResourceId"] for body in response_url.bodies} == {"instance-profile-tags:Web"}
+
+
+def test_failure_is_reported_with_a_reason_naming_the_profile(iam: Any, response_url: ResponseUrl) -> None:
+    run(event("Create", response_url, {"Environment": "Production"}, name="Missing"))
+    assert response_url.last["Status"] == "FAILED"
+    assert "Tags of instance profile 'Missing'" in response_url.last["Reason"]
+    assert "NoSuchEntity" in response_url.last["Reason"]
+    # CloudFormation sends Delete for the ID of a failed Create when it rolls back.
+    assert response_url.last["PhysicalResourceId"] == "instance-profile-tags:Missing"
+
+
+def test_malformed_event_still_gets_an_answer(iam: Any, response_url: ResponseUrl) -> None:
+    request = event("Create", response_url, {"Environment": "Production"})
+    del request["ResourceProperties"]["Tags"][0]["Value"]
+    run(request)
+    assert response_url.last["Status"] == "FAILED"
+    assert "'Web'" in response_url.last["Reason"]
+    assert tags_in_iam(iam) == {}
+
+
+def test_running_out_of_time_answers_failed_before_lambda_would_stop(
+    iam: Any, response_url: ResponseUrl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stuck(event: dict[str, Any], iam: Any) -> str:
+        time.sleep(5)
+        return "never"
+
+    monkeypatch.setattr(handler_module, "apply", stuck)
+    started = time.monotonic()
+    # Six seconds left: the handler must answer after one (six minus its five-second margin).
+    run(event("Create", response_url, {"Environment": "Production"}), Context(remaining_millis=6_000))
+    assert time.monotonic() - started < 3
+    assert response_url.last["Status"] == "FAILED"
+    assert "ran out of time" in response_url.last["Reason"]
+
+
+def test_response_is_retried_when_the_url_fails(iam: Any, response_url: ResponseUrl) -> None:
+    response_url.failures_left = 1
+    create(iam, response_url, {"Environment": "Production"})
+    assert len(response_url.bodies) == 1
+    assert response_url.last["Status"] == "SUCCESS"
