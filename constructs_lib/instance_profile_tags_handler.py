@@ -2,14 +2,15 @@
 
 Placed inline in the template (python3.13, boto3 from the runtime). Properties: InstanceProfileName
 and Tags ([{"Key": ..., "Value": ...}]). It always answers CloudFormation, FAILED with a reason
-naming the profile when anything goes wrong, and gives up before Lambda's own timeout would.
+naming the profile when anything goes wrong, and gives up before Lambda's own timeout would
+(the work runs on a worker thread, so the answer goes out even if an IAM call hangs).
 """
 
 import json
 import logging
-import signal
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -25,15 +26,18 @@ def handler(event: dict[str, Any], context: Any) -> None:
     name = event.get("ResourceProperties", {}).get("InstanceProfileName", "")
     physical_id = event.get("PhysicalResourceId") or physical_id_of(name)
     status, reason = "SUCCESS", ""
-    signal.signal(signal.SIGALRM, _out_of_time)
-    signal.alarm(max(1, context.get_remaining_time_in_millis() // 1000 - SAFETY_SECONDS))
+    budget = max(1, context.get_remaining_time_in_millis() / 1000 - SAFETY_SECONDS)
+    worker = ThreadPoolExecutor(max_workers=1)
     try:
-        physical_id = apply(event, _iam())
+        physical_id = worker.submit(apply, event, _iam()).result(timeout=budget)
+    except TimeoutError:
+        LOG.error("%s of tags on instance profile %r ran out of time", event.get("RequestType"), name)
+        status, reason = "FAILED", f"Tags of instance profile {name!r}: the function ran out of time"
     except Exception as error:
         LOG.exception("%s of tags on instance profile %r failed", event.get("RequestType"), name)
         status, reason = "FAILED", f"Tags of instance profile {name!r}: {error}"
     finally:
-        signal.alarm(0)
+        worker.shutdown(wait=False)
     respond(event, status, physical_id, reason)
 
 
@@ -115,7 +119,3 @@ def _iam() -> Any:
     return boto3.client(
         "iam", config=Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard"})
     )
-
-
-def _out_of_time(signum: int, frame: Any) -> None:
-    raise TimeoutError("the function ran out of time")
