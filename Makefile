@@ -13,7 +13,7 @@ export PATH := $(NODE_BIN):$(BIN):$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth test lint typecheck unit benchmark clean
+.PHONY: synth test test-fast lint typecheck deploy-local benchmark clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
@@ -21,6 +21,14 @@ synth: $(VENV)/.app-installed node_modules/.installed
 
 test: $(VENV)/.dev-installed node_modules/.installed lint typecheck
 	$(BIN)/pytest
+
+# The fast tier: everything but the real CLI and the emulator deploys.
+test-fast: $(VENV)/.dev-installed lint typecheck
+	$(BIN)/pytest -m "not cli and not emulator"
+
+# Deploy the app to the local AWS emulator (moto on 127.0.0.1), print the profiles, destroy.
+deploy-local: $(VENV)/.dev-installed node_modules/.installed
+	$(BIN)/python scripts/deploy_local.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from tests.app_synth import cli_context, synthesize_app, use_supported_node
 use_supported_node()
 
 from aws_cdk import App, Stack  # noqa: E402  (jsii starts Node.js on this import)
+
+from tests.emulator import Emulator  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +32,10 @@ def app_templates(app_assembly_dir: Path) -> dict[str, dict[str, Any]]:
 def stack() -> Stack:
     """A fresh stack in an app with the project's context, for one fine-grained test."""
     return Stack(App(context=cli_context()), "Test")
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """The local AWS emulator (moto server with the fidelity layer), once per session."""
+    with Emulator(log_path=tmp_path_factory.mktemp("emulator") / "moto.log") as running:
+        yield running

@@ -1,0 +1,135 @@
+"""The project's own local AWS: moto in server mode on loopback, started and stopped by the tests.
+
+``Emulator`` runs ``python -m tests.emulator`` as a child process on a free port and hands out
+boto3 clients and the environment the CDK CLI needs to deploy to it. Nothing leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import boto3
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ACCOUNT = "123456789012"  # moto's default account
+REGION = "us-east-1"
+START_TIMEOUT_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 10
+CLI_TIMEOUT_SECONDS = 300
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+DEPLOY = ("deploy", "--all", "--require-approval", "never", "--method=direct")
+"""How to deploy here: moto 5.2.5 fails a second change-set deploy, so deploy directly."""
+
+
+class Emulator:
+    """A moto server child process; use as a context manager."""
+
+    def __init__(self, *, plain: bool = False, log_path: Path | None = None) -> None:
+        self.plain = plain
+        self.log_path = log_path
+        self.endpoint = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> Emulator:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        log = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.emulator", *(["--plain"] if self.plain else [])],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        )
+        first_line: list[str] = []
+        reader = threading.Thread(target=lambda: first_line.append(self._process.stdout.readline()))  # type: ignore[union-attr]
+        reader.start()
+        reader.join(START_TIMEOUT_SECONDS)
+        match = re.fullmatch(r"listening on (http://localhost:\d+)\n", first_line[0] if first_line else "")
+        if match is None:
+            self.stop()
+            raise RuntimeError(
+                f"the emulator did not start within {START_TIMEOUT_SECONDS} s (log: {self.log_path})"
+            )
+        self.endpoint = match[1]
+        self._wait_until_answering()
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            process.stdin.close()  # type: ignore[union-attr]
+            process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STOP_TIMEOUT_SECONDS)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def cli_environment(self) -> dict[str, str]:
+        """What the CDK CLI (and the app it runs) needs to deploy here, and only here."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+        node = os.environ.get("JSII_NODE")
+        path = [str(Path(node).parent)] if node else []
+        env.update(
+            PATH=os.pathsep.join([*path, str(Path(sys.executable).parent), env.get("PATH", "")]),
+            AWS_ENDPOINT_URL=self.endpoint,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_REGION=REGION,
+            AWS_DEFAULT_REGION=REGION,
+            AWS_EC2_METADATA_DISABLED="true",
+            CDK_DISABLE_CLI_TELEMETRY="true",
+        )
+        return env
+
+    def cdk(self, *args: str, timeout: float = CLI_TIMEOUT_SECONDS) -> subprocess.CompletedProcess[str]:
+        """Run the real CDK CLI against this emulator; never waits longer than ``timeout``."""
+        if not CDK.exists():
+            raise RuntimeError("the CDK CLI is not installed: run `make test`, which installs it")
+        return subprocess.run(
+            [str(CDK), *args],
+            cwd=ROOT,
+            env=self.cli_environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def _wait_until_answering(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)

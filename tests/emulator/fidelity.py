@@ -1,0 +1,518 @@
+"""A small fidelity layer over moto 5.2.5, so deploys on the emulator behave as on AWS where we test them.
+
+Each fix names the exact moto behaviour it corrects. ``tests/test_emulator_fidelity.py`` proves that
+plain moto still has each gap: when a moto release closes one, that test fails and the fix is
+dropped. Nothing here invents what IAM reports: each fix makes moto store or return what it was
+given, or drive CloudFormation's documented custom-resource protocol.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+import types
+import uuid
+import zipfile
+from collections.abc import Callable
+from typing import Any, cast
+
+from moto import settings
+from moto.awslambda.models import LambdaFunction
+from moto.awslambda.utils import get_backend as get_lambda_backend
+from moto.cloudformation.custom_model import CustomModel
+from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.parsing import ResourceMap
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.iam.models import InstanceProfile, ManagedPolicy, Role, iam_backends
+from moto.iam.responses import IamResponse
+from moto.utilities.utils import get_partition
+
+LOG = logging.getLogger("emulator.fidelity")
+EMULATOR_HOST = "http://localhost"
+RESPONSE_WAIT_SECONDS = 60
+_PENDING: dict[str, _ProtocolResource] = {}
+_ROLE_PROPERTIES: dict[str, dict[str, Any]] = {}
+"""The template properties each role was last created or updated from, by role name."""
+"""Custom-resource requests awaiting the handler's answer, by RequestId."""
+
+
+def loopback_response_urls() -> None:
+    """moto: a custom resource's ResponseURL points at http://host.docker.internal (for Docker).
+
+    Off Docker that name leads off this machine; point it at the emulator on localhost instead.
+    """
+    _patch_module(settings, "moto_server_host", lambda: EMULATOR_HOST)
+
+
+def inline_python_lambdas_in_process() -> None:
+    """moto: invoking a Lambda function needs Docker; without it a custom resource hangs the stack.
+
+    Run inline (ZipFile) Python functions in this process instead: the real handler code, with
+    boto3 pointed at the emulator (AWS_ENDPOINT_URL, set by the emulator's entry point).
+    """
+    original = LambdaFunction._invoke_lambda
+
+    def invoke(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+        source = _inline_python_source(self)
+        if source is None:
+            return original(self, event)
+        module = types.ModuleType("index")
+        exec(compile(source, f"<{self.function_name}/index.py>", "exec"), module.__dict__)
+        payload = event if isinstance(event, dict) else json.loads(event or "{}")
+        try:
+            result = module.handler(payload, _LambdaContext(int(self.timeout)))
+        except Exception as error:
+            LOG.exception("Function %s failed", self.function_name)
+            return json.dumps({"errorMessage": str(error)}), True, ""
+        return json.dumps(result), False, ""
+
+    _patch(LambdaFunction, "_invoke_lambda", invoke)
+
+
+def custom_resource_protocol() -> None:
+    """moto: custom resources get Create only. On update moto drops the resource without sending
+    Update, on stack deletion it sends no Delete, it ignores the PhysicalResourceId a handler
+    answers, and a FAILED answer leaves the stack in progress forever.
+
+    Follow CloudFormation's protocol instead: Update with OldResourceProperties and the handler's
+    physical ID; Delete of the old ID when an Update answered a new one (replacement); Delete on
+    stack deletion; a FAILED answer fails the operation with the handler's reason.
+    """
+
+    def answer(cls: type[CloudFormationResponse], /, request: Any, full_url: str, headers: Any) -> Any:
+        body = json.loads(request.data)
+        resource = _PENDING.pop(body["RequestId"], None)
+        if resource is None:
+            LOG.warning("An answer to no pending request: %s", body)
+            return 404, {"status": 404}, "{}"
+        resource.handler_physical_id = body.get("PhysicalResourceId")
+        if body["Status"] == "SUCCESS":
+            resource.set_data(body.get("Data") or {})
+            resource.stack.verify_readiness()
+        else:
+            resource.failure = body.get("Reason") or "FAILED without a reason"
+        resource.answered.set()
+        return 200, {"status": 200}, "{}"
+
+    # moto maps every Custom:: type to CustomModel: route its lifecycle to _ProtocolResource.
+    _patch(CustomModel, "create_from_cloudformation_json", _ProtocolResource.create_from_cloudformation_json)
+    _patch(CustomModel, "update_from_cloudformation_json", _ProtocolResource.update_from_cloudformation_json)
+    _patch(CloudFormationResponse, "cfnresponse", classmethod(answer))
+
+
+def custom_resources_deleted_first() -> None:
+    """moto: stack deletion deletes resources in no dependency order, so a custom resource's
+    function may be gone before the custom resource's Delete could run.
+
+    Delete custom resources first, as CloudFormation's reverse dependency order does for a resource
+    whose service token is a function of the same stack.
+    """
+    original = ResourceMap.delete
+
+    def delete(self: ResourceMap) -> None:
+        for logical_id, resource in list(self._parsed_resources.items()):
+            if isinstance(resource, CustomModel):
+                self._delete_resource(resource, self._resource_json_map[logical_id])
+                self._parsed_resources.pop(logical_id)
+        original(self)
+
+    _patch(ResourceMap, "delete", delete)
+
+
+def previous_parameter_defaults() -> None:
+    """moto: UpdateStack with UsePreviousValue for a parameter that took its default on create (the
+    CDK CLI sends that for BootstrapVersion on every update) fails with KeyError, a 500 error:
+    moto remembers only parameters that were passed explicitly.
+
+    Use the value the previous template resolved it from: the explicit value, else its Default.
+    """
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original = CloudFormationBackend._resolve_update_parameters
+
+    def resolve(self: CloudFormationBackend, instance: Any, incoming_params: list[dict[str, str]]) -> Any:
+        defaults = {
+            key: definition["Default"]
+            for key, definition in getattr(instance, "template_dict", {}).get("Parameters", {}).items()
+            if "Default" in definition
+        }
+        instance.parameters = {**defaults, **instance.parameters}
+        return original(self, instance, incoming_params)
+
+    _patch(CloudFormationBackend, "_resolve_update_parameters", resolve)
+
+
+def role_properties_applied() -> None:
+    """moto: a role created from a template ignores ManagedPolicyArns and stores each inline policy
+    document as a Python repr instead of JSON; a role update sets only the description, and resets
+    MaxSessionDuration to 3600 (it reads the wrong property).
+
+    Create with every property, and update like CloudFormation: RoleName or Path replace the role;
+    everything else (trust policy, description, session, boundary, managed and inline policies,
+    tags) changes in place, detaching and deleting only what the previous template had set. On
+    delete, detach the template's managed policies first (moto refuses to delete the role otherwise).
+    """
+    original_create = Role.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(
+        cls: type[Role],
+        /,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Role:
+        properties = cloudformation_json["Properties"]
+        role = original_create(
+            cls,
+            resource_name,
+            {"Properties": {**properties, "Policies": []}},
+            account_id,
+            region_name,
+            **kwargs,
+        )
+        _update_role(role, {}, properties)
+        return cast(Role, role)
+
+    def update(
+        cls: type[Role],
+        original_resource: Role,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Role:
+        properties = cloudformation_json["Properties"]
+        old = _ROLE_PROPERTIES.get(original_resource.name, {})
+        replaced = old.get("RoleName") != properties.get("RoleName") or old.get("Path") != properties.get(
+            "Path"
+        )
+        if not replaced:
+            _update_role(original_resource, old, properties)
+            return original_resource
+        name = properties.get("RoleName", new_resource_name)
+        new = create(cls, name, cloudformation_json, account_id, region_name)
+        delete(cls, original_resource.name, {}, account_id, region_name)
+        return new
+
+    original_delete = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def delete(
+        cls: type[Role],
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        backend = iam_backends[account_id][get_partition(region_name)]
+        role = backend.get_role(resource_name)
+        for arn in _ROLE_PROPERTIES.get(role.name, {}).get("ManagedPolicyArns", []):
+            if arn in role.managed_policies:
+                backend.detach_role_policy(arn, role.name)
+        original_delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
+    _patch(Role, "create_from_cloudformation_json", classmethod(create))
+    _patch(Role, "update_from_cloudformation_json", classmethod(update))
+    _patch(Role, "delete_from_cloudformation_json", classmethod(delete))
+
+
+def instance_profile_updates() -> None:
+    """moto: an instance profile has no update; on a stack update moto drops it from the stack
+    (it then outlives the stack) without changing it.
+
+    Update like CloudFormation: a new InstanceProfileName or Path replaces the profile, a new role
+    is swapped in place.
+    """
+
+    def update(
+        cls: type[InstanceProfile],
+        original_resource: InstanceProfile,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> InstanceProfile:
+        properties = cloudformation_json["Properties"]
+        backend = iam_backends[account_id][get_partition(region_name)]
+        name = properties.get("InstanceProfileName", original_resource.name)
+        if name != original_resource.name or properties.get("Path", "/") != original_resource.path:
+            new = InstanceProfile.create_from_cloudformation_json(
+                name, cloudformation_json, account_id, region_name
+            )
+            backend.delete_instance_profile(original_resource.name, ignore_attached_roles=True)
+            return new
+        original_resource.roles = [backend.get_role(role_name) for role_name in properties["Roles"]]
+        return original_resource
+
+    _patch(InstanceProfile, "update_from_cloudformation_json", classmethod(update))
+
+
+def managed_policies_follow_the_stack() -> None:
+    """moto: a customer managed policy created by a stack has no update and no delete, so it is
+    left behind when the stack is deleted, and dropped from the stack when it changes.
+
+    Delete it (detached from its roles first) with the stack; on update, make the new document
+    the default version, as CloudFormation does.
+    """
+
+    def update(
+        cls: type[ManagedPolicy],
+        original_resource: ManagedPolicy,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> ManagedPolicy:
+        backend = iam_backends[account_id][get_partition(region_name)]
+        document = json.dumps(cloudformation_json["Properties"]["PolicyDocument"])
+        for version in [v for v in original_resource.versions if not v.is_default]:
+            backend.delete_policy_version(original_resource.arn, version.version_id)
+        backend.create_policy_version(original_resource.arn, document, set_as_default=True)
+        return original_resource
+
+    def delete(
+        cls: type[ManagedPolicy],
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for role in backend.roles.values():
+            if resource_name in role.managed_policies:
+                backend.detach_role_policy(resource_name, role.name)
+        backend.delete_policy(resource_name)
+
+    _patch(ManagedPolicy, "update_from_cloudformation_json", classmethod(update))
+    _patch(ManagedPolicy, "delete_from_cloudformation_json", classmethod(delete))
+
+
+def list_instance_profiles_filters_and_pages() -> None:
+    """moto: ListInstanceProfiles ignores PathPrefix, MaxItems and Marker: it always returns every
+    profile in one page.
+
+    Filter by path prefix and page as IAM does (MaxItems, default 100; IsTruncated and Marker).
+    """
+
+    def list_instance_profiles(self: IamResponse) -> Any:
+        from moto.core.responses import ActionResult
+
+        prefix = self._get_param("PathPrefix") or "/"
+        max_items = int(self._get_param("MaxItems") or 100)
+        start = int(self._get_param("Marker") or 0)
+        profiles = [p for p in self.backend.get_instance_profiles() if p.path.startswith(prefix)]
+        page = profiles[start : start + max_items]
+        result: dict[str, Any] = {"InstanceProfiles": page, "IsTruncated": start + max_items < len(profiles)}
+        if result["IsTruncated"]:
+            result["Marker"] = str(start + max_items)
+        return ActionResult(result)
+
+    _patch(IamResponse, "list_instance_profiles", list_instance_profiles)
+
+
+def list_instance_profile_tags() -> None:
+    """moto: ListInstanceProfileTags raises NotImplementedError, though moto stores the tags that
+    TagInstanceProfile sets (GetInstanceProfile returns them).
+
+    Answer it from those stored tags.
+    """
+
+    def list_tags(self: IamResponse) -> Any:
+        from moto.core.responses import ActionResult
+
+        profile = self.backend.get_instance_profile(self._get_param("InstanceProfileName"))
+        return ActionResult({"Tags": profile.tags, "IsTruncated": False})
+
+    _patch(IamResponse, "list_instance_profile_tags", list_tags)
+
+
+def _update_role(role: Role, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Bring a role from the properties of one template to those of the next."""
+    backend = iam_backends[role.account_id][role.partition]
+    role.assume_role_policy_document = json.dumps(new["AssumeRolePolicyDocument"])
+    role.description = new.get("Description", "")
+    role.max_session_duration = new.get("MaxSessionDuration", 3600)
+    role.permissions_boundary_arn = new.get("PermissionsBoundary")
+    role.tags = list(new.get("Tags", []))
+    for arn in set(old.get("ManagedPolicyArns", [])) - set(new.get("ManagedPolicyArns", [])):
+        backend.detach_role_policy(arn, role.name)
+    for arn in new.get("ManagedPolicyArns", []):
+        if arn not in role.managed_policies:
+            backend.attach_role_policy(arn, role.name)
+    new_inline = {p["PolicyName"]: p["PolicyDocument"] for p in new.get("Policies", [])}
+    for name in {p["PolicyName"] for p in old.get("Policies", [])} - set(new_inline):
+        backend.delete_role_policy(role.name, name)
+    for name, document in new_inline.items():
+        backend.put_role_policy(role.name, name, json.dumps(document))
+    _ROLE_PROPERTIES[role.name] = new
+
+
+class _ProtocolResource(CustomModel):
+    """A custom resource that follows CloudFormation's protocol: remembers what its handler needs."""
+
+    def __init__(
+        self,
+        region_name: str,
+        logical_id: str,
+        resource_name: str,
+        properties: dict[str, Any],
+        stack: Any,
+        resource_type: str,
+    ) -> None:
+        super().__init__(region_name, str(uuid.uuid4()), logical_id, resource_name)
+        self.properties = properties
+        # The stack object itself: while a stack is being deleted, moto can no longer look it up.
+        self.stack = stack
+        self.resource_type = resource_type
+        self.handler_physical_id: str | None = None
+        self.failure: str | None = None
+        self.answered = threading.Event()
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> _ProtocolResource:
+        stack = cloudformation_backends[account_id][region_name].get_stack(kwargs["StackId"])
+        resource = cls(
+            region_name,
+            kwargs["LogicalId"],
+            resource_name,
+            cloudformation_json["Properties"],
+            stack,
+            kwargs["ResourceType"],
+        )
+        # Like CloudFormation, and like moto itself, creation goes on while the handler works.
+        threading.Thread(target=_create_in_background, args=(resource,), daemon=True).start()
+        return resource
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: _ProtocolResource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> _ProtocolResource:
+        new = cls(
+            region_name,
+            original_resource.logical_id,
+            new_resource_name,
+            cloudformation_json["Properties"],
+            original_resource.stack,
+            original_resource.resource_type,
+        )
+        new.handler_physical_id = original_resource.handler_physical_id
+        new.send("Update", old=original_resource)
+        if new.handler_physical_id != original_resource.handler_physical_id:
+            original_resource.send("Delete")
+        new.stack.add_custom_resource(new)
+        return new
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        """Unused: moto deletes through ``delete``, which has the resource's state."""
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self.send("Delete")
+
+    def send(self, request_type: str, old: _ProtocolResource | None = None) -> None:
+        """Invoke the resource's function with one protocol event and wait for its answer."""
+        self.request_id = str(uuid.uuid4())
+        self.answered = threading.Event()
+        self.failure = None
+        event: dict[str, Any] = {
+            "RequestType": request_type,
+            "ServiceToken": self.properties["ServiceToken"],
+            "ResponseURL": f"{EMULATOR_HOST}:{settings.moto_server_port()}"
+            f"/cloudformation_{self.region_name}/cfnresponse?stack={self.stack.stack_id}",
+            "StackId": self.stack.stack_id,
+            "RequestId": self.request_id,
+            "LogicalResourceId": self.logical_id,
+            "ResourceType": self.resource_type,
+            "ResourceProperties": self.properties,
+        }
+        if self.handler_physical_id is not None:
+            event["PhysicalResourceId"] = self.handler_physical_id
+        if old is not None:
+            event["OldResourceProperties"] = old.properties
+        self.stack.add_custom_resource(self)
+        _PENDING[self.request_id] = self
+        function = get_lambda_backend(self.stack.account_id, self.region_name).get_function(
+            self.properties["ServiceToken"]
+        )
+        function.invoke(json.dumps(event), {}, {})
+        if not self.answered.wait(RESPONSE_WAIT_SECONDS):
+            raise TimeoutError(f"{self.logical_id}: no answer to {request_type} in {RESPONSE_WAIT_SECONDS} s")
+        if self.failure:
+            raise RuntimeError(f"{self.logical_id}: {request_type} FAILED: {self.failure}")
+
+
+def _create_in_background(resource: _ProtocolResource) -> None:
+    try:
+        resource.send("Create")
+    except Exception as error:
+        resource.stack.status = "CREATE_FAILED"
+        resource.stack._add_stack_event("CREATE_FAILED", resource_status_reason=str(error))
+
+
+def _patch_module(module: Any, name: str, value: Any) -> None:
+    setattr(module, name, value)
+
+
+def _patch(owner: type, name: str, value: Any) -> None:
+    """Replace one attribute of a moto class (typed loosely on purpose: this is monkey-patching)."""
+    setattr(owner, name, value)
+
+
+def _inline_python_source(function: LambdaFunction) -> str | None:
+    if not str(function.run_time).startswith("python") or not function.code_bytes:
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
+            return archive.read("index.py").decode()
+    except (zipfile.BadZipFile, KeyError):
+        return None
+
+
+class _LambdaContext:
+    """What a Python handler reads of Lambda's context object."""
+
+    def __init__(self, timeout_seconds: int) -> None:
+        self._timeout_millis = timeout_seconds * 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self._timeout_millis
+
+
+FIXES: list[Callable[[], None]] = [
+    loopback_response_urls,
+    inline_python_lambdas_in_process,
+    custom_resource_protocol,
+    custom_resources_deleted_first,
+    previous_parameter_defaults,
+    role_properties_applied,
+    instance_profile_updates,
+    managed_policies_follow_the_stack,
+    list_instance_profiles_filters_and_pages,
+    list_instance_profile_tags,
+]
+
+
+def apply_all() -> None:
+    for fix in FIXES:
+        fix()

@@ -1,0 +1,222 @@
+"""Plain moto still has each gap that ``tests/emulator/fidelity.py`` fixes.
+
+These run against moto as released (in-process, no fidelity layer). When a moto upgrade closes a
+gap, its test here fails: drop the matching fix from the fidelity layer and this test with it.
+The fixed behaviour itself is proven by ``tests/test_deploy.py`` through the real CDK CLI.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import time
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws, settings
+from moto.cloudformation.custom_model import CustomModel
+from moto.cloudformation.parsing import ResourceMap
+
+from tests.emulator import fidelity
+
+TRUST = {"Version": "2012-10-17", "Statement": []}
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        yield
+
+
+def client(service: str) -> Any:
+    return boto3.client(service, region_name="us-east-1")
+
+
+def stack(template: dict[str, Any], name: str = "s", **kwargs: Any) -> None:
+    client("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps(template), **kwargs)
+
+
+def update(template: dict[str, Any], name: str = "s", **kwargs: Any) -> None:
+    client("cloudformation").update_stack(StackName=name, TemplateBody=json.dumps(template), **kwargs)
+
+
+def role_template(**properties: Any) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"RoleName": "r", "AssumeRolePolicyDocument": TRUST, **properties},
+            }
+        }
+    }
+
+
+def python_function() -> dict[str, Any]:
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Runtime": "python3.13",
+            "Handler": "index.handler",
+            "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+            "Code": {"ZipFile": "def handler(event, context):\n    return None\n"},
+        },
+    }
+
+
+def test_fixes_cover_every_gap_tested_here() -> None:
+    assert [fix.__name__ for fix in fidelity.FIXES] == [
+        "loopback_response_urls",
+        "inline_python_lambdas_in_process",
+        "custom_resource_protocol",
+        "custom_resources_deleted_first",
+        "previous_parameter_defaults",
+        "role_properties_applied",
+        "instance_profile_updates",
+        "managed_policies_follow_the_stack",
+        "list_instance_profiles_filters_and_pages",
+        "list_instance_profile_tags",
+    ]
+
+
+def test_loopback_response_urls_plain_moto_points_custom_resources_at_docker() -> None:
+    assert settings.moto_server_host() == "http://host.docker.internal"
+
+
+def test_inline_python_lambdas_plain_moto_needs_docker_to_run_a_function(aws: None) -> None:
+    role = client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("index.py", "def handler(event, context):\n    return 'ran'\n")
+    functions = client("lambda")
+    functions.create_function(
+        FunctionName="f",
+        Runtime="python3.13",
+        Role=role["Arn"],
+        Handler="index.handler",
+        Code={"ZipFile": archive.getvalue()},
+    )
+    result = functions.invoke(FunctionName="f", Payload=b"{}")
+    assert result["FunctionError"] == "Handled"
+    assert b"docker" in result["Payload"].read()
+
+
+def test_custom_resource_protocol_plain_moto_leaves_the_stack_in_progress(aws: None) -> None:
+    template = role_template()
+    template["Resources"]["Function"] = python_function()
+    template["Resources"]["Custom"] = {
+        "Type": "Custom::Thing",
+        "Properties": {"ServiceToken": {"Fn::GetAtt": ["Function", "Arn"]}},
+    }
+    stack(template)
+    time.sleep(2)  # moto invokes the function on a thread of its own; give it time to fail
+    (described,) = client("cloudformation").describe_stacks(StackName="s")["Stacks"]
+    assert described["StackStatus"] == "CREATE_IN_PROGRESS"
+
+
+def test_custom_resource_protocol_plain_moto_sends_neither_update_nor_delete() -> None:
+    assert getattr(CustomModel.update_from_cloudformation_json, "__isabstractmethod__", False)
+    assert getattr(CustomModel.delete_from_cloudformation_json, "__isabstractmethod__", False)
+    assert not hasattr(CustomModel, "delete")
+
+
+def test_custom_resources_deleted_first_plain_moto_deletes_in_set_order() -> None:
+    # moto walks the stack's resources as an unordered set, retrying what fails; nothing puts a
+    # custom resource before the function that serves it.
+    source = inspect.getsource(ResourceMap.delete)
+    assert "remaining_resources = {" in source
+    assert "Custom" not in source
+
+
+def test_previous_parameter_defaults_plain_moto_fails_use_previous_value(aws: None) -> None:
+    template = role_template()
+    template["Parameters"] = {"Version": {"Type": "String", "Default": "1"}}
+    template["Resources"]["Role"]["Properties"]["Description"] = {"Ref": "Version"}
+    stack(template)
+    template["Resources"]["Role"]["Properties"]["MaxSessionDuration"] = 7200
+    with pytest.raises(KeyError, match="Version"):
+        update(template, Parameters=[{"ParameterKey": "Version", "UsePreviousValue": True}])
+
+
+def test_role_properties_plain_moto_ignores_managed_policies_and_stores_a_repr(aws: None) -> None:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    stack(
+        role_template(
+            ManagedPolicyArns=["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+            Policies=[{"PolicyName": "P", "PolicyDocument": document}],
+        )
+    )
+    iam = client("iam")
+    assert iam.list_attached_role_policies(RoleName="r")["AttachedPolicies"] == []
+    stored = iam.get_role_policy(RoleName="r", PolicyName="P")["PolicyDocument"]
+    assert stored == repr(document)
+
+
+def test_role_properties_plain_moto_resets_max_session_on_update(aws: None) -> None:
+    stack(role_template(MaxSessionDuration=7200))
+    update(role_template(MaxSessionDuration=7200, Description="changed"))
+    assert client("iam").get_role(RoleName="r")["Role"]["MaxSessionDuration"] == 3600
+
+
+def test_instance_profile_updates_plain_moto_keeps_the_old_profile(aws: None) -> None:
+    def template(name: str) -> dict[str, Any]:
+        result = role_template()
+        result["Resources"]["Profile"] = {
+            "Type": "AWS::IAM::InstanceProfile",
+            "Properties": {"InstanceProfileName": name, "Roles": [{"Ref": "Role"}]},
+        }
+        return result
+
+    stack(template("old"))
+    update(template("new"))
+    names = [p["InstanceProfileName"] for p in client("iam").list_instance_profiles()["InstanceProfiles"]]
+    assert names == ["old"]
+
+
+def test_managed_policies_plain_moto_outlive_their_stack(aws: None) -> None:
+    stack(
+        {
+            "Resources": {
+                "Policy": {
+                    "Type": "AWS::IAM::ManagedPolicy",
+                    "Properties": {
+                        "ManagedPolicyName": "Left-Behind",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+                        },
+                    },
+                }
+            }
+        }
+    )
+    client("cloudformation").delete_stack(StackName="s")
+    policies = client("iam").list_policies(Scope="Local")["Policies"]
+    assert [p["PolicyName"] for p in policies] == ["Left-Behind"]
+
+
+def test_list_instance_profiles_plain_moto_ignores_path_prefix_and_max_items(aws: None) -> None:
+    iam = client("iam")
+    for name, path in (("a", "/ec2/"), ("b", "/ec2/"), ("c", "/batch/")):
+        iam.create_instance_profile(InstanceProfileName=name, Path=path)
+    page = iam.list_instance_profiles(PathPrefix="/ec2/", MaxItems=1)
+    assert sorted(p["InstanceProfileName"] for p in page["InstanceProfiles"]) == ["a", "b", "c"]
+    assert not page.get("IsTruncated")
+
+
+def test_list_instance_profile_tags_plain_moto_is_not_implemented(aws: None) -> None:
+    iam = client("iam")
+    iam.create_instance_profile(InstanceProfileName="p")
+    iam.tag_instance_profile(InstanceProfileName="p", Tags=[{"Key": "A", "Value": "1"}])
+    assert iam.get_instance_profile(InstanceProfileName="p")["InstanceProfile"]["Tags"] == [
+        {"Key": "A", "Value": "1"}
+    ]
+    with pytest.raises(NotImplementedError):
+        iam.list_instance_profile_tags(InstanceProfileName="p")
