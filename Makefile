@@ -11,6 +11,7 @@ CDK := $(CURDIR)/node_modules/.bin/cdk
 export PATH := $(NODE_BIN):$(BIN):$(PATH)
 # Nothing here talks to AWS or anything else off this machine.
 export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := true
 export AWS_EC2_METADATA_DISABLED := true
 
 .PHONY: synth test test-fast lint typecheck deploy-local benchmark clean

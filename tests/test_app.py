@@ -83,6 +83,7 @@ def test_cdk_synth_writes_the_templates_the_tests_check(
     node_dir = Path(env.get("JSII_NODE", "node")).parent
     env["PATH"] = os.pathsep.join([str(node_dir), str(Path(sys.executable).parent), env["PATH"]])
     env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+    env["CDK_DISABLE_VERSION_CHECK"] = "true"
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     result = subprocess.run(
         [str(cdk), "synth", "--quiet", "--output", str(tmp_path / "cdk.out")],

@@ -106,6 +106,7 @@ class Emulator:
             AWS_DEFAULT_REGION=REGION,
             AWS_EC2_METADATA_DISABLED="true",
             CDK_DISABLE_CLI_TELEMETRY="true",
+            CDK_DISABLE_VERSION_CHECK="true",
         )
         return env
 
