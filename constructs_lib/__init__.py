@@ -7,9 +7,11 @@ instance profile that carries the role to an instance, and checks every value at
 from constructs_lib.access_profile import Ec2AccessProfile
 from constructs_lib.errors import ProfileValidationError
 from constructs_lib.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
+from constructs_lib.least_privilege import BroadAccess
 from constructs_lib.managed_policies import ManagedPolicyInput
 
 __all__ = [
+    "BroadAccess",
     "Ec2AccessProfile",
     "InstanceProfileTags",
     "InstanceProfileTagsProvider",

@@ -5,25 +5,58 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 import jsii
-from aws_cdk import Annotations, AspectPriority, Aspects, Duration, IAspect, Stack, Tags, Token
+from aws_cdk import (
+    Acknowledgment,
+    Annotations,
+    AspectPriority,
+    Aspects,
+    Duration,
+    IAspect,
+    Stack,
+    Tags,
+    Token,
+    Validations,
+)
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from constructs_lib import validation
+from constructs_lib import limits, nag_findings, validation
 from constructs_lib.errors import ProfileValidationError
+from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails
 from constructs_lib.instance_profile_tags import InstanceProfileTags
+from constructs_lib.least_privilege import (
+    BroadAccess,
+    admin_policy_rule,
+    broad_grants,
+    check_acknowledgment,
+    find_acknowledgment,
+    is_admin_managed_policy,
+)
 from constructs_lib.managed_policies import ManagedPolicyInput, as_managed_policy, managed_policy_key
-
-EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
-"""The principal EC2 assumes a role as; AWS uses this name in every partition."""
 
 TAG_INSTANCE_PROFILE_CONTEXT = "ec2-access-profile:tagInstanceProfile"
 """Context key that, set to false, turns instance-profile tagging off for a whole app or stage."""
+
+MANAGED_POLICY_QUOTA_CONTEXT = "ec2-access-profile:managedPolicyQuota"
+"""Context key: the account's quota of managed policies per role, if it was raised (10 to 20)."""
+
+REQUIRED_TAGS_CONTEXT = "ec2-access-profile:requiredTags"
+"""Context key: a list of tag keys every profile's role must carry, however they were applied."""
+
+PERMISSIONS_BOUNDARY_CONTEXT = "@aws-cdk/core:permissionsBoundary"
+"""CDK's context key that puts one permissions boundary on every role of a stack."""
 
 UNTAGGED_PROFILE_WARNING = "ec2-access-profile:instanceProfileNotTagged"
 
 INLINE_POLICY_NAME = "Permissions"
 """The name of the inline policy that holds the profile's statements, on its role."""
+
+INLINE_POLICY_REASON = (
+    "Ec2AccessProfile keeps its statements in one inline policy on purpose: the role has its "
+    "permissions from the moment it exists, so an instance never starts before a separately attached "
+    "policy does, and the policy cannot be attached to anything else or outlive the role."
+)
+"""Why the profile acknowledges cdk-nag's NIST.800.53.R5-IAMNoInlinePolicy on its role."""
 
 
 class Ec2AccessProfile(Construct):
@@ -31,7 +64,9 @@ class Ec2AccessProfile(Construct):
 
     Every value is checked while the construct is built, so a mistake fails ``cdk synth`` with a
     ``ProfileValidationError`` naming this construct, the field and the rule, rather than failing
-    a deployment. Values that are CDK tokens are passed through unchecked.
+    a deployment. Values that are CDK tokens are passed through unchecked. What is only known once
+    the app is complete (policies attached from elsewhere, ``Tags.of``, the app's required tags) is
+    checked by ``cdk synth`` after every aspect ran, with messages of the same shape.
 
     Example::
 
@@ -47,6 +82,10 @@ class Ec2AccessProfile(Construct):
     Statements go into one inline policy on the role (named ``Permissions``), so the role carries
     its permissions from the moment it exists: an instance never starts with a role whose
     separately attached policy is still being created.
+
+    Broad grants need a written reason: an ``Allow`` of action ``*`` or ``SERVICE:*``, of resource
+    ``*``, and the AWS-managed policies ``AdministratorAccess``, ``PowerUserAccess`` and
+    ``IAMFullAccess`` are refused unless acknowledged with a ``BroadAccess``.
     """
 
     def __init__(
@@ -64,6 +103,8 @@ class Ec2AccessProfile(Construct):
         max_session_duration: Duration | None = None,
         tags: Mapping[str, str] | None = None,
         tag_instance_profile: bool | None = None,
+        managed_policy_quota: int | None = None,
+        acknowledge: Sequence[BroadAccess] | None = None,
     ) -> None:
         """Create the role and its instance profile.
 
@@ -79,7 +120,9 @@ class Ec2AccessProfile(Construct):
             ARN, or an ``iam.IManagedPolicy``. Default: none.
         :param statements: statements of the role's inline policy. Default: none.
         :param permissions_boundary: the role's permissions boundary, as a managed-policy ARN or an
-            ``iam.IManagedPolicy``. Default: no boundary.
+            ``iam.IManagedPolicy``. Must be the same policy as the context value
+            ``@aws-cdk/core:permissionsBoundary`` when the app sets one (CDK puts that boundary on
+            every role of the stack). Default: no boundary of its own (the context one, if set).
         :param max_session_duration: longest session of the role, 1 to 12 hours. Default: 1 hour.
         :param tags: tags of the role and of the instance profile. Tags applied with ``Tags.of(...)``
             reach both as well. Default: none.
@@ -88,6 +131,13 @@ class Ec2AccessProfile(Construct):
             stack. Turn it off where Lambda functions are not allowed: the tags then go on the role
             only, and synth warns. Default: the context value ``ec2-access-profile:tagInstanceProfile``,
             else true.
+        :param managed_policy_quota: how many managed policies the account lets one role have, if its
+            IAM quota was raised: 10 to 20. Default: the context value
+            ``ec2-access-profile:managedPolicyQuota``, else IAM's default of 10.
+        :param acknowledge: broad grants made on purpose, each with its reason (``BroadAccess``).
+            Required for ``*`` and ``SERVICE:*`` actions, ``*`` resources and admin-level AWS-managed
+            policies; for other wildcards and AWS-managed policies it sets the reason cdk-nag reports.
+            Default: none.
         """
         # Everything is checked before anything is added to the construct tree, so a caught
         # ProfileValidationError leaves no half-built profile behind.
@@ -108,12 +158,22 @@ class Ec2AccessProfile(Construct):
         _check_tags(where, tags or {})
         boundary_arn = permissions_boundary if isinstance(permissions_boundary, str) else None
         _check(where, "permissions_boundary", boundary_arn, validation.check_policy_arn)
+        _check_boundary_context(scope, where, permissions_boundary)
+        quota = _managed_policy_quota(scope, where, managed_policy_quota)
+        required_tags = _required_tags(scope, where)
+        acknowledgments = _checked_acknowledgments(where, acknowledge or ())
         policy_keys = _unique_policy_keys(stack, where, managed_policies or ())
+        _check_policy_count(where, len(policy_keys), quota)
+        for key in policy_keys:
+            _check_admin_policy(where, key, acknowledgments)
         for statement in statements or ():
-            _check_statement(where, statement)
+            _check_statement(where, statement, acknowledgments)
 
         super().__init__(scope, id)
         self._managed_policy_keys: set[str] = set()
+        self._managed_policy_quota = quota
+        self._acknowledgments = acknowledgments
+        self._aws_managed_arns: dict[str, list[object]] = {}
         self._document = iam.PolicyDocument()
         self.role = iam.Role(
             self,
@@ -146,7 +206,19 @@ class Ec2AccessProfile(Construct):
             )
         else:
             Aspects.of(cfn_role).add(_WarnUntaggedProfile(self.node.path), priority=AspectPriority.READONLY)
+        self.node.add_validation(
+            ProfileGuardrails(
+                profile_path=self.node.path,
+                role=self.role,
+                own_policy_count=lambda: len(self._managed_policy_keys),
+                managed_policy_quota=quota,
+                acknowledgments=lambda: self._acknowledgments,
+                required_tags=required_tags,
+            )
+        )
 
+        for acknowledgment in acknowledgments:
+            self._record_for_linters(acknowledgment)
         for key, policy in zip(policy_keys, managed_policies or (), strict=True):
             self._attach(key, policy)
         for statement in statements or ():
@@ -200,19 +272,37 @@ class Ec2AccessProfile(Construct):
         """Name of the instance profile."""
         return self.instance_profile.instance_profile_name
 
+    @property
+    def acknowledgments(self) -> tuple[BroadAccess, ...]:
+        """The broad grants acknowledged so far, in the order given."""
+        return tuple(self._acknowledgments)
+
+    def acknowledge(self, *acknowledgments: BroadAccess) -> None:
+        """Acknowledge more broad grants, each with its reason; before the statement that needs it.
+
+        The same wildcard or policy acknowledged twice is an error.
+        """
+        checked = _checked_acknowledgments(self.node.path, acknowledgments, given=self._acknowledgments)
+        self._acknowledgments.extend(checked)
+        for acknowledgment in checked:
+            self._record_for_linters(acknowledgment)
+
     def add_managed_policy(self, policy: ManagedPolicyInput) -> None:
         """Attach a managed policy, given in any of the forms ``managed_policies`` takes.
 
-        The same policy attached twice is an error, whatever the two forms were.
+        The same policy attached twice is an error, whatever the two forms were, and so is one more
+        than the managed-policy quota.
         """
         (key,) = _unique_policy_keys(
             Stack.of(self), self.node.path, [policy], attached=self._managed_policy_keys
         )
+        _check_policy_count(self.node.path, len(self._managed_policy_keys) + 1, self._managed_policy_quota)
+        _check_admin_policy(self.node.path, key, self._acknowledgments)
         self._attach(key, policy)
 
     def add_to_policy(self, statement: iam.PolicyStatement) -> None:
         """Add a statement to the role's inline policy."""
-        _check_statement(self.node.path, statement)
+        _check_statement(self.node.path, statement, self._acknowledgments)
         self._add_statement(statement)
 
     def grant_pass_role(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -227,6 +317,22 @@ class Ec2AccessProfile(Construct):
             conditions={"StringEquals": {"iam:PassedToService": EC2_SERVICE_PRINCIPAL}},
         )
 
+    def grant_launch(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Give a launcher (a CI role, an Auto Scaling service role) what launching with this profile needs.
+
+        That is ``iam:PassRole`` on this role, only to EC2 (``grant_pass_role``): what EC2 checks in
+        ``RunInstances``, ``AssociateIamInstanceProfile`` and ``ReplaceIamInstanceProfileAssociation``,
+        and Auto Scaling when a launch template names an instance profile. And
+        ``iam:GetInstanceProfile`` on this instance profile only, to look the profile and its role up
+        before launching. The EC2 and Auto Scaling actions themselves are the launcher's own.
+        """
+        read_profile = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["iam:GetInstanceProfile"],
+            resource_arns=[self.instance_profile_arn],
+        )
+        return self.grant_pass_role(grantee).combine(read_profile)
+
     def _boundary(self, boundary: str | iam.IManagedPolicy | None) -> iam.IManagedPolicy | None:
         if isinstance(boundary, str):
             return iam.ManagedPolicy.from_managed_policy_arn(self, "PermissionsBoundary", boundary)
@@ -234,7 +340,15 @@ class Ec2AccessProfile(Construct):
 
     def _attach(self, key: str, policy: ManagedPolicyInput) -> None:
         self._managed_policy_keys.add(key)
-        self.role.add_managed_policy(as_managed_policy(self, key, policy))
+        managed = as_managed_policy(self, key, policy)
+        self.role.add_managed_policy(managed)
+        if key.startswith(_AWS_MANAGED_KEY_PREFIX):
+            name = key[len(_AWS_MANAGED_KEY_PREFIX) :]
+            arn = Stack.of(self).resolve(managed.managed_policy_arn)
+            self._aws_managed_arns.setdefault(name, []).append(arn)
+            chosen = find_acknowledgment(self._acknowledgments, "managed_policy", name)
+            reason = chosen.reason if chosen else _default_managed_policy_reason(name, self.node.path)
+            self._acknowledge_finding(nag_findings.aws_managed_policy(arn), reason)
 
     def _add_statement(self, statement: iam.PolicyStatement) -> None:
         self._document.add_statements(statement)
@@ -242,9 +356,45 @@ class Ec2AccessProfile(Construct):
         # with the first statement; later statements land in the same (lazily rendered) document.
         cfn_role = self.role.node.default_child
         assert isinstance(cfn_role, iam.CfnRole)
+        if cfn_role.policies is None:
+            self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
         cfn_role.policies = [
             iam.CfnRole.PolicyProperty(policy_name=INLINE_POLICY_NAME, policy_document=self._document)
         ]
+
+    def _record_for_linters(self, acknowledgment: BroadAccess) -> None:
+        """Tell cdk-nag about an acknowledged grant, with its reason, on this profile's role."""
+        reason = acknowledgment.reason
+        if acknowledgment.kind == "managed_policy":
+            for arn in self._aws_managed_arns.get(acknowledgment.pattern, []):
+                self._acknowledge_finding(nag_findings.aws_managed_policy(arn), reason)
+            return
+        if acknowledgment.kind == "resource":
+            resource = Stack.of(self).resolve(acknowledgment.pattern)
+            self._acknowledge_finding(nag_findings.wildcard_resource(resource), reason)
+        else:
+            self._acknowledge_finding(nag_findings.wildcard_action(acknowledgment.pattern), reason)
+            if broad_grants({"Effect": "Allow", "Action": acknowledgment.pattern}):
+                self._acknowledge_finding(nag_findings.NIST_FULL_ACCESS, reason)
+        everything = find_acknowledgment(self._acknowledgments, "action", "*")
+        anywhere = find_acknowledgment(self._acknowledgments, "resource", "*")
+        if everything and anywhere:
+            self._acknowledge_finding(
+                nag_findings.NIST_ADMIN_ACCESS, f"{everything.reason} {anywhere.reason}"
+            )
+
+    def _acknowledge_finding(self, finding: str, reason: str) -> None:
+        Validations.of(self.role).acknowledge(Acknowledgment(id=finding, reason=reason))
+
+
+_AWS_MANAGED_KEY_PREFIX = validation.aws_managed_policy_key("")
+
+
+def _default_managed_policy_reason(name: str, profile: str) -> str:
+    return (
+        f"AWS-managed policy {name} was chosen by name for Ec2AccessProfile '{profile}'; give the "
+        f"reason with BroadAccess.managed_policy({name!r}, reason=...)"
+    )
 
 
 def _check(where: str, field: str, value: str | None, check: Callable[[str], str | None]) -> None:
@@ -287,7 +437,9 @@ def _check_tags(where: str, tags: Mapping[str, str]) -> None:
         raise ProfileValidationError(where, field, value, rule)
 
 
-def _check_statement(where: str, statement: iam.PolicyStatement) -> None:
+def _check_statement(
+    where: str, statement: iam.PolicyStatement, acknowledgments: Sequence[BroadAccess]
+) -> None:
     problems = statement.validate_for_identity_policy()
     if problems:
         raise ProfileValidationError(
@@ -296,6 +448,121 @@ def _check_statement(where: str, statement: iam.PolicyStatement) -> None:
             statement.to_statement_json(),
             "is not a valid identity-policy statement: " + "; ".join(problems),
         )
+    for grant in broad_grants(statement.to_statement_json()):
+        if not find_acknowledgment(acknowledgments, grant.kind, grant.pattern):
+            raise ProfileValidationError(where, "statements", grant.shown, grant.rule())
+
+
+def _check_policy_count(where: str, count: int, quota: int) -> None:
+    problem = limits.check_managed_policy_count(count, quota)
+    if problem:
+        raise ProfileValidationError(where, "managed_policies", f"{count} policies", problem)
+
+
+def _check_admin_policy(where: str, key: str, acknowledgments: Sequence[BroadAccess]) -> None:
+    if not key.startswith(_AWS_MANAGED_KEY_PREFIX):
+        return
+    name = key[len(_AWS_MANAGED_KEY_PREFIX) :]
+    if is_admin_managed_policy(name) and not find_acknowledgment(acknowledgments, "managed_policy", name):
+        raise ProfileValidationError(where, "managed_policies", name, admin_policy_rule(name))
+
+
+def _checked_acknowledgments(
+    where: str, acknowledgments: Iterable[BroadAccess], given: Sequence[BroadAccess] = ()
+) -> list[BroadAccess]:
+    checked: list[BroadAccess] = []
+    for acknowledgment in acknowledgments:
+        if not isinstance(acknowledgment, BroadAccess):
+            raise ProfileValidationError(
+                where, "acknowledge", acknowledgment, "is not a BroadAccess; use BroadAccess.action(...)"
+            )
+        problem = check_acknowledgment(acknowledgment)
+        if problem is None and acknowledgment.kind == "managed_policy":
+            problem = validation.check_aws_managed_policy_name(acknowledgment.pattern)
+        if problem is None and find_acknowledgment(
+            [*given, *checked], acknowledgment.kind, acknowledgment.pattern
+        ):
+            problem = "is acknowledged twice; give each wildcard or policy once"
+        if problem:
+            raise ProfileValidationError(
+                where, f"acknowledge ({acknowledgment.kind})", acknowledgment.pattern, problem
+            )
+        checked.append(acknowledgment)
+    return checked
+
+
+def _managed_policy_quota(scope: Construct, where: str, quota: int | None) -> int:
+    field = "managed_policy_quota"
+    if quota is None:
+        quota = scope.node.try_get_context(MANAGED_POLICY_QUOTA_CONTEXT)
+        field = f"context {MANAGED_POLICY_QUOTA_CONTEXT!r}"
+        if quota is None:
+            return limits.MANAGED_POLICIES_DEFAULT_QUOTA
+    problem = limits.check_managed_policy_quota(quota)
+    if problem:
+        raise ProfileValidationError(where, field, quota, problem)
+    return quota
+
+
+def _required_tags(scope: Construct, where: str) -> tuple[str, ...]:
+    keys = scope.node.try_get_context(REQUIRED_TAGS_CONTEXT)
+    if keys is None:
+        return ()
+    field = f"context {REQUIRED_TAGS_CONTEXT!r}"
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise ProfileValidationError(where, field, keys, 'is not a list of tag keys, e.g. ["Environment"]')
+    for key in keys:
+        problem = validation.check_tag_key(key)
+        if problem:
+            raise ProfileValidationError(where, field, key, problem)
+    return tuple(keys)
+
+
+def _check_boundary_context(scope: Construct, where: str, boundary: str | iam.IManagedPolicy | None) -> None:
+    """The profile's boundary and CDK's app-wide one (which CDK puts on every role) must agree."""
+    context = scope.node.try_get_context(PERMISSIONS_BOUNDARY_CONTEXT)
+    if context is None:
+        return
+    stack = Stack.of(scope)
+    field = f"context {PERMISSIONS_BOUNDARY_CONTEXT!r}"
+    if stack.node.try_get_context(PERMISSIONS_BOUNDARY_CONTEXT) != context:
+        raise ProfileValidationError(
+            where,
+            field,
+            context,
+            "is set below the profile's stack, where CDK does not apply it; set it on the app, a "
+            "Stage or the Stack (permissions_boundary=PermissionsBoundary.from_name(...))",
+        )
+    if boundary is None:
+        return
+    arn = boundary if isinstance(boundary, str) else boundary.managed_policy_arn
+    if not _is_context_boundary(stack, arn, context):
+        raise ProfileValidationError(
+            where,
+            "permissions_boundary",
+            arn if isinstance(boundary, str) else boundary.node.path,
+            f"is not the app's permissions boundary {context!r} ({field}), which CDK puts on every "
+            "role of the stack in its place (a role has one boundary); leave permissions_boundary "
+            "out, or give that same policy",
+        )
+
+
+def _is_context_boundary(stack: Stack, arn: str, context: Mapping[str, str]) -> bool:
+    """Whether ``arn`` is the policy the context names, by ARN or by name in this account."""
+    resolved = stack.resolve(arn)
+    if isinstance(context.get("arn"), str):
+        expected = context["arn"]
+        return isinstance(resolved, str) and (
+            validation.managed_policy_key(resolved) == validation.managed_policy_key(expected)
+        )
+    name = context.get("name")
+    if not isinstance(name, str):
+        return False
+    if isinstance(resolved, str):
+        key = validation.managed_policy_key(resolved)
+        return key.split(":", 1)[-1] == f"policy/{name.strip('/')}"
+    formatted = stack.format_arn(service="iam", resource="policy", region="", resource_name=name)
+    return bool(resolved == stack.resolve(formatted))
 
 
 def _unique_policy_keys(

@@ -61,18 +61,22 @@ def _identity_of(stack: Stack, arn: str) -> str:
     resolved = stack.resolve(arn)
     if isinstance(resolved, str):
         return validation.managed_policy_key(resolved)
-    aws_managed_name = _aws_managed_name_of(resolved)
+    aws_managed_name = aws_managed_name_of(resolved)
     if aws_managed_name is not None:
         return validation.aws_managed_policy_key(aws_managed_name)
     return json.dumps(resolved, sort_keys=True)
 
 
-def _aws_managed_name_of(resolved: object) -> str | None:
-    """The name inside CDK's partition-aware ARN of an AWS-managed policy, if that is what this is.
+def aws_managed_name_of(resolved: object) -> str | None:
+    """The name (with path) of an AWS-managed policy from its ARN in the template, or None.
 
-    That ARN resolves to
+    The ARN is a string (``arn:aws:iam::aws:policy/NAME``) or CDK's partition-aware form,
     ``{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/NAME"]]}``.
     """
+    if isinstance(resolved, str):
+        key = validation.managed_policy_key(resolved)
+        is_aws_managed = resolved.startswith("arn:") and key.startswith("aws:policy/")
+        return key[len("aws:policy/") :] if is_aws_managed else None
     if not isinstance(resolved, dict) or list(resolved) != ["Fn::Join"]:
         return None
     separator, parts = resolved["Fn::Join"]

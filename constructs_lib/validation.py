@@ -32,10 +32,11 @@ _PATH = re.compile(r"/|/[\x21-\x7e]+/")
 _DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]*")
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")
 TAG_CHARACTERS = "letters, digits, spaces and _.:/=+-@"
-# arn:PARTITION:iam::ACCOUNT|aws:policy/PATH/NAME
+# arn:PARTITION:iam::ACCOUNT|aws:policy/PATH/NAME. A policy's path is narrower than a role's:
+# IAM: ((/[A-Za-z0-9\.,\+@=_-]+)*)/
 _POLICY_ARN = re.compile(
     r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>aws|\d{12}):policy"
-    r"(?P<path>/(?:[\x21-\x7e]+/)?)(?P<name>[^/]*)"
+    r"(?P<path>(?:/[A-Za-z0-9.,+@=_-]+)*/)(?P<name>[^/]*)"
 )
 # arn:PARTITION:iam::ACCOUNT:instance-profile/PATH/NAME
 _INSTANCE_PROFILE_ARN = re.compile(

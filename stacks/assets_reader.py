@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, Duration, Stack
+from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib import Ec2AccessProfile
+from constructs_lib import BroadAccess, Ec2AccessProfile, nag_findings
 
 
 class AssetsReaderStack(Stack):
@@ -20,6 +20,10 @@ class AssetsReaderStack(Stack):
     def __init__(self, scope: Construct, id: str, *, bucket_name: str, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         objects = f"arn:{Aws.PARTITION}:s3:::{bucket_name}/*"
+        every_object = (
+            f"S3 names objects by key, so '{bucket_name}/*' is how IAM says every object of the one "
+            "assets bucket; it reaches no other bucket."
+        )
         boundary = iam.ManagedPolicy(
             self,
             "Boundary",
@@ -28,6 +32,9 @@ class AssetsReaderStack(Stack):
             description=f"Permissions boundary of Assets-Reader: at most read objects of {bucket_name}",
             statements=[iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects])],
         )
+        Validations.of(boundary).acknowledge(
+            Acknowledgment(id=nag_findings.wildcard_resource(self.resolve(objects)), reason=every_object)
+        )
         self.profile = Ec2AccessProfile(
             self,
             "AssetsReader",
@@ -35,6 +42,7 @@ class AssetsReaderStack(Stack):
             path="/ec2/",
             description=f"Reads objects of {bucket_name}, nothing else",
             statements=[iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects])],
+            acknowledge=[BroadAccess.resource(objects, reason=every_object)],
             permissions_boundary=boundary,
             max_session_duration=Duration.hours(2),
             tags={"Environment": "Production", "Service": "Assets"},

@@ -7,7 +7,7 @@ from typing import Any
 from aws_cdk import Stack
 from constructs import Construct
 
-from constructs_lib import Ec2AccessProfile
+from constructs_lib import BroadAccess, Ec2AccessProfile
 
 
 class SsmManagedHostStack(Stack):
@@ -22,5 +22,12 @@ class SsmManagedHostStack(Stack):
             path="/ec2/",
             description="Hosts managed by AWS Systems Manager",
             managed_policies=["AmazonSSMManagedInstanceCore"],
+            acknowledge=[
+                BroadAccess.managed_policy(
+                    "AmazonSSMManagedInstanceCore",
+                    reason="AWS documents this policy as what the SSM agent needs, and updates it with "
+                    "the agent; a copy of our own would fall behind.",
+                )
+            ],
             tags={"Environment": "Production", "Service": "Operations"},
         )

@@ -7,7 +7,7 @@ from typing import Any
 from aws_cdk import Stack
 from constructs import Construct
 
-from constructs_lib import Ec2AccessProfile
+from constructs_lib import BroadAccess, Ec2AccessProfile
 
 
 class WebServerStack(Stack):
@@ -23,5 +23,12 @@ class WebServerStack(Stack):
             path="/ec2/",
             description="Web tier instances: read-only access to S3",
             managed_policies=["AmazonS3ReadOnlyAccess"],
+            acknowledge=[
+                BroadAccess.managed_policy(
+                    "AmazonS3ReadOnlyAccess",
+                    reason="The web tier serves content from buckets that teams add over time; AWS "
+                    "keeps this policy to reading S3 (Get and List) and nothing else.",
+                )
+            ],
             tags={"Environment": "Production", "Service": "WebApp"},
         )

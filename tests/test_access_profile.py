@@ -328,3 +328,29 @@ def test_importers_return_instance_profiles(stack: Stack) -> None:
     assert by_arn.instance_profile_arn == ("arn:aws:iam::123456789012:instance-profile/ec2/Shared-Profile")
     ec2.LaunchTemplate(stack, "Template", instance_profile=by_arn)
     Template.from_stack(stack).resource_count_is(PROFILE, 0)
+
+
+def test_grant_launch_gives_pass_role_to_ec2_and_reading_this_profile_only(stack: Stack) -> None:
+    profile = Ec2AccessProfile(stack, "Profile")
+    launcher = iam.Role(stack, "Launcher", assumed_by=iam.AccountRootPrincipal())
+    grant = profile.grant_launch(launcher)
+    assert grant.success
+    template = Template.from_stack(stack)
+    role_id = profile_role_id(template)
+    (profile_id,) = template.find_resources(PROFILE)
+    launcher_id = stack.get_logical_id(launcher.node.default_child)  # type: ignore[arg-type]
+    (policy,) = template.find_resources("AWS::IAM::Policy").values()
+    assert policy["Properties"]["Roles"] == [{"Ref": launcher_id}]
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": "iam:GetInstanceProfile",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [profile_id, "Arn"]},
+        },
+        {
+            "Action": "iam:PassRole",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [role_id, "Arn"]},
+        },
+    ]

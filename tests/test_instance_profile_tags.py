@@ -12,7 +12,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib import Ec2AccessProfile
 from constructs_lib.instance_profile_tags import HANDLER_SOURCE
-from tests.app_synth import cli_context
+from tests.conftest import library_context
 
 CUSTOM = "Custom::InstanceProfileTags"
 FUNCTION = "AWS::Lambda::Function"
@@ -100,7 +100,7 @@ SCENARIOS: dict[str, tuple[Scenario, list[dict[str, Any]]]] = {
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_profile_gets_exactly_the_roles_tags(name: str) -> None:
     apply, expected = SCENARIOS[name]
-    app = App(context=cli_context())
+    app = App(context=library_context())
     stack = Stack(app, "Stack")
     profile = Ec2AccessProfile(stack, "Web", tags={"Service": "WebApp"})
     apply(app, stack, profile)
@@ -108,7 +108,7 @@ def test_profile_gets_exactly_the_roles_tags(name: str) -> None:
 
 
 def test_tags_of_a_stage_reach_profiles_in_it_and_app_tags_stop_at_the_stage_as_cdk_does() -> None:
-    app = App(context=cli_context())
+    app = App(context=library_context())
     stage = Stage(app, "Prod")
     stack = Stack(stage, "Stack")
     Ec2AccessProfile(stack, "Web", tags={"Service": "WebApp"})
@@ -241,7 +241,7 @@ def test_opting_out_without_tags_has_nothing_to_warn_about(stack: Stack) -> None
 
 @pytest.mark.parametrize("value", [False, "false"])
 def test_context_key_opts_out_the_whole_app(value: object) -> None:
-    app = App(context={**cli_context(), "ec2-access-profile:tagInstanceProfile": value})
+    app = App(context={**library_context(), "ec2-access-profile:tagInstanceProfile": value})
     stack = Stack(app, "Stack")
     Ec2AccessProfile(stack, "A", tags={"A": "1"})
     Ec2AccessProfile(stack, "B", tags={"B": "1"}, tag_instance_profile=True)

@@ -33,9 +33,13 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/__init__.py",
         "constructs_lib/access_profile.py",
         "constructs_lib/errors.py",
+        "constructs_lib/guardrails.py",
         "constructs_lib/instance_profile_tags.py",
         "constructs_lib/instance_profile_tags_handler.py",
+        "constructs_lib/least_privilege.py",
+        "constructs_lib/limits.py",
         "constructs_lib/managed_policies.py",
+        "constructs_lib/nag_findings.py",
         "constructs_lib/py.typed",
         "constructs_lib/validation.py",
     ]

@@ -1,0 +1,183 @@
+"""The linters the field trusts pass on everything the app synthesizes.
+
+cdk-nag v3 (AwsSolutions and NIST 800-53 rev 5) runs as CDK policy-validation plugins over every
+stack; every finding is fixed or acknowledged next to its construct with a reason (inventory below).
+cfn-lint 1.58.0 runs on the synthesized templates with no rule exception.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack, Validations
+from aws_cdk import aws_iam as iam
+from cdk_nag import AwsSolutionsChecks, NagPack, NIST80053R5Checks
+
+import app as cdk_app
+from constructs_lib import BroadAccess, Ec2AccessProfile
+from tests.app_synth import cli_context
+from tests.conftest import library_context
+
+PARTITION_ARN = "arn:<AWS::Partition>"
+
+# Every acknowledgment in the app: (construct path, finding). The reasons sit next to the constructs:
+# the profiles' in stacks/ (BroadAccess) and the library's own in constructs_lib/.
+HANDLER_FINDINGS = [
+    ("InstanceProfileTagsProvider/Logs", "NIST.800.53.R5-CloudWatchLogGroupEncrypted"),
+    ("InstanceProfileTagsProvider/Role", "NIST.800.53.R5-IAMNoInlinePolicy"),
+    ("InstanceProfileTagsProvider/Function", "AwsSolutions-L1"),
+    ("InstanceProfileTagsProvider/Function", "NIST.800.53.R5-LambdaConcurrency"),
+    ("InstanceProfileTagsProvider/Function", "NIST.800.53.R5-LambdaDLQ"),
+    ("InstanceProfileTagsProvider/Function", "NIST.800.53.R5-LambdaInsideVPC"),
+]
+ACKNOWLEDGED = sorted(
+    [
+        *[
+            (f"{stack}/{path}", finding)
+            for stack in ("Ec2Access-WebServer", "Ec2Access-SsmManagedHost", "Ec2Access-AssetsReader")
+            for path, finding in HANDLER_FINDINGS
+        ],
+        (
+            "Ec2Access-WebServer/WebServer/Role",
+            f"AwsSolutions-IAM4[Policy::{PARTITION_ARN}:iam::aws:policy/AmazonS3ReadOnlyAccess]",
+        ),
+        (
+            "Ec2Access-SsmManagedHost/SsmManagedHost/Role",
+            f"AwsSolutions-IAM4[Policy::{PARTITION_ARN}:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+        ),
+        (
+            "Ec2Access-AssetsReader/Boundary",
+            f"AwsSolutions-IAM5[Resource::{PARTITION_ARN}:s3:::example-assets/*]",
+        ),
+        (
+            "Ec2Access-AssetsReader/AssetsReader/Role",
+            f"AwsSolutions-IAM5[Resource::{PARTITION_ARN}:s3:::example-assets/*]",
+        ),
+        ("Ec2Access-AssetsReader/AssetsReader/Role", "NIST.800.53.R5-IAMNoInlinePolicy"),
+    ]
+)
+
+
+def nag_packs(app: App) -> list[NagPack]:
+    return [AwsSolutionsChecks(app), NIST80053R5Checks(app)]
+
+
+@pytest.fixture(scope="module")
+def nagged_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[App, Path, str | None]:
+    """The app with cdk.json's context (required tags too) and both packs as plugins, synthesized once."""
+    outdir = tmp_path_factory.mktemp("nagged")
+    application = App(context=cli_context(), outdir=str(outdir))
+    cdk_app.compose(application)
+    Validations.of(application).add_plugins(*nag_packs(application))
+    try:
+        application.synth()
+    except RuntimeError as error:
+        return application, outdir, str(error)
+    return application, outdir, None
+
+
+def test_the_app_synthesizes_with_both_packs_and_the_required_tags(
+    nagged_app: tuple[App, Path, str | None],
+) -> None:
+    _, outdir, error = nagged_app
+    assert error is None
+    report = json.loads((outdir / "validation-report.json").read_text())
+    assert report["pluginReports"] == []
+
+
+@pytest.mark.parametrize("pack", ["AwsSolutions", "NIST.800.53.R5"])
+def test_no_unacknowledged_finding(nagged_app: tuple[App, Path, str | None], pack: str) -> None:
+    application, _, _ = nagged_app
+    (checks,) = (p for p in nag_packs(application) if p.read_pack_name == pack)
+    violations = checks.validate_scope(application).violations
+    assert [(v.rule_name, [r.construct_path for r in v.violating_resources]) for v in violations] == []
+
+
+def acknowledgments(application: App) -> list[tuple[str, str, str]]:
+    found = []
+    for construct in application.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                for rule, reason in entry.data.items():
+                    found.append((construct.node.path, rule.removeprefix("Annotation::"), reason))
+    return sorted(found)
+
+
+def test_every_acknowledgment_is_listed_here_and_gives_a_reason(
+    nagged_app: tuple[App, Path, str | None],
+) -> None:
+    found = acknowledgments(nagged_app[0])
+    assert [(path, rule) for path, rule, _ in found] == ACKNOWLEDGED
+    for path, rule, reason in found:
+        assert len(reason) >= 60, (path, rule, reason)
+        assert "chosen by name" not in reason, "the app gives its own reasons, not the library's default"
+
+
+def test_the_packs_do_report_what_nobody_acknowledged() -> None:
+    """A control: the same setup fails an app whose role gets an AWS-managed policy from outside."""
+    application = App(context=library_context())
+    stack = Stack(application, "Control")
+    profile = Ec2AccessProfile(stack, "P")
+    profile.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AmazonS3ReadOnlyAccess"))
+    findings = {
+        v.rule_name
+        for checks in nag_packs(application)
+        for v in checks.validate_scope(application).violations
+    }
+    assert f"AwsSolutions-IAM4[Policy::{PARTITION_ARN}:iam::aws:policy/AmazonS3ReadOnlyAccess]" in findings
+    Validations.of(application).add_plugins(*nag_packs(application))
+    with pytest.raises(RuntimeError, match=r"AwsSolutions-IAM4\[Policy::.*AmazonS3ReadOnlyAccess\]"):
+        application.synth()
+
+
+def test_a_library_profile_leaves_nothing_for_cdk_nag_but_what_its_user_chose() -> None:
+    """Unnamed profile (wildcard in the tag handler's policy), AWS-managed policy, acknowledged wildcards."""
+    application = App(context=library_context())
+    stack = Stack(application, "Library")
+    Ec2AccessProfile(
+        stack,
+        "Batch",
+        path="/batch/",
+        managed_policies=["service-role/AmazonEC2ContainerServiceforEC2Role"],
+        statements=[iam.PolicyStatement(actions=["s3:*"], resources=["*"])],
+        acknowledge=[
+            BroadAccess.action("s3:*", reason="Batch jobs manage the buckets they create"),
+            BroadAccess.resource("*", reason="Bucket names are chosen by the jobs at run time"),
+        ],
+        tags={"Service": "Batch"},
+    )
+    assert [
+        v.rule_name
+        for checks in nag_packs(application)
+        for v in checks.validate_scope(application).violations
+    ] == []
+
+
+def test_cfn_lint_passes_on_every_template_without_exceptions(
+    app_templates: dict[str, dict[str, Any]], app_assembly_dir: Path
+) -> None:
+    templates = sorted(app_assembly_dir.glob("*.template.json"))
+    assert len(templates) == len(app_templates)
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [str(cfn_lint), "--version"], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "cfn-lint 1.58.0"
+    result = subprocess.run(
+        [str(cfn_lint), *map(str, templates)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_cfn_lint_would_report_the_dependency_the_tag_handler_no_longer_repeats(
+    app_templates: dict[str, dict[str, Any]],
+) -> None:
+    for template in app_templates.values():
+        (function,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
+        assert "DependsOn" not in function
+        assert function["Properties"]["Role"]["Fn::GetAtt"][1] == "Arn"  # still created after its role
