@@ -22,7 +22,7 @@ from constructs import Construct, IConstruct
 
 from constructs_lib import limits, nag_findings, validation
 from constructs_lib.errors import ProfileValidationError
-from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails
+from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails, tag_set_problem
 from constructs_lib.instance_profile_tags import InstanceProfileTags
 from constructs_lib.least_privilege import (
     BroadAccess,
@@ -422,19 +422,9 @@ def _check_max_session_duration(where: str, duration: Duration | None) -> None:
 
 
 def _check_tags(where: str, tags: Mapping[str, str]) -> None:
-    # A token key or value is unknown until deploy: check what is known, count everything.
-    count_problem = validation.check_tag_count(len(tags))
-    if count_problem:
-        raise ProfileValidationError(where, "tags", f"{len(tags)} tags", count_problem)
-    known = {
-        key: "" if Token.is_unresolved(value) else value
-        for key, value in tags.items()
-        if not Token.is_unresolved(key)
-    }
-    problem = validation.check_tags(known)
+    problem = tag_set_problem(tags)
     if problem:
-        field, value, rule = problem
-        raise ProfileValidationError(where, field, value, rule)
+        raise ProfileValidationError(where, *problem)
 
 
 def _check_statement(

@@ -42,6 +42,23 @@ EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
 """The principal EC2 assumes a role as; AWS uses this name in every partition."""
 
 
+def tag_set_problem(tags: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """The first problem with a set of tags as (field, value, rule); tokens count but are not read.
+
+    A token key or value is unknown until deploy: its characters are not checked, but it counts
+    toward the limit of 50.
+    """
+    count_problem = validation.check_tag_count(len(tags))
+    if count_problem:
+        return "tags", f"{len(tags)} tags", count_problem
+    known = {
+        key: "" if Token.is_unresolved(value) else value
+        for key, value in tags.items()
+        if not Token.is_unresolved(key)
+    }
+    return validation.check_tags(known)
+
+
 @dataclass(frozen=True)
 class _Document:
     """A policy document of the role as it will be written, and where it comes from."""
@@ -148,19 +165,10 @@ class ProfileGuardrails:
         cfn_role = self._role.node.default_child
         assert isinstance(cfn_role, iam.CfnRole)
         tags = cfn_role.tags.tag_values()
-        count_problem = validation.check_tag_count(len(tags))
-        if count_problem:
-            yield self._error("tags", f"{len(tags)} tags (after Tags.of)", count_problem)
-        else:
-            known = {
-                key: "" if Token.is_unresolved(value) else value
-                for key, value in tags.items()
-                if not Token.is_unresolved(key)
-            }
-            problem = validation.check_tags(known)
-            if problem:
-                field, value, rule = problem
-                yield self._error(f"{field} (after Tags.of)", value, rule)
+        problem = tag_set_problem(tags)
+        if problem:
+            field, value, rule = problem
+            yield self._error(f"{field} (after Tags.of)", value, rule)
         missing = [key for key in self._required_tags if key not in tags]
         if missing:
             yield self._error(

@@ -352,7 +352,7 @@ def test_fifty_tags_after_tags_of_pass_and_fifty_one_fail(
     assert len(found) == errors
     if errors:
         assert found[0] == (
-            "Ec2AccessProfile 'Test/P': tags '51 tags (after Tags.of)' has 51 tags; IAM allows at most 50 "
+            "Ec2AccessProfile 'Test/P': tags (after Tags.of) '51 tags' has 51 tags; IAM allows at most 50 "
             "per role or instance profile"
         )
     else:
