@@ -50,7 +50,7 @@ def test_wheel_depends_on_ranges_not_the_apps_exact_pins(wheel: Path) -> None:
         (metadata_name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = archive.read(metadata_name).decode()
     requires = sorted(line for line in metadata.splitlines() if line.startswith("Requires-Dist:"))
-    assert requires == ["Requires-Dist: aws-cdk-lib<3,>=2.200.0", "Requires-Dist: constructs<11,>=10"]
+    assert requires == ["Requires-Dist: aws-cdk-lib<3,>=2.269.0", "Requires-Dist: constructs<11,>=10"]
 
 
 def test_installed_wheel_imports_and_builds_a_profile(wheel: Path, tmp_path: Path) -> None:
