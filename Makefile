@@ -14,11 +14,15 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth test test-fast lint typecheck deploy-local benchmark clean
+.PHONY: synth cdk test test-fast lint typecheck deploy-local benchmark clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
 	@echo "Templates written to cdk.out/"
+
+# Any other CDK CLI command, with the same Node.js and settings: make cdk ARGS="diff"
+cdk: $(VENV)/.app-installed node_modules/.installed
+	$(CDK) $(ARGS)
 
 test: $(VENV)/.dev-installed node_modules/.installed lint typecheck
 	$(BIN)/pytest
