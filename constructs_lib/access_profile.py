@@ -30,7 +30,8 @@ from constructs_lib.least_privilege import (
     broad_grants,
     check_acknowledgment,
     find_acknowledgment,
-    is_admin_managed_policy,
+    is_unacknowledged_admin_policy,
+    unacknowledged_grants,
 )
 from constructs_lib.managed_policies import ManagedPolicyInput, as_managed_policy, managed_policy_key
 
@@ -438,9 +439,10 @@ def _check_statement(
             statement.to_statement_json(),
             "is not a valid identity-policy statement: " + "; ".join(problems),
         )
-    for grant in broad_grants(statement.to_statement_json()):
-        if not find_acknowledgment(acknowledgments, grant.kind, grant.pattern):
-            raise ProfileValidationError(where, "statements", grant.shown, grant.rule())
+    unacknowledged = unacknowledged_grants(statement.to_statement_json(), acknowledgments)
+    if unacknowledged:
+        first = unacknowledged[0]
+        raise ProfileValidationError(where, "statements", first.shown, first.rule())
 
 
 def _check_policy_count(where: str, count: int, quota: int) -> None:
@@ -453,7 +455,7 @@ def _check_admin_policy(where: str, key: str, acknowledgments: Sequence[BroadAcc
     if not key.startswith(_AWS_MANAGED_KEY_PREFIX):
         return
     name = key[len(_AWS_MANAGED_KEY_PREFIX) :]
-    if is_admin_managed_policy(name) and not find_acknowledgment(acknowledgments, "managed_policy", name):
+    if is_unacknowledged_admin_policy(name, acknowledgments):
         raise ProfileValidationError(where, "managed_policies", name, admin_policy_rule(name))
 
 

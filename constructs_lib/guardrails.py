@@ -32,9 +32,8 @@ from constructs_lib.errors import ProfileValidationError
 from constructs_lib.least_privilege import (
     BroadAccess,
     admin_policy_rule,
-    broad_grants,
-    find_acknowledgment,
-    is_admin_managed_policy,
+    is_unacknowledged_admin_policy,
+    unacknowledged_grants,
 )
 from constructs_lib.managed_policies import aws_managed_name_of
 
@@ -133,11 +132,7 @@ class ProfileGuardrails:
             yield self._error("managed_policies", value, problem)
         for arn in attachments.managed_arns:
             name = aws_managed_name_of(arn)
-            if (
-                name is not None
-                and is_admin_managed_policy(name)
-                and not find_acknowledgment(self._acknowledgments(), "managed_policy", name)
-            ):
+            if name is not None and is_unacknowledged_admin_policy(name, self._acknowledgments()):
                 yield self._error("managed_policies", name, admin_policy_rule(name))
 
     def _size_problems(self, attachments: _Attachments) -> Iterable[ProfileValidationError]:
@@ -157,9 +152,8 @@ class ProfileGuardrails:
         acknowledgments = self._acknowledgments()
         for policy in [*attachments.inline, *attachments.customer_managed]:
             for statement in _statements(policy.document):
-                for grant in broad_grants(statement):
-                    if not find_acknowledgment(acknowledgments, grant.kind, grant.pattern):
-                        yield self._error(f"statements (in {policy.source})", grant.shown, grant.rule())
+                for grant in unacknowledged_grants(statement, acknowledgments):
+                    yield self._error(f"statements (in {policy.source})", grant.shown, grant.rule())
 
     def _tag_problems(self) -> Iterable[ProfileValidationError]:
         cfn_role = self._role.node.default_child

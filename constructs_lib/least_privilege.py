@@ -146,6 +146,23 @@ def find_acknowledgment(
     return next((a for a in acknowledgments if a.kind == kind and a.pattern == pattern), None)
 
 
+def unacknowledged_grants(
+    statement: Mapping[str, object], acknowledgments: Iterable[BroadAccess]
+) -> list[BroadGrant]:
+    """The broad grants of one statement that no acknowledgment covers."""
+    given = list(acknowledgments)
+    return [
+        grant
+        for grant in broad_grants(statement)
+        if not find_acknowledgment(given, grant.kind, grant.pattern)
+    ]
+
+
+def is_unacknowledged_admin_policy(name: str, acknowledgments: Iterable[BroadAccess]) -> bool:
+    """Whether an AWS-managed policy (by name) is admin-level and nobody acknowledged it."""
+    return is_admin_managed_policy(name) and not find_acknowledgment(acknowledgments, "managed_policy", name)
+
+
 def _strings(value: object) -> list[str]:
     values = value if isinstance(value, list) else [value]
     return [item for item in values if isinstance(item, str)]
