@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +9,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.app_synth import ROOT, synthesize_app
+from tests.app_synth import ROOT, run_cdk, synthesize_app
 
 STACKS = ["Ec2Access-AssetsReader", "Ec2Access-SsmManagedHost", "Ec2Access-WebServer"]
 
@@ -76,24 +73,7 @@ def test_cdk_synth_writes_the_templates_the_tests_check(
     app_templates: dict[str, dict[str, Any]], app_assembly_dir: Path, tmp_path: Path
 ) -> None:
     """The real CLI runs the app with cdk.json's context: its output must equal what the tests saw."""
-    cdk = ROOT / "node_modules" / ".bin" / "cdk"
-    assert cdk.exists(), "the CDK CLI is not installed: run `make test`, which installs it"
-    env = dict(os.environ)
-    # The venv's python3 runs app.py, and jsii and the CLI run on the supported Node.js.
-    node_dir = Path(env.get("JSII_NODE", "node")).parent
-    env["PATH"] = os.pathsep.join([str(node_dir), str(Path(sys.executable).parent), env["PATH"]])
-    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
-    env["CDK_DISABLE_VERSION_CHECK"] = "true"
-    env["AWS_EC2_METADATA_DISABLED"] = "true"
-    result = subprocess.run(
-        [str(cdk), "synth", "--quiet", "--output", str(tmp_path / "cdk.out")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_cdk("synth", "--quiet", "--output", str(tmp_path / "cdk.out"))
     assert result.returncode == 0, result.stderr
     assert "end-of-life" not in result.stderr + result.stdout
     assert template_files(tmp_path / "cdk.out") == template_files(app_assembly_dir)

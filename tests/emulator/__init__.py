@@ -19,13 +19,12 @@ from typing import Any
 
 import boto3
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.app_synth import CLI_TIMEOUT_SECONDS, ROOT, offline_cli_environment, run_cdk
+
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
-CLI_TIMEOUT_SECONDS = 300
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
 DEPLOY = ("deploy", "--all", "--require-approval", "never", "--method=direct")
 """How to deploy here: moto 5.2.5 fails a second change-set deploy, so deploy directly."""
 
@@ -94,35 +93,18 @@ class Emulator:
 
     def cli_environment(self) -> dict[str, str]:
         """What the CDK CLI (and the app it runs) needs to deploy here, and only here."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
-        node = os.environ.get("JSII_NODE")
-        path = [str(Path(node).parent)] if node else []
-        env.update(
-            PATH=os.pathsep.join([*path, str(Path(sys.executable).parent), env.get("PATH", "")]),
-            AWS_ENDPOINT_URL=self.endpoint,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_REGION=REGION,
-            AWS_DEFAULT_REGION=REGION,
-            AWS_EC2_METADATA_DISABLED="true",
-            CDK_DISABLE_CLI_TELEMETRY="true",
-            CDK_DISABLE_VERSION_CHECK="true",
-        )
-        return env
+        return {
+            **offline_cli_environment(),
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+        }
 
     def cdk(self, *args: str, timeout: float = CLI_TIMEOUT_SECONDS) -> subprocess.CompletedProcess[str]:
         """Run the real CDK CLI against this emulator; never waits longer than ``timeout``."""
-        if not CDK.exists():
-            raise RuntimeError("the CDK CLI is not installed: run `make test`, which installs it")
-        return subprocess.run(
-            [str(CDK), *args],
-            cwd=ROOT,
-            env=self.cli_environment(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return run_cdk(*args, env=self.cli_environment(), timeout=timeout)
 
     def _wait_until_answering(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
