@@ -166,8 +166,8 @@ def test_a_bad_quota_in_context_names_the_context_key() -> None:
     assert caught.value.field == "context 'ec2-access-profile:managedPolicyQuota'"
 
 
-def test_policies_attached_elsewhere_count_up_to_ten(stack: Stack) -> None:
-    profile = Ec2AccessProfile(stack, "P", managed_policies=customer_policies(stack, 8))
+def attach_two_elsewhere(stack: Stack, profile: Ec2AccessProfile) -> None:
+    """Two managed policies that reach the role without going through the profile."""
     profile.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AmazonS3ReadOnlyAccess"))
     iam.ManagedPolicy(
         stack,
@@ -175,18 +175,17 @@ def test_policies_attached_elsewhere_count_up_to_ten(stack: Stack) -> None:
         roles=[profile.role],
         statements=[iam.PolicyStatement(actions=["sqs:SendMessage"], resources=["arn:aws:sqs:*:*:q"])],
     )
+
+
+def test_policies_attached_elsewhere_count_up_to_ten(stack: Stack) -> None:
+    profile = Ec2AccessProfile(stack, "P", managed_policies=customer_policies(stack, 8))
+    attach_two_elsewhere(stack, profile)
     assert synth_errors(stack) == []
 
 
 def test_the_eleventh_policy_attached_elsewhere_fails_at_synth_naming_the_sources(stack: Stack) -> None:
     profile = Ec2AccessProfile(stack, "P", managed_policies=customer_policies(stack, 9))
-    profile.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AmazonS3ReadOnlyAccess"))
-    iam.ManagedPolicy(
-        stack,
-        "Elsewhere",
-        roles=[profile.role],
-        statements=[iam.PolicyStatement(actions=["sqs:SendMessage"], resources=["arn:aws:sqs:*:*:q"])],
-    )
+    attach_two_elsewhere(stack, profile)
     assert synth_errors(stack) == [
         "Ec2AccessProfile 'Test/P': managed_policies '11 attached (9 through the profile, 2 elsewhere)' is "
         "more than IAM allows one role: 10 managed policies; attach fewer (merge policies, or move "

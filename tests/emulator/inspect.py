@@ -8,7 +8,6 @@ ListAttachedRolePolicies, ListRolePolicies / GetRolePolicy, GetPolicy / GetPolic
 from __future__ import annotations
 
 import json
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,10 +122,10 @@ def render(profiles: dict[str, ProfileView]) -> str:
 
 
 def _document(value: Any) -> dict[str, Any]:
-    """boto3 decodes policy documents to dicts; be explicit when a URL-encoded string comes back."""
-    if isinstance(value, dict):
-        return value
-    return dict(json.loads(urllib.parse.unquote(value)))
+    """boto3 decodes a JSON policy document to a dict; anything else is not what IAM would store."""
+    if not isinstance(value, dict):
+        raise AssertionError(f"IAM returned a policy document that is not JSON: {value!r}")
+    return value
 
 
 def _tag_dict(tags: list[dict[str, str]]) -> dict[str, str]:
