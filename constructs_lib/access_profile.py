@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import overload
 
 import jsii
 from aws_cdk import (
@@ -20,29 +22,32 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from constructs_lib import limits, nag_findings, validation
-from constructs_lib.errors import ProfileValidationError
-from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails, tag_set_problem
-from constructs_lib.instance_profile_tags import InstanceProfileTags
-from constructs_lib.least_privilege import (
-    BroadAccess,
-    admin_policy_rule,
-    broad_grants,
-    check_acknowledgment,
-    find_acknowledgment,
-    is_unacknowledged_admin_policy,
-    unacknowledged_grants,
+from constructs_lib import nag_findings, validation
+from constructs_lib.checker import (
+    MANAGED_POLICY_QUOTA_CONTEXT,
+    REQUIRED_TAGS_CONTEXT,
+    AppSettings,
+    PlannedPolicy,
+    acknowledgment_findings,
+    admin_policy_findings,
+    check_profile,
+    effective_quota,
+    managed_policy_count_findings,
+    plan_managed_policies,
+    required_tags,
+    statement_findings,
 )
-from constructs_lib.managed_policies import ManagedPolicyInput, as_managed_policy, managed_policy_key
+from constructs_lib.errors import ProfileValidationError
+from constructs_lib.findings import Finding
+from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails
+from constructs_lib.instance_profile_tags import InstanceProfileTags
+from constructs_lib.least_privilege import BroadAccess, broad_grants, find_acknowledgment
+from constructs_lib.managed_policies import ManagedPolicyInput, as_managed_policy, policy_reference
+from constructs_lib.presets import Preset
+from constructs_lib.spec import DeployTime, ProfileSpec, Text
 
 TAG_INSTANCE_PROFILE_CONTEXT = "ec2-access-profile:tagInstanceProfile"
 """Context key that, set to false, turns instance-profile tagging off for a whole app or stage."""
-
-MANAGED_POLICY_QUOTA_CONTEXT = "ec2-access-profile:managedPolicyQuota"
-"""Context key: the account's quota of managed policies per role, if it was raised (10 to 20)."""
-
-REQUIRED_TAGS_CONTEXT = "ec2-access-profile:requiredTags"
-"""Context key: a list of tag keys every profile's role must carry, however they were applied."""
 
 PERMISSIONS_BOUNDARY_CONTEXT = "@aws-cdk/core:permissionsBoundary"
 """CDK's context key that puts one permissions boundary on every role of a stack."""
@@ -98,6 +103,7 @@ class Ec2AccessProfile(Construct):
         role_name: str | None = None,
         path: str | None = None,
         description: str | None = None,
+        presets: Sequence[str | Preset] | None = None,
         managed_policies: Sequence[ManagedPolicyInput] | None = None,
         statements: Sequence[iam.PolicyStatement] | None = None,
         permissions_boundary: str | iam.IManagedPolicy | None = None,
@@ -116,6 +122,9 @@ class Ec2AccessProfile(Construct):
         :param path: IAM path of both the role and the instance profile, ``/`` or ``/…/``.
             Default: ``/``.
         :param description: description of the role, at most 1,000 characters. Default: none.
+        :param presets: presets whose AWS-managed policies the role gets, by name (``"ssm"``,
+            ``"eks-node"``) or as constants (``presets.SSM``); see ``constructs_lib.presets``. Presets
+            that bring the same policy attach it once. Default: none.
         :param managed_policies: managed policies to attach, each an AWS-managed name
             (``"AmazonS3ReadOnlyAccess"``, ``"service-role/AmazonEC2RoleforSSM"``), a managed-policy
             ARN, or an ``iam.IManagedPolicy``. Default: none.
@@ -144,36 +153,38 @@ class Ec2AccessProfile(Construct):
         # ProfileValidationError leaves no half-built profile behind.
         where = _child_path(scope, id)
         stack = Stack.of(scope)
-        _check_name(
-            where, "instance_profile_name", instance_profile_name, validation.INSTANCE_PROFILE_NAME_MAX
+        spec, edge_findings = _spec_of(
+            stack,
+            instance_profile_name=instance_profile_name,
+            role_name=role_name,
+            path=path,
+            description=description,
+            presets=presets,
+            managed_policies=managed_policies,
+            statements=statements,
+            permissions_boundary=permissions_boundary,
+            max_session_duration=max_session_duration,
+            tags=tags,
+            acknowledge=acknowledge,
+            managed_policy_quota=managed_policy_quota,
         )
-        if role_name is None and instance_profile_name is not None:
+        settings = _app_settings(scope)
+        findings = [
+            *edge_findings,
+            *_as_shown(check_profile(spec, settings=settings, profile=where), max_session_duration),
+            *_boundary_context_findings(scope, permissions_boundary),
+        ]
+        if findings:
+            raise ProfileValidationError.from_findings(where, [replace(f, profile=where) for f in findings])
+        quota = effective_quota(spec, settings)
+        plan, _ = plan_managed_policies(spec.presets, spec.managed_policies)
+        if role_name is None:
             role_name = instance_profile_name
-            role_name_field = "role_name (defaulted from instance_profile_name)"
-        else:
-            role_name_field = "role_name"
-        _check_name(where, role_name_field, role_name, validation.ROLE_NAME_MAX)
-        _check(where, "path", path, validation.check_path)
-        _check(where, "description", description, validation.check_description)
-        _check_max_session_duration(where, max_session_duration)
-        _check_tags(where, tags or {})
-        boundary_arn = permissions_boundary if isinstance(permissions_boundary, str) else None
-        _check(where, "permissions_boundary", boundary_arn, validation.check_policy_arn)
-        _check_boundary_context(scope, where, permissions_boundary)
-        quota = _managed_policy_quota(scope, where, managed_policy_quota)
-        required_tags = _required_tags(scope, where)
-        acknowledgments = _checked_acknowledgments(where, acknowledge or ())
-        policy_keys = _unique_policy_keys(stack, where, managed_policies or ())
-        _check_policy_count(where, len(policy_keys), quota)
-        for key in policy_keys:
-            _check_admin_policy(where, key, acknowledgments)
-        for statement in statements or ():
-            _check_statement(where, statement, acknowledgments)
 
         super().__init__(scope, id)
-        self._managed_policy_keys: set[str] = set()
+        self._planned: list[PlannedPolicy] = []
         self._managed_policy_quota = quota
-        self._acknowledgments = acknowledgments
+        self._acknowledgments = list(spec.acknowledge)
         self._aws_managed_arns: dict[str, list[object]] = {}
         self._document = iam.PolicyDocument()
         self.role = iam.Role(
@@ -211,21 +222,53 @@ class Ec2AccessProfile(Construct):
             ProfileGuardrails(
                 profile_path=self.node.path,
                 role=self.role,
-                own_policy_count=lambda: len(self._managed_policy_keys),
+                own_policy_count=lambda: len(self._planned),
                 managed_policy_quota=quota,
                 acknowledgments=lambda: self._acknowledgments,
-                required_tags=required_tags,
+                required_tags=required_tags(settings),
             )
         )
 
-        for acknowledgment in acknowledgments:
+        for acknowledgment in self._acknowledgments:
             self._record_for_linters(acknowledgment)
-        for key, policy in zip(policy_keys, managed_policies or (), strict=True):
-            self._attach(key, policy)
+        explicit = list(managed_policies or ())
+        for planned in plan:
+            self._attach(planned, explicit[planned.index] if planned.index is not None else None)
         for statement in statements or ():
             self._add_statement(statement)
         for key, value in sorted((tags or {}).items()):
             Tags.of(self).add(key, value)
+
+    @classmethod
+    def from_spec(
+        cls, scope: Construct, id: str, spec: ProfileSpec, *, tag_instance_profile: bool | None = None
+    ) -> Ec2AccessProfile:
+        """Build the profile a ``ProfileSpec`` describes (a catalogue entry, say).
+
+        The spec is checked first, so a bad one fails with every finding and nothing is built.
+        """
+        where = _child_path(scope, id)
+        findings = check_profile(spec, settings=_app_settings(scope), profile=where)
+        if findings:
+            raise ProfileValidationError.from_findings(where, findings)
+        seconds = spec.max_session_seconds
+        return cls(
+            scope,
+            id,
+            instance_profile_name=_shown(spec.instance_profile_name),
+            role_name=_shown(spec.role_name),
+            path=_shown(spec.path),
+            description=_shown(spec.description),
+            presets=spec.presets,
+            managed_policies=[str(policy) for policy in spec.managed_policies],
+            statements=[iam.PolicyStatement.from_json(dict(statement)) for statement in spec.statements],
+            permissions_boundary=_shown(spec.permissions_boundary),
+            max_session_duration=Duration.seconds(seconds) if seconds is not None else None,
+            tags={str(key): str(value) for key, value in spec.tags.items()},
+            tag_instance_profile=tag_instance_profile,
+            managed_policy_quota=spec.managed_policy_quota,
+            acknowledge=spec.acknowledge,
+        )
 
     @staticmethod
     def from_instance_profile_name(
@@ -283,7 +326,11 @@ class Ec2AccessProfile(Construct):
 
         The same wildcard or policy acknowledged twice is an error.
         """
-        checked = _checked_acknowledgments(self.node.path, acknowledgments, given=self._acknowledgments)
+        checked, findings = _acknowledgments_of(acknowledgments)
+        findings += acknowledgment_findings(
+            checked, given=self._acknowledgments, first_index=len(self._acknowledgments)
+        )
+        self._raise_if_any(findings)
         self._acknowledgments.extend(checked)
         for acknowledgment in checked:
             self._record_for_linters(acknowledgment)
@@ -291,19 +338,23 @@ class Ec2AccessProfile(Construct):
     def add_managed_policy(self, policy: ManagedPolicyInput) -> None:
         """Attach a managed policy, given in any of the forms ``managed_policies`` takes.
 
-        The same policy attached twice is an error, whatever the two forms were, and so is one more
-        than the managed-policy quota.
+        The same policy attached twice is an error, whatever the two forms were (a preset's
+        included), and so is one more than the managed-policy quota.
         """
-        (key,) = _unique_policy_keys(
-            Stack.of(self), self.node.path, [policy], attached=self._managed_policy_keys
-        )
-        _check_policy_count(self.node.path, len(self._managed_policy_keys) + 1, self._managed_policy_quota)
-        _check_admin_policy(self.node.path, key, self._acknowledgments)
-        self._attach(key, policy)
+        reference = policy_reference(Stack.of(self), policy)
+        plan, findings = plan_managed_policies((), [reference], attached=self._planned)
+        findings += managed_policy_count_findings(len(self._planned) + 1, self._managed_policy_quota)
+        findings += admin_policy_findings(plan, self._acknowledgments)
+        self._raise_if_any(findings)
+        (planned,) = plan
+        self._attach(planned, policy)
 
     def add_to_policy(self, statement: iam.PolicyStatement) -> None:
         """Add a statement to the role's inline policy."""
-        _check_statement(self.node.path, statement, self._acknowledgments)
+        findings = statement_findings(
+            statement.to_statement_json(), self._acknowledgments, pointer=("statements",)
+        )
+        self._raise_if_any(findings)
         self._add_statement(statement)
 
     def grant_pass_role(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -339,17 +390,30 @@ class Ec2AccessProfile(Construct):
             return iam.ManagedPolicy.from_managed_policy_arn(self, "PermissionsBoundary", boundary)
         return boundary
 
-    def _attach(self, key: str, policy: ManagedPolicyInput) -> None:
-        self._managed_policy_keys.add(key)
-        managed = as_managed_policy(self, key, policy)
+    def _attach(self, planned: PlannedPolicy, policy: ManagedPolicyInput | None) -> None:
+        """Attach a planned policy: ``policy`` as given, or the preset's AWS-managed policy by name."""
+        self._planned.append(planned)
+        managed = as_managed_policy(
+            self, planned.key, policy if policy is not None else str(planned.reference)
+        )
         self.role.add_managed_policy(managed)
-        if key.startswith(_AWS_MANAGED_KEY_PREFIX):
-            name = key[len(_AWS_MANAGED_KEY_PREFIX) :]
+        name = planned.aws_managed_name
+        if name is not None:
             arn = Stack.of(self).resolve(managed.managed_policy_arn)
             self._aws_managed_arns.setdefault(name, []).append(arn)
             chosen = find_acknowledgment(self._acknowledgments, "managed_policy", name)
-            reason = chosen.reason if chosen else _default_managed_policy_reason(name, self.node.path)
+            if chosen:
+                reason = chosen.reason
+            elif planned.preset is not None:
+                reason = planned.preset.reason
+            else:
+                reason = _default_managed_policy_reason(name, self.node.path)
             self._acknowledge_finding(nag_findings.aws_managed_policy(arn), reason)
+
+    def _raise_if_any(self, findings: Sequence[Finding]) -> None:
+        if findings:
+            path = self.node.path
+            raise ProfileValidationError.from_findings(path, [replace(f, profile=path) for f in findings])
 
     def _add_statement(self, statement: iam.PolicyStatement) -> None:
         self._document.add_statements(statement)
@@ -388,9 +452,6 @@ class Ec2AccessProfile(Construct):
         Validations.of(self.role).acknowledge(Acknowledgment(id=finding, reason=reason))
 
 
-_AWS_MANAGED_KEY_PREFIX = validation.aws_managed_policy_key("")
-
-
 def _default_managed_policy_reason(name: str, profile: str) -> str:
     return (
         f"AWS-managed policy {name} was chosen by name for Ec2AccessProfile '{profile}'; give the "
@@ -398,145 +459,114 @@ def _default_managed_policy_reason(name: str, profile: str) -> str:
     )
 
 
-def _check(where: str, field: str, value: str | None, check: Callable[[str], str | None]) -> None:
-    """Raise when ``check`` finds a problem with ``value``; absent values and tokens pass."""
-    if value is None or Token.is_unresolved(value):
-        return
-    problem = check(value)
-    if problem:
-        raise ProfileValidationError(where, field, value, problem)
+def _spec_of(
+    stack: Stack,
+    *,
+    instance_profile_name: str | None,
+    role_name: str | None,
+    path: str | None,
+    description: str | None,
+    presets: Sequence[str | Preset] | None,
+    managed_policies: Sequence[ManagedPolicyInput] | None,
+    statements: Sequence[iam.PolicyStatement] | None,
+    permissions_boundary: str | iam.IManagedPolicy | None,
+    max_session_duration: Duration | None,
+    tags: Mapping[str, str] | None,
+    acknowledge: Sequence[BroadAccess] | None,
+    managed_policy_quota: int | None,
+) -> tuple[ProfileSpec, list[Finding]]:
+    """The construct's props as a ``ProfileSpec``: tokens become ``DeployTime``, CDK objects JSON.
+
+    Returns what could not be translated (an acknowledgment that is not a ``BroadAccess``) as findings.
+    """
+    acknowledgments, findings = _acknowledgments_of(acknowledge or ())
+    seconds = max_session_duration.to_seconds(integral=False) if max_session_duration is not None else None
+    spec = ProfileSpec(
+        instance_profile_name=_text(instance_profile_name),
+        role_name=_text(role_name),
+        path=_text(path),
+        description=_text(description),
+        presets=tuple(p.name if isinstance(p, Preset) else p for p in presets or ()),
+        managed_policies=tuple(policy_reference(stack, policy) for policy in managed_policies or ()),
+        statements=tuple(statement.to_statement_json() for statement in statements or ()),
+        permissions_boundary=_text(permissions_boundary) if isinstance(permissions_boundary, str) else None,
+        max_session_seconds=None if seconds is None or Token.is_unresolved(seconds) else seconds,
+        tags={_text(key): _text(value) for key, value in (tags or {}).items()},
+        acknowledge=tuple(acknowledgments),
+        managed_policy_quota=managed_policy_quota,
+    )
+    return spec, findings
 
 
-def _check_name(where: str, field: str, value: str | None, maximum: int) -> None:
-    _check(where, field, value, lambda name: validation.check_name(name, maximum))
+@overload
+def _text(value: str) -> Text: ...
+@overload
+def _text(value: None) -> None: ...
+def _text(value: str | None) -> Text | None:
+    """A prop's string, or a ``DeployTime`` when it is a token (unknown until deploy)."""
+    if value is not None and Token.is_unresolved(value):
+        return DeployTime(value, value)
+    return value
 
 
-def _check_max_session_duration(where: str, duration: Duration | None) -> None:
-    if duration is None:
-        return
-    seconds = duration.to_seconds(integral=False)
-    if Token.is_unresolved(seconds):
-        return
-    problem = validation.check_max_session_seconds(seconds)
-    if problem:
-        raise ProfileValidationError(where, "max_session_duration", duration.to_human_string(), problem)
+def _shown(value: Text | None) -> str | None:
+    return None if value is None else str(value)
 
 
-def _check_tags(where: str, tags: Mapping[str, str]) -> None:
-    problem = tag_set_problem(tags)
-    if problem:
-        raise ProfileValidationError(where, *problem)
+def _acknowledgments_of(given: Iterable[object]) -> tuple[list[BroadAccess], list[Finding]]:
+    acknowledgments: list[BroadAccess] = []
+    findings = []
+    for index, acknowledgment in enumerate(given):
+        if isinstance(acknowledgment, BroadAccess):
+            acknowledgments.append(acknowledgment)
+        else:
+            rule = "is not a BroadAccess; use BroadAccess.action(...)"
+            findings.append(Finding("EAP050", "acknowledge", acknowledgment, rule, ("acknowledge", index)))
+    return acknowledgments, findings
 
 
-def _check_statement(
-    where: str, statement: iam.PolicyStatement, acknowledgments: Sequence[BroadAccess]
-) -> None:
-    problems = statement.validate_for_identity_policy()
-    if problems:
-        raise ProfileValidationError(
-            where,
-            "statements",
-            statement.to_statement_json(),
-            "is not a valid identity-policy statement: " + "; ".join(problems),
-        )
-    unacknowledged = unacknowledged_grants(statement.to_statement_json(), acknowledgments)
-    if unacknowledged:
-        first = unacknowledged[0]
-        raise ProfileValidationError(where, "statements", first.shown, first.rule())
+def _as_shown(findings: Iterable[Finding], max_session_duration: Duration | None) -> list[Finding]:
+    """Findings with values as the props gave them: a session as a ``Duration``, not in seconds."""
+    return [
+        replace(finding, value=max_session_duration.to_human_string())
+        if finding.rule_id == "EAP005" and max_session_duration is not None
+        else finding
+        for finding in findings
+    ]
 
 
-def _check_policy_count(where: str, count: int, quota: int) -> None:
-    problem = limits.check_managed_policy_count(count, quota)
-    if problem:
-        raise ProfileValidationError(where, "managed_policies", f"{count} policies", problem)
+def _app_settings(scope: Construct) -> AppSettings:
+    return AppSettings(
+        managed_policy_quota=scope.node.try_get_context(MANAGED_POLICY_QUOTA_CONTEXT),
+        required_tags=scope.node.try_get_context(REQUIRED_TAGS_CONTEXT),
+    )
 
 
-def _check_admin_policy(where: str, key: str, acknowledgments: Sequence[BroadAccess]) -> None:
-    if not key.startswith(_AWS_MANAGED_KEY_PREFIX):
-        return
-    name = key[len(_AWS_MANAGED_KEY_PREFIX) :]
-    if is_unacknowledged_admin_policy(name, acknowledgments):
-        raise ProfileValidationError(where, "managed_policies", name, admin_policy_rule(name))
-
-
-def _checked_acknowledgments(
-    where: str, acknowledgments: Iterable[BroadAccess], given: Sequence[BroadAccess] = ()
-) -> list[BroadAccess]:
-    checked: list[BroadAccess] = []
-    for acknowledgment in acknowledgments:
-        if not isinstance(acknowledgment, BroadAccess):
-            raise ProfileValidationError(
-                where, "acknowledge", acknowledgment, "is not a BroadAccess; use BroadAccess.action(...)"
-            )
-        problem = check_acknowledgment(acknowledgment)
-        if problem is None and acknowledgment.kind == "managed_policy":
-            problem = validation.check_aws_managed_policy_name(acknowledgment.pattern)
-        if problem is None and find_acknowledgment(
-            [*given, *checked], acknowledgment.kind, acknowledgment.pattern
-        ):
-            problem = "is acknowledged twice; give each wildcard or policy once"
-        if problem:
-            raise ProfileValidationError(
-                where, f"acknowledge ({acknowledgment.kind})", acknowledgment.pattern, problem
-            )
-        checked.append(acknowledgment)
-    return checked
-
-
-def _managed_policy_quota(scope: Construct, where: str, quota: int | None) -> int:
-    field = "managed_policy_quota"
-    if quota is None:
-        quota = scope.node.try_get_context(MANAGED_POLICY_QUOTA_CONTEXT)
-        field = f"context {MANAGED_POLICY_QUOTA_CONTEXT!r}"
-        if quota is None:
-            return limits.MANAGED_POLICIES_DEFAULT_QUOTA
-    problem = limits.check_managed_policy_quota(quota)
-    if problem:
-        raise ProfileValidationError(where, field, quota, problem)
-    return quota
-
-
-def _required_tags(scope: Construct, where: str) -> tuple[str, ...]:
-    keys = scope.node.try_get_context(REQUIRED_TAGS_CONTEXT)
-    if keys is None:
-        return ()
-    field = f"context {REQUIRED_TAGS_CONTEXT!r}"
-    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
-        raise ProfileValidationError(where, field, keys, 'is not a list of tag keys, e.g. ["Environment"]')
-    for key in keys:
-        problem = validation.check_tag_key(key)
-        if problem:
-            raise ProfileValidationError(where, field, key, problem)
-    return tuple(keys)
-
-
-def _check_boundary_context(scope: Construct, where: str, boundary: str | iam.IManagedPolicy | None) -> None:
+def _boundary_context_findings(scope: Construct, boundary: str | iam.IManagedPolicy | None) -> list[Finding]:
     """The profile's boundary and CDK's app-wide one (which CDK puts on every role) must agree."""
     context = scope.node.try_get_context(PERMISSIONS_BOUNDARY_CONTEXT)
     if context is None:
-        return
+        return []
     stack = Stack.of(scope)
     field = f"context {PERMISSIONS_BOUNDARY_CONTEXT!r}"
     if stack.node.try_get_context(PERMISSIONS_BOUNDARY_CONTEXT) != context:
-        raise ProfileValidationError(
-            where,
-            field,
-            context,
+        rule = (
             "is set below the profile's stack, where CDK does not apply it; set it on the app, a "
-            "Stage or the Stack (permissions_boundary=PermissionsBoundary.from_name(...))",
+            "Stage or the Stack (permissions_boundary=PermissionsBoundary.from_name(...))"
         )
+        return [Finding("EAP031", field, context, rule, ("context",))]
     if boundary is None:
-        return
+        return []
     arn = boundary if isinstance(boundary, str) else boundary.managed_policy_arn
-    if not _is_context_boundary(stack, arn, context):
-        raise ProfileValidationError(
-            where,
-            "permissions_boundary",
-            arn if isinstance(boundary, str) else boundary.node.path,
-            f"is not the app's permissions boundary {context!r} ({field}), which CDK puts on every "
-            "role of the stack in its place (a role has one boundary); leave permissions_boundary "
-            "out, or give that same policy",
-        )
+    if _is_context_boundary(stack, arn, context):
+        return []
+    rule = (
+        f"is not the app's permissions boundary {context!r} ({field}), which CDK puts on every "
+        "role of the stack in its place (a role has one boundary); leave permissions_boundary "
+        "out, or give that same policy"
+    )
+    shown = arn if isinstance(boundary, str) else boundary.node.path
+    return [Finding("EAP031", "permissions_boundary", shown, rule, ("permissions_boundary",))]
 
 
 def _is_context_boundary(stack: Stack, arn: str, context: Mapping[str, str]) -> bool:
@@ -555,27 +585,6 @@ def _is_context_boundary(stack: Stack, arn: str, context: Mapping[str, str]) -> 
         return key.split(":", 1)[-1] == f"policy/{name.strip('/')}"
     formatted = stack.format_arn(service="iam", resource="policy", region="", resource_name=name)
     return bool(resolved == stack.resolve(formatted))
-
-
-def _unique_policy_keys(
-    stack: Stack,
-    where: str,
-    policies: Iterable[ManagedPolicyInput],
-    attached: Collection[str] = (),
-) -> list[str]:
-    """The identity keys of ``policies``; a policy given twice, here or already attached, is an error."""
-    keys: list[str] = []
-    for policy in policies:
-        key = managed_policy_key(stack, where, "managed_policies", policy)
-        if key in keys or key in attached:
-            raise ProfileValidationError(
-                where,
-                "managed_policies",
-                policy if isinstance(policy, str) else key,
-                "is already attached to this profile; give each managed policy once",
-            )
-        keys.append(key)
-    return keys
 
 
 def _tagging_enabled(scope: Construct, tag_instance_profile: bool | None) -> bool:

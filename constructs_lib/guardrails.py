@@ -27,8 +27,10 @@ from aws_cdk import Stack, Token
 from aws_cdk import aws_iam as iam
 from constructs import IValidation
 
-from constructs_lib import limits, validation
+from constructs_lib import limits
+from constructs_lib.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
 from constructs_lib.errors import ProfileValidationError
+from constructs_lib.findings import Finding
 from constructs_lib.least_privilege import (
     BroadAccess,
     admin_policy_rule,
@@ -36,26 +38,10 @@ from constructs_lib.least_privilege import (
     unacknowledged_grants,
 )
 from constructs_lib.managed_policies import aws_managed_name_of
+from constructs_lib.spec import DeployTime, Text
 
 EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
 """The principal EC2 assumes a role as; AWS uses this name in every partition."""
-
-
-def tag_set_problem(tags: Mapping[str, str]) -> tuple[str, str, str] | None:
-    """The first problem with a set of tags as (field, value, rule); tokens count but are not read.
-
-    A token key or value is unknown until deploy: its characters are not checked, but it counts
-    toward the limit of 50.
-    """
-    count_problem = validation.check_tag_count(len(tags))
-    if count_problem:
-        return "tags", f"{len(tags)} tags", count_problem
-    known = {
-        key: "" if Token.is_unresolved(value) else value
-        for key, value in tags.items()
-        if not Token.is_unresolved(key)
-    }
-    return validation.check_tags(known)
 
 
 @dataclass(frozen=True)
@@ -101,21 +87,25 @@ class ProfileGuardrails:
             *self._tag_problems(),
         ]
 
-    def _error(self, field: str, value: object, rule: str) -> ProfileValidationError:
-        return ProfileValidationError(self._path, field, value, rule)
+    def _error(self, rule_id: str, field: str, value: object, rule: str) -> ProfileValidationError:
+        return ProfileValidationError(self._path, field, value, rule, rule_id=rule_id)
+
+    def _from(self, finding: Finding) -> ProfileValidationError:
+        return self._error(finding.rule_id, finding.field, finding.value, finding.rule)
 
     def _trust_policy_problems(self) -> Iterable[ProfileValidationError]:
         document = Stack.of(self._role).resolve(self._role.assume_role_policy)
         size = limits.policy_size(document)
         problem = limits.check_trust_policy_size(size)
         if problem:
-            yield self._error("trust policy", f"{size:,} characters", problem)
+            yield self._error("EAP062", "trust policy", f"{size:,} characters", problem)
         for statement in _statements(document):
             if statement.get("Effect", "Allow") != "Allow":
                 continue
             principal = statement.get("Principal")
             if "NotPrincipal" in statement or not _is_ec2_only(principal):
                 yield self._error(
+                    "EAP063",
                     "trust policy",
                     statement.get("Principal", statement.get("NotPrincipal")),
                     f"lets another principal than {EC2_SERVICE_PRINCIPAL} assume the role; a profile's "
@@ -129,11 +119,11 @@ class ProfileGuardrails:
         if problem:
             own = min(self._own_policy_count(), count)
             value = f"{count} attached ({own} through the profile, {count - own} elsewhere)"
-            yield self._error("managed_policies", value, problem)
+            yield self._error("EAP022", "managed_policies", value, problem)
         for arn in attachments.managed_arns:
             name = aws_managed_name_of(arn)
             if name is not None and is_unacknowledged_admin_policy(name, self._acknowledgments()):
-                yield self._error("managed_policies", name, admin_policy_rule(name))
+                yield self._error("EAP024", "managed_policies", name, admin_policy_rule(name))
 
     def _size_problems(self, attachments: _Attachments) -> Iterable[ProfileValidationError]:
         sizes = [(inline.source, limits.policy_size(inline.document)) for inline in attachments.inline]
@@ -141,37 +131,36 @@ class ProfileGuardrails:
         problem = limits.check_inline_policies_size(total)
         if problem:
             parts = ", ".join(f"{source} {size:,}" for source, size in sizes)
-            yield self._error("inline policies", f"{total:,} characters", f"(from {parts}) {problem}")
+            yield self._error(
+                "EAP060", "inline policies", f"{total:,} characters", f"(from {parts}) {problem}"
+            )
         for managed in [*attachments.customer_managed, *attachments.boundary]:
             size = limits.policy_size(managed.document)
             problem = limits.check_managed_policy_size(size)
             if problem:
-                yield self._error(f"managed policy {managed.source}", f"{size:,} characters", problem)
+                yield self._error(
+                    "EAP061", f"managed policy {managed.source}", f"{size:,} characters", problem
+                )
 
     def _wildcard_problems(self, attachments: _Attachments) -> Iterable[ProfileValidationError]:
         acknowledgments = self._acknowledgments()
         for policy in [*attachments.inline, *attachments.customer_managed]:
             for statement in _statements(policy.document):
                 for grant in unacknowledged_grants(statement, acknowledgments):
-                    yield self._error(f"statements (in {policy.source})", grant.shown, grant.rule())
+                    yield self._error("EAP042", f"statements (in {policy.source})", grant.shown, grant.rule())
 
     def _tag_problems(self) -> Iterable[ProfileValidationError]:
         cfn_role = self._role.node.default_child
         assert isinstance(cfn_role, iam.CfnRole)
-        tags = cfn_role.tags.tag_values()
-        problem = tag_set_problem(tags)
-        if problem:
-            field, value, rule = problem
-            yield self._error(f"{field} (after Tags.of)", value, rule)
-        missing = [key for key in self._required_tags if key not in tags]
-        if missing:
-            yield self._error(
-                "tags",
-                ", ".join(missing),
-                "are required on every profile by the context key 'ec2-access-profile:requiredTags' "
-                f"({', '.join(self._required_tags)}) but missing; add them with tags={{...}} or "
-                "Tags.of(scope).add(key, value)",
-            )
+        tags = {_text(key): _text(value) for key, value in cfn_role.tags.tag_values().items()}
+        for finding in tag_findings(tags, field_suffix=" (after Tags.of)"):
+            yield self._from(finding)
+        for finding in required_tag_findings(tags, self._required_tags, fix=REQUIRED_TAGS_CONSTRUCT_FIX):
+            yield self._from(finding)
+
+
+def _text(value: str) -> Text:
+    return DeployTime(value, value) if Token.is_unresolved(value) else value
 
 
 class _Attachments:

@@ -15,7 +15,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_lib import validation
-from constructs_lib.errors import ProfileValidationError
+from constructs_lib.spec import DeployTime, Text
 
 ManagedPolicyInput: TypeAlias = str | iam.IManagedPolicy
 """An AWS-managed policy name, a managed-policy ARN, or an ``iam.IManagedPolicy``."""
@@ -23,24 +23,17 @@ ManagedPolicyInput: TypeAlias = str | iam.IManagedPolicy
 _AWS_MANAGED_ARN_PREFIX = ":iam::aws:policy/"
 
 
-def managed_policy_key(stack: Stack, profile: str, field: str, policy: ManagedPolicyInput) -> str:
-    """Check ``policy`` and return what identifies it, the same for the same policy in any form.
+def policy_reference(stack: Stack, policy: ManagedPolicyInput) -> Text:
+    """A policy as a spec holds it: a name or ARN as given, else a ``DeployTime`` keyed by identity.
 
-    ``profile`` is the construct path errors name; tokens are resolved in ``stack``.
+    An ``iam.IManagedPolicy`` or a token is keyed by what its ARN resolves to in ``stack``, so the
+    same policy given twice, in any two forms, has the same key.
     """
-    if not isinstance(policy, str):
-        return _identity_of(stack, policy.managed_policy_arn)
-    if Token.is_unresolved(policy):
-        return _identity_of(stack, policy)
-    if policy.startswith("arn:"):
-        problem = validation.check_policy_arn(policy)
-        if problem:
-            raise ProfileValidationError(profile, field, policy, problem)
-        return validation.managed_policy_key(policy)
-    problem = validation.check_aws_managed_policy_name(policy)
-    if problem:
-        raise ProfileValidationError(profile, field, policy, problem)
-    return validation.aws_managed_policy_key(policy)
+    if isinstance(policy, str) and not Token.is_unresolved(policy):
+        return policy
+    arn = policy if isinstance(policy, str) else policy.managed_policy_arn
+    key = _identity_of(stack, arn)
+    return DeployTime(key, policy if isinstance(policy, str) else key)
 
 
 def as_managed_policy(scope: Construct, key: str, policy: ManagedPolicyInput) -> iam.IManagedPolicy:

@@ -1,0 +1,245 @@
+"""The rules a profile is checked against, each with a stable ID that tools and people can refer to.
+
+An ID never changes meaning and is never reused: a suppression, a dashboard or a runbook that names
+``EAP042`` keeps meaning the same thing. The README's rule table lists the same rules (a test keeps
+the two in step). Pure data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: its ID, what it requires, an example of breaking it, and the way out."""
+
+    id: str
+    title: str
+    example: str
+    fix: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "EAP001",
+        "An instance-profile name is 1 to 128 of A-Za-z0-9+=,.@_-",
+        "`name: web server`",
+        "Use only letters, digits and +=,.@_-",
+    ),
+    Rule(
+        "EAP002",
+        "A role name is 1 to 64 of A-Za-z0-9+=,.@_- (it defaults to the profile's name)",
+        "a 70-character profile name and no `role_name`",
+        "Shorten the name, or give a `role_name` of at most 64",
+    ),
+    Rule(
+        "EAP003",
+        "A path is `/` or begins and ends with `/`, at most 512 printable ASCII characters",
+        "`path: ec2`",
+        "Write `/ec2/`",
+    ),
+    Rule(
+        "EAP004",
+        "A description is at most 1,000 printable Latin-1 characters, tab and newline",
+        "`description: Web ☃`",
+        "Remove the characters IAM refuses",
+    ),
+    Rule(
+        "EAP005",
+        "The longest session is a whole number of seconds from 1 to 12 hours",
+        "`max_session_duration_hours: 13`",
+        "Give 1 to 12 hours",
+    ),
+    Rule(
+        "EAP010",
+        "A role or instance profile carries at most 50 tags",
+        "51 tags after defaults are merged",
+        "Drop tags, or move them to a higher scope's cost-allocation tags",
+    ),
+    Rule(
+        "EAP011",
+        "A tag key is 1 to 128 letters, digits, spaces and _.:/=+-@, not starting with `aws:`",
+        "`aws:owner: me`",
+        "Rename the key",
+    ),
+    Rule(
+        "EAP012",
+        "A tag value is 0 to 256 letters, digits, spaces and _.:/=+-@",
+        "`Team: a&b`",
+        "Remove the characters IAM refuses",
+    ),
+    Rule(
+        "EAP013",
+        "Tag keys are distinct ignoring case (IAM compares them case-insensitively)",
+        "`Env` and `env`",
+        "Keep one of them",
+    ),
+    Rule(
+        "EAP014",
+        "Every profile carries the tags the app requires (context `ec2-access-profile:requiredTags`)",
+        "no `Environment` tag when the app requires it",
+        "Add the tag to the profile or to the catalogue's `defaults`",
+    ),
+    Rule(
+        "EAP020",
+        "A managed policy is an AWS-managed name (with its path) or a managed-policy ARN",
+        "`arn:aws:s3:::bucket` in `managed_policies`",
+        "Give `AmazonS3ReadOnlyAccess`, `service-role/NAME` or `arn:aws:iam::ACCOUNT:policy/NAME`",
+    ),
+    Rule(
+        "EAP021",
+        "Each managed policy is attached once, whether given directly or by a preset",
+        "`managed_policies: [AmazonSSMManagedInstanceCore]` with `presets: [ssm]`",
+        "Remove the duplicate; the preset brings it already",
+    ),
+    Rule(
+        "EAP022",
+        "A role has at most 10 managed policies, or the account's raised quota (at most 20)",
+        "11 policies from presets and `managed_policies`",
+        "Attach fewer, or give the raised quota with `managed_policy_quota`",
+    ),
+    Rule(
+        "EAP023",
+        "A managed-policy quota is a whole number from 10 to 20",
+        "`managed_policy_quota: 25`",
+        "Give the account's quota as IAM reports it",
+    ),
+    Rule(
+        "EAP024",
+        "AdministratorAccess, PowerUserAccess and IAMFullAccess need an acknowledgment with a reason",
+        "`managed_policies: [AdministratorAccess]`",
+        "Attach a narrower policy, or acknowledge it: `{managed_policy: NAME, reason: ...}`",
+    ),
+    Rule(
+        "EAP025",
+        "A preset is one of the presets the library ships",
+        "`presets: [eks]`",
+        "Use a listed preset name, e.g. `eks-node`",
+    ),
+    Rule(
+        "EAP030",
+        "A permissions boundary is a managed-policy ARN",
+        "`permissions_boundary: Boundary`",
+        "Give `arn:aws:iam::ACCOUNT:policy/NAME`",
+    ),
+    Rule(
+        "EAP031",
+        "A profile's boundary is the app-wide one when CDK's `@aws-cdk/core:permissionsBoundary` is set",
+        "a profile boundary other than the context's",
+        "Leave `permissions_boundary` out, or give the same policy",
+    ),
+    Rule(
+        "EAP040",
+        "A statement is a valid identity-policy statement: an action, a resource, no principal",
+        "a statement without `resources`",
+        "Add the resources it applies to; principals belong in resource policies",
+    ),
+    Rule(
+        "EAP041",
+        "An action is `*` or `SERVICE:ACTION`, where the action may contain `*`",
+        "`s3 GetObject`",
+        "Write `s3:GetObject`",
+    ),
+    Rule(
+        "EAP042",
+        "An Allow of action `*` or `SERVICE:*`, of resource `*`, or with NotAction / NotResource "
+        "is acknowledged with a reason",
+        "`actions: [s3:*]` without an acknowledgment",
+        "List exactly what is needed, or acknowledge it: `{action: 's3:*', reason: ...}`",
+    ),
+    Rule(
+        "EAP050",
+        "An acknowledgment names a wildcard (or an AWS-managed policy) and gives a reason of at "
+        "least 10 characters",
+        "`{action: s3:GetObject, reason: needed}`",
+        "Acknowledge only wildcards, and say why they are needed",
+    ),
+    Rule(
+        "EAP051",
+        "Each wildcard or policy is acknowledged once",
+        "two acknowledgments of `s3:*`",
+        "Keep one",
+    ),
+    Rule(
+        "EAP060",
+        "All inline policies of a role together are at most 10,240 characters without whitespace",
+        "a statement listing thousands of ARNs",
+        "Move statements into a customer managed policy, or merge them",
+    ),
+    Rule(
+        "EAP061",
+        "A customer managed policy is at most 6,144 characters without whitespace",
+        "`iam.ManagedPolicy(roles=[profile.role])` with a long document",
+        "Split it into two managed policies",
+    ),
+    Rule(
+        "EAP062",
+        "A trust policy is at most 2,048 characters without whitespace",
+        "statements added to `role.assume_role_policy`",
+        "Remove them",
+    ),
+    Rule(
+        "EAP063",
+        "Only ec2.amazonaws.com may assume a profile's role",
+        "`role.assume_role_policy.add_statements(...)` for another principal",
+        "Give that principal a role of its own",
+    ),
+    Rule(
+        "EAP070",
+        "An app-wide setting from context is well-formed",
+        '`"ec2-access-profile:requiredTags": "Environment"` (not a list)',
+        'Write `["Environment"]`',
+    ),
+    Rule(
+        "EAP100",
+        "A catalogue is readable YAML",
+        "a tab used for indentation",
+        "Fix the syntax at the line and column shown",
+    ),
+    Rule(
+        "EAP101",
+        "A catalogue uses only known keys",
+        "`managed_policy:` (for `managed_policies:`)",
+        "Use the key the message suggests",
+    ),
+    Rule(
+        "EAP102",
+        "Each catalogue value has the type its key takes",
+        "`tags: [Environment]` (a list, not a mapping)",
+        "Write the value in the form the schema shows",
+    ),
+    Rule(
+        "EAP103",
+        "Required catalogue keys are present",
+        "a profile without `name`",
+        "Add the key",
+    ),
+    Rule(
+        "EAP104",
+        "Instance-profile and role names are unique, ignoring case (IAM names are case-insensitive)",
+        "profiles `Web` and `web`",
+        "Rename one of them",
+    ),
+    Rule(
+        "EAP105",
+        "A catalogue stays within safe bounds: size, nesting, aliases, and only YAML's standard tags",
+        "a 'billion laughs' file of nested aliases, or `!!python/object`",
+        "Write the catalogue out plainly; use `defaults:` instead of aliases",
+    ),
+    Rule(
+        "EAP106",
+        "A key appears once in each mapping",
+        "`path:` twice in one profile",
+        "Keep one",
+    ),
+    Rule(
+        "EAP107",
+        "A construct ID is unique within its stack",
+        "two profiles with `id: Web` in one stack",
+        "Give each profile its own `id`",
+    ),
+)
+"""Every rule, by ID."""
+
+BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
