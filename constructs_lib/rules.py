@@ -239,6 +239,12 @@ RULES: tuple[Rule, ...] = (
         "two profiles with `id: Web` in one stack",
         "Give each profile its own `id`",
     ),
+    Rule(
+        "EAP108",
+        "A stack name is 1 to 128 letters, digits and hyphens, starting with a letter",
+        "`stack: ec2_profiles`",
+        "Use hyphens, e.g. `Ec2-Profiles`",
+    ),
 )
 """Every rule, by ID."""
 

@@ -23,6 +23,7 @@ MAX_SESSION_MAX_SECONDS = 43200
 TAGS_MAX = 50
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
+STACK_NAME_MAX = 128
 
 NAME_CHARACTERS = "letters A-Z and a-z, digits and +=,.@_-"
 _NAME = re.compile(r"[A-Za-z0-9+=,.@_-]+")
@@ -30,6 +31,7 @@ _NAME = re.compile(r"[A-Za-z0-9+=,.@_-]+")
 _PATH = re.compile(r"/|/[\x21-\x7e]+/")
 # IAM: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*
 _DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]*")
+_STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")
 TAG_CHARACTERS = "letters, digits, spaces and _.:/=+-@"
 # arn:PARTITION:iam::ACCOUNT|aws:policy/PATH/NAME. A policy's path is narrower than a role's:
@@ -210,6 +212,17 @@ def check_aws_managed_policy_name(name: str) -> str | None:
     name_problem = check_name(match["name"], POLICY_NAME_MAX)
     if name_problem:
         return f"has policy name {match['name']!r} that {name_problem}"
+    return None
+
+
+def check_stack_name(value: str) -> str | None:
+    """A CloudFormation stack name: 1 to 128 letters, digits and hyphens, starting with a letter."""
+    if not 1 <= len(value) <= STACK_NAME_MAX:
+        return f"is {len(value)} characters; CloudFormation allows 1 to {STACK_NAME_MAX}"
+    if not _STACK_NAME.fullmatch(value):
+        return (
+            "is not a stack name: CloudFormation allows letters, digits and hyphens, starting with a letter"
+        )
     return None
 
 

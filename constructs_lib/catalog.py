@@ -1,0 +1,487 @@
+"""The catalogue: a YAML file of profiles, read into ``ProfileSpec``s and checked, with line numbers.
+
+``load_catalog("catalog.yaml")`` reads the file (``marked_yaml``: bounded, safe), checks its shape
+against the key tables of ``catalog_schema``, turns each entry into a ``ProfileSpec``, runs the same
+checker the construct runs, and reports every finding at once, each at the line and column of the
+value it is about::
+
+    catalog.yaml:12:11: EAP003 profile 'web-server' path: 'ec2' is not an IAM path: ...
+
+Pure Python over PyYAML: checking a catalogue starts no Node.js. The app builds stacks from a
+catalogue without findings (``stacks.catalog``); ``python -m constructs_lib check`` prints them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from constructs_lib import validation
+from constructs_lib.catalog_schema import (
+    ACKNOWLEDGED_KINDS,
+    ACKNOWLEDGMENT_KEYS,
+    DEFAULTS_KEYS,
+    PROFILE_KEYS,
+    STATEMENT_KEYS,
+    TOP_KEYS,
+    Key,
+)
+from constructs_lib.checker import AppSettings, check_profile
+from constructs_lib.findings import Finding
+from constructs_lib.least_privilege import BroadAccess
+from constructs_lib.marked_yaml import Mark, Node, YamlError, load, read_bounded
+from constructs_lib.spec import Pointer, ProfileSpec
+
+DEFAULT_STACK = "Ec2AccessProfiles"
+"""The stack of profiles that name none (and whose catalogue's ``defaults`` name none)."""
+
+_FIELD_NAMES = {
+    "instance_profile_name": "name",
+    "role_name (defaulted from instance_profile_name)": "role_name (defaulted from name)",
+    "max_session_duration": "max_session_duration_hours",
+}
+"""The checker names fields as the construct's props; a catalogue names a few differently."""
+
+_SPEC_FIELDS = {"name": "instance_profile_name", "max_session_duration_hours": "max_session_seconds"}
+"""Catalogue keys whose value lands in a differently named spec field."""
+
+
+class CatalogReadError(Exception):
+    """The catalogue file could not be read at all (missing, unreadable): nothing was checked."""
+
+
+@dataclass(frozen=True)
+class CatalogProfile:
+    """One profile of a catalogue: its spec, where it goes in the app, and where it is in the file."""
+
+    spec: ProfileSpec
+    id: str
+    """Construct ID of the profile: fixes its logical IDs, so it never changes."""
+    stack: str
+    """Name of the stack that holds it."""
+    location: str
+    """``FILE:LINE:COL`` of the entry."""
+    index: int = 0
+    """Position in the catalogue's ``profiles`` list."""
+    locations: Mapping[Pointer, str] = field(default_factory=dict, repr=False, compare=False)
+    """``FILE:LINE:COL`` of each value, by its place in the spec."""
+
+    @property
+    def name(self) -> str:
+        return self.spec.display_name()
+
+    def location_of(self, pointer: Pointer) -> str:
+        """Where the value at ``pointer`` (or the nearest enclosing one) is written."""
+        while pointer:
+            if pointer in self.locations:
+                return self.locations[pointer]
+            pointer = pointer[:-1]
+        return self.location
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A catalogue as read: its profiles and every problem found, loading and checking together."""
+
+    path: str
+    profiles: tuple[CatalogProfile, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding.severity == "error")
+
+
+def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Catalog:
+    """Read and check the catalogue at ``path``; raise ``CatalogReadError`` only if it cannot be read.
+
+    ``settings`` are the app's context settings (required tags, the managed-policy quota), so the
+    catalogue is held to what ``cdk synth`` will hold its profiles to.
+    """
+    shown = str(path)
+    settings = settings or AppSettings()
+    try:
+        data = read_bounded(Path(path))
+        root = load(data)
+    except OSError as error:
+        raise CatalogReadError(f"{shown}: cannot read the catalogue: {error.strerror or error}") from error
+    except YamlError as problem:
+        finding = Finding(problem.rule_id, "file", shown, problem.message, location=_at(shown, problem.mark))
+        return Catalog(shown, (), (finding,))
+    reader = _Reader(shown)
+    profiles = reader.read(root)
+    findings = list(reader.findings)
+    for profile in profiles:
+        for finding in check_profile(
+            profile.spec, settings=settings, profile=profile.name, tags_complete=True
+        ):
+            findings.append(_in_file(finding, profile, reader.written))
+    findings += _clashes(profiles)
+    return Catalog(shown, tuple(profiles), tuple(sorted(findings, key=_file_order)))
+
+
+class _Reader:
+    """Turns marked YAML nodes into catalogue profiles, noting every shape problem on the way."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.findings: list[Finding] = []
+        self.written: dict[tuple[int, Pointer], object] = {}
+        """Values as the file writes them where the spec holds another form (hours, not seconds)."""
+
+    def read(self, root: Node | None) -> list[CatalogProfile]:
+        if root is None or root.kind != "map":
+            where = root.mark if root is not None else Mark(1, 1)
+            self._problem("EAP102", "", "file", "(empty)" if root is None else _kind(root), _TOP_RULE, where)
+            return []
+        top = self._mapping(root, TOP_KEYS, "")
+        defaults: dict[str, tuple[Any, Node]] = {}
+        if "defaults" in top:
+            defaults = self._values(top["defaults"], DEFAULTS_KEYS, "", "defaults")
+        entries = top.get("profiles")
+        if entries is None:
+            return []
+        if entries.kind != "seq":
+            self._problem("EAP102", "", "profiles", _kind(entries), "is not a list of profiles", entries.mark)
+            return []
+        return [
+            profile
+            for index, entry in enumerate(entries.value)
+            if (profile := self._profile(index, entry, defaults)) is not None
+        ]
+
+    # -- one profile --------------------------------------------------------------------------------
+
+    def _profile(
+        self, index: int, entry: Node, defaults: Mapping[str, tuple[Any, Node]]
+    ) -> CatalogProfile | None:
+        if entry.kind != "map":
+            self._problem(
+                "EAP102", "", f"profiles[{index}]", _kind(entry), "is not a profile mapping", entry.mark
+            )
+            return None
+        name_node = next((v for k, v in entry.value if k.value == "name"), None)
+        label = (
+            name_node.value if name_node is not None and isinstance(name_node.value, str) else f"#{index + 1}"
+        )
+        own = self._values(entry, PROFILE_KEYS, label, "")
+        values = {**defaults, **own}
+        if "tags" in defaults and "tags" in own:
+            values["tags"] = ({**defaults["tags"][0], **own["tags"][0]}, own["tags"][1])
+        locations: dict[Pointer, str] = {}
+        spec_values: dict[str, Any] = {}
+        for key, (value, node) in values.items():
+            target = _SPEC_FIELDS.get(key, key)
+            locations[(target,)] = self._where(node.mark)
+            spec_values[target] = value
+            self._locate_items(target, value, node, locations, defaults.get(key))
+        if "max_session_duration_hours" in values:
+            hours = values["max_session_duration_hours"][0]
+            self.written[(index, ("max_session_seconds",))] = hours
+            spec_values["max_session_seconds"] = hours * 3600
+        placement = {key: spec_values.pop(key, None) for key in ("id", "stack")}
+        spec = ProfileSpec(
+            **{key: _frozen(value) for key, value in spec_values.items()},
+        )
+        stack = placement["stack"] or DEFAULT_STACK
+        stack_problem = validation.check_stack_name(stack)
+        if stack_problem:
+            self._problem("EAP108", label, "stack", stack, stack_problem, values["stack"][1].mark)
+        construct_id = placement["id"] or (label if isinstance(label, str) else f"Profile{index + 1}")
+        return CatalogProfile(
+            spec=spec,
+            id=construct_id,
+            stack=stack,
+            location=self._where(entry.mark),
+            index=index,
+            locations=locations,
+        )
+
+    def _locate_items(
+        self,
+        target: str,
+        value: Any,
+        node: Node,
+        locations: dict[Pointer, str],
+        default: tuple[Any, Node] | None,
+    ) -> None:
+        """Note where each item of a list or mapping value is, for findings about one item."""
+        nodes = [node] if default is None or default[1] is node else [default[1], node]
+        for source in nodes:
+            if source.kind == "seq":
+                for position, item in enumerate(source.value):
+                    locations[(target, position)] = self._where(item.mark)
+            elif source.kind == "map":
+                for key, _ in source.value:
+                    locations[(target, key.value)] = self._where(key.mark)
+
+    # -- shapes -------------------------------------------------------------------------------------
+
+    def _mapping(self, node: Node, keys: Sequence[Key], profile: str, prefix: str = "") -> dict[str, Node]:
+        """The known keys of a mapping node; unknown, duplicate and missing keys are findings."""
+        known = {key.name for key in keys}
+        found: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            field_name = f"{prefix}{key}"
+            if not isinstance(key, str) or key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                rule = f"is not a key here; {hint}known keys: {', '.join(k.name for k in keys)}"
+                self._problem("EAP101", profile, field_name, key, rule, key_node.mark)
+                continue
+            if key_node in node.duplicates:
+                rule = "is given more than once in this mapping; YAML would keep only the last"
+                self._problem("EAP106", profile, field_name, key, rule, key_node.mark)
+                continue
+            if value_node.kind == "scalar" and value_node.value is None:
+                continue  # `key:` with nothing after it: as if not given
+            found[key] = value_node
+        for key in keys:
+            if key.required and key.name not in found:
+                rule = f"is required; {key.description}"
+                self._problem("EAP103", profile, f"{prefix}{key.name}", None, rule, node.mark)
+        return found
+
+    def _values(
+        self, node: Node, keys: Sequence[Key], profile: str, prefix: str
+    ) -> dict[str, tuple[Any, Node]]:
+        """The values of a mapping of ``keys`` in plain Python, each with its node."""
+        if node.kind != "map":
+            self._problem("EAP102", profile, prefix or "profile", _kind(node), "is not a mapping", node.mark)
+            return {}
+        by_name = {key.name: key for key in keys}
+        dotted = f"{prefix}." if prefix else ""
+        values = {}
+        for name, value_node in self._mapping(node, keys, profile, dotted).items():
+            value = self._value(by_name[name], value_node, profile, f"{dotted}{name}")
+            if value is not _INVALID:
+                values[name] = (value, value_node)
+        return values
+
+    def _value(self, key: Key, node: Node, profile: str, field_name: str) -> Any:
+        kind = key.kind
+        if kind in ("string", "integer", "number"):
+            return self._scalar(kind, node, profile, field_name)
+        if kind == "strings":
+            if node.kind != "seq":
+                return self._wrong(node, profile, field_name, "a list of strings, e.g. [a, b]")
+            items = [
+                self._scalar("string", item, profile, f"{field_name}[{i}]")
+                for i, item in enumerate(node.value)
+            ]
+            return _INVALID if _INVALID in items else tuple(items)
+        if kind == "string-map":
+            if node.kind != "map":
+                return self._wrong(node, profile, field_name, "a mapping of strings, e.g. {Team: web}")
+            pairs = {}
+            for key_node, value_node in node.value:
+                name = self._scalar("string", key_node, profile, f"{field_name} key")
+                value = self._scalar("string", value_node, profile, f"{field_name}[{key_node.text!r}]")
+                if key_node in node.duplicates:
+                    rule = "is given more than once in this mapping; YAML would keep only the last"
+                    self._problem("EAP106", profile, f"{field_name} key", name, rule, key_node.mark)
+                elif name is not _INVALID and value is not _INVALID:
+                    pairs[name] = value
+            return pairs
+        if kind == "conditions":
+            return self._conditions(node, profile, field_name)
+        if kind == "statements":
+            return self._list_of(node, profile, field_name, self._statement)
+        return self._list_of(node, profile, field_name, self._acknowledgment)
+
+    def _list_of(self, node: Node, profile: str, field_name: str, read: Any) -> Any:
+        if node.kind != "seq":
+            return self._wrong(node, profile, field_name, "a list of mappings")
+        items = [read(item, profile, f"{field_name}[{index}]") for index, item in enumerate(node.value)]
+        return tuple(item for item in items if item is not _INVALID)
+
+    def _statement(self, node: Node, profile: str, field_name: str) -> Any:
+        values = self._values(node, STATEMENT_KEYS, profile, field_name)
+        if node.kind != "map":
+            return _INVALID
+        statement: dict[str, Any] = {"Effect": "Allow"}
+        for key, json_key in _STATEMENT_JSON.items():
+            if key in values:
+                value = values[key][0]
+                statement[json_key] = list(value) if isinstance(value, tuple) else value
+        return statement
+
+    def _acknowledgment(self, node: Node, profile: str, field_name: str) -> Any:
+        values = self._values(node, ACKNOWLEDGMENT_KEYS, profile, field_name)
+        if node.kind != "map":
+            return _INVALID
+        kinds = [kind for kind in ACKNOWLEDGED_KINDS if kind in values]
+        if len(kinds) != 1:
+            rule = (
+                f"gives {' and '.join(kinds) or 'none'} of {', '.join(ACKNOWLEDGED_KINDS)}; give exactly one"
+            )
+            self._problem("EAP103" if not kinds else "EAP102", profile, field_name, None, rule, node.mark)
+            return _INVALID
+        if "reason" not in values:
+            return _INVALID
+        (kind,) = kinds
+        return BroadAccess(kind, values[kind][0], values["reason"][0])  # type: ignore[arg-type]
+
+    def _conditions(self, node: Node, profile: str, field_name: str) -> Any:
+        shape = (
+            "a mapping of operators to mappings of keys to values, "
+            "e.g. {StringEquals: {aws:RequestedRegion: eu-west-1}}"
+        )
+        if node.kind != "map":
+            return self._wrong(node, profile, field_name, shape)
+        conditions: dict[str, dict[str, Any]] = {}
+        for operator, keys in node.value:
+            if keys.kind != "map":
+                self._wrong(keys, profile, f"{field_name}.{operator.text}", shape)
+                continue
+            conditions[str(operator.value)] = {
+                str(key.value): [item.value for item in value.value] if value.kind == "seq" else value.value
+                for key, value in keys.value
+            }
+        return conditions
+
+    def _scalar(self, kind: str, node: Node, profile: str, field_name: str) -> Any:
+        value = node.value if node.kind == "scalar" else node
+        expected = _SCALAR_TYPES[kind]
+        if (
+            node.kind == "scalar"
+            and isinstance(value, expected[0])
+            and not (kind != "string" and isinstance(value, bool))
+        ):
+            return value
+        if node.kind == "scalar" and kind == "string" and value is not None:
+            return self._wrong(node, profile, field_name, f"a string; quote it: '{node.text}'")
+        return self._wrong(node, profile, field_name, expected[1])
+
+    def _wrong(self, node: Node, profile: str, field_name: str, expected: str) -> Any:
+        self._problem(
+            "EAP102", profile, field_name, _shown(node), f"is {_kind(node)}; expected {expected}", node.mark
+        )
+        return _INVALID
+
+    # -- findings -----------------------------------------------------------------------------------
+
+    def _problem(
+        self, rule_id: str, profile: str, field_name: str, value: object, rule: str, mark: Mark
+    ) -> None:
+        self.findings.append(
+            Finding(rule_id, field_name, value, rule, profile=profile, location=self._where(mark))
+        )
+
+    def _where(self, mark: Mark | None) -> str:
+        return _at(self.path, mark)
+
+
+def _in_file(
+    finding: Finding, profile: CatalogProfile, written: Mapping[tuple[int, Pointer], object]
+) -> Finding:
+    """A checker finding as the catalogue writes it: its keys' names, its values' forms, its line."""
+    value = written.get((profile.index, finding.pointer), finding.value)
+    return replace(
+        finding,
+        field=_FIELD_NAMES.get(finding.field, finding.field),
+        value=value,
+        location=profile.location_of(finding.pointer),
+    )
+
+
+def _clashes(profiles: Sequence[CatalogProfile]) -> list[Finding]:
+    """Names IAM would refuse as duplicates (ignoring case), and construct IDs used twice in a stack."""
+    findings = []
+    named: tuple[tuple[str, Callable[[ProfileSpec], object], Pointer], ...] = (
+        ("name", lambda spec: spec.instance_profile_name, ("instance_profile_name",)),
+        ("role_name", lambda spec: spec.effective_role_name(), ("role_name",)),
+    )
+    for label, get, named_pointer in named:
+        first: dict[str, CatalogProfile] = {}
+        for profile in profiles:
+            value = get(profile.spec)
+            if not isinstance(value, str):
+                continue
+            pointer = named_pointer if profile.spec.role_name is not None else ("instance_profile_name",)
+            earlier = first.setdefault(value.lower(), profile)
+            both_defaulted = profile.spec.role_name is None and earlier.spec.role_name is None
+            if earlier is not profile and not (label == "role_name" and both_defaulted):
+                kind = "instance profile" if label == "name" else "role"
+                rule = (
+                    f"is the {kind} name of profile '{earlier.name}' too ({earlier.location_of(pointer)}); "
+                    "IAM names are unique per account, ignoring case"
+                )
+                findings.append(
+                    Finding("EAP104", label, value, rule, pointer, profile.name, profile.location_of(pointer))
+                )
+    ids: dict[tuple[str, str], CatalogProfile] = {}
+    for profile in profiles:
+        earlier = ids.setdefault((profile.stack, profile.id), profile)
+        if earlier is not profile:
+            rule = (
+                f"is the construct ID of profile '{earlier.name}' in stack {profile.stack!r} too; "
+                "give each its own id"
+            )
+            findings.append(
+                Finding("EAP107", "id", profile.id, rule, ("id",), profile.name, profile.location_of(("id",)))
+            )
+    return findings
+
+
+def _file_order(finding: Finding) -> tuple[int, int]:
+    """Findings in the order of the file's lines, then columns."""
+    parts = (finding.location or "").rsplit(":", 2)
+    try:
+        return int(parts[1]), int(parts[2])
+    except (IndexError, ValueError):
+        return 0, 0
+
+
+def _at(path: str, mark: Mark | None) -> str:
+    mark = mark or Mark(1, 1)
+    return f"{path}:{mark.line}:{mark.column}"
+
+
+def _kind(node: Node) -> str:
+    if node.kind == "map":
+        return "a mapping"
+    if node.kind == "seq":
+        return "a list"
+    value = node.value
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string"
+
+
+def _shown(node: Node) -> object:
+    return node.value if node.kind == "scalar" else _kind(node)
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+class _Invalid:
+    """A value that was reported and left out."""
+
+
+_INVALID: Any = _Invalid()
+_TOP_RULE = "is not a catalogue: the file is a mapping with a 'profiles:' list (and optional 'defaults:')"
+_SCALAR_TYPES: dict[str, tuple[Any, str]] = {
+    "string": (str, "a string"),
+    "integer": (int, "a whole number"),
+    "number": (int | float, "a number"),
+}
+_STATEMENT_JSON = {
+    "sid": "Sid",
+    "effect": "Effect",
+    "actions": "Action",
+    "not_actions": "NotAction",
+    "resources": "Resource",
+    "not_resources": "NotResource",
+    "conditions": "Condition",
+}
