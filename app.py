@@ -1,21 +1,51 @@
 #!/usr/bin/env python3
-"""The CDK app: every stack of access profiles this platform team deploys."""
+"""The CDK app: the profiles of the catalogue (context key ``catalog``), and the hand-written stacks.
+
+``cdk synth`` checks the whole catalogue first. With any problem it prints each one as
+``FILE:LINE:COL: RULE-ID profile 'NAME' FIELD: message`` and exits 1, writing no template.
+"""
 
 from __future__ import annotations
 
+import sys
+
 from aws_cdk import App
 
-from stacks import AssetsReaderStack, SsmManagedHostStack, WebServerStack
+from constructs_lib.catalog import Catalog, load_catalog
+from constructs_lib.checker import AppSettings
+from stacks import AssetsReaderStack, catalog_stacks
+
+CATALOG_CONTEXT = "catalog"
+"""Context key naming the catalogue file (cdk.json sets it; ``cdk synth -c catalog=...`` overrides)."""
+
+
+class CatalogError(Exception):
+    """The catalogue has problems: nothing was built. ``catalog.errors`` lists them."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__("\n".join(finding.line() for finding in catalog.findings))
+        self.catalog = catalog
 
 
 def compose(app: App) -> None:
     """Add the app's stacks to ``app``; tests call this with the context ``cdk synth`` uses."""
-    WebServerStack(app, "Ec2Access-WebServer")
-    SsmManagedHostStack(app, "Ec2Access-SsmManagedHost")
+    settings = AppSettings.read(app.node.try_get_context)
+    catalog = load_catalog(app.node.get_context(CATALOG_CONTEXT), settings=settings)
+    if catalog.errors:
+        raise CatalogError(catalog)
+    catalog_stacks(app, catalog)
     AssetsReaderStack(app, "Ec2Access-AssetsReader", bucket_name="example-assets")
 
 
 if __name__ == "__main__":
     app = App()
-    compose(app)
+    try:
+        compose(app)
+    except CatalogError as error:
+        print(error, file=sys.stderr)
+        print(
+            f"{error.catalog.path}: {len(error.catalog.errors)} problems; no template written",
+            file=sys.stderr,
+        )
+        sys.exit(1)
     app.synth()

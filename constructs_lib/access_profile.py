@@ -24,8 +24,6 @@ from constructs import Construct, IConstruct
 
 from constructs_lib import nag_findings, validation
 from constructs_lib.checker import (
-    MANAGED_POLICY_QUOTA_CONTEXT,
-    REQUIRED_TAGS_CONTEXT,
     AppSettings,
     PlannedPolicy,
     acknowledgment_findings,
@@ -168,7 +166,7 @@ class Ec2AccessProfile(Construct):
             acknowledge=acknowledge,
             managed_policy_quota=managed_policy_quota,
         )
-        settings = _app_settings(scope)
+        settings = AppSettings.read(scope.node.try_get_context)
         findings = [
             *edge_findings,
             *_as_shown(check_profile(spec, settings=settings, profile=where), max_session_duration),
@@ -248,7 +246,7 @@ class Ec2AccessProfile(Construct):
         The spec is checked first, so a bad one fails with every finding and nothing is built.
         """
         where = _child_path(scope, id)
-        findings = check_profile(spec, settings=_app_settings(scope), profile=where)
+        findings = check_profile(spec, settings=AppSettings.read(scope.node.try_get_context), profile=where)
         if findings:
             raise ProfileValidationError.from_findings(where, findings)
         seconds = spec.max_session_seconds
@@ -533,13 +531,6 @@ def _as_shown(findings: Iterable[Finding], max_session_duration: Duration | None
         else finding
         for finding in findings
     ]
-
-
-def _app_settings(scope: Construct) -> AppSettings:
-    return AppSettings(
-        managed_policy_quota=scope.node.try_get_context(MANAGED_POLICY_QUOTA_CONTEXT),
-        required_tags=scope.node.try_get_context(REQUIRED_TAGS_CONTEXT),
-    )
 
 
 def _boundary_context_findings(scope: Construct, boundary: str | iam.IManagedPolicy | None) -> list[Finding]:

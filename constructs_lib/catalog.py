@@ -338,10 +338,16 @@ class _Reader:
             if keys.kind != "map":
                 self._wrong(keys, profile, f"{field_name}.{operator.text}", shape)
                 continue
-            conditions[str(operator.value)] = {
-                str(key.value): [item.value for item in value.value] if value.kind == "seq" else value.value
-                for key, value in keys.value
-            }
+            values: dict[str, Any] = {}
+            for key, value in keys.value:
+                items = value.value if value.kind == "seq" else [value]
+                bad = next((item for item in items if item.kind != "scalar" or item.value is None), None)
+                if bad is not None:  # a mapping would reach the policy as YAML nodes
+                    self._wrong(bad, profile, f"{field_name}.{operator.text}.{key.text}", _CONDITION_VALUE)
+                    continue
+                written = [item.value for item in items]
+                values[str(key.value)] = written if value.kind == "seq" else written[0]
+            conditions[str(operator.value)] = values
         return conditions
 
     def _scalar(self, kind: str, node: Node, profile: str, field_name: str) -> Any:
@@ -476,6 +482,7 @@ _SCALAR_TYPES: dict[str, tuple[Any, str]] = {
     "integer": (int, "a whole number"),
     "number": (int | float, "a number"),
 }
+_CONDITION_VALUE = "a string, number or boolean, or a list of them"
 _STATEMENT_JSON = {
     "sid": "Sid",
     "effect": "Effect",

@@ -24,7 +24,7 @@ from constructs_lib.least_privilege import (
     unacknowledged_grants,
 )
 from constructs_lib.presets import PRESETS, Preset
-from constructs_lib.spec import DeployTime, Pointer, ProfileSpec, Text
+from constructs_lib.spec import DeployTime, Pointer, ProfileSpec, TagSet, Text
 from constructs_lib.statements import ACTION_RULE, identity_statement_problems, malformed_actions
 
 MANAGED_POLICY_QUOTA_CONTEXT = "ec2-access-profile:managedPolicyQuota"
@@ -51,9 +51,14 @@ class AppSettings:
     @staticmethod
     def from_context(context: Mapping[str, object]) -> AppSettings:
         """The settings found in a CDK context mapping (``cdk.json``'s ``context``)."""
+        return AppSettings.read(context.get)
+
+    @staticmethod
+    def read(get_context: Callable[[str], object]) -> AppSettings:
+        """The settings a context lookup gives (``scope.node.try_get_context`` in a CDK app)."""
         return AppSettings(
-            managed_policy_quota=context.get(MANAGED_POLICY_QUOTA_CONTEXT),
-            required_tags=context.get(REQUIRED_TAGS_CONTEXT),
+            managed_policy_quota=get_context(MANAGED_POLICY_QUOTA_CONTEXT),
+            required_tags=get_context(REQUIRED_TAGS_CONTEXT),
         )
 
 
@@ -172,7 +177,7 @@ def _session_findings(seconds: float | None) -> Iterator[Finding]:
         yield Finding("EAP005", "max_session_duration", seconds, problem, pointer=("max_session_seconds",))
 
 
-def tag_findings(tags: Mapping[Text, Text], *, field_suffix: str = "") -> list[Finding]:
+def tag_findings(tags: TagSet, *, field_suffix: str = "") -> list[Finding]:
     """Every problem with a set of tags; deploy-time keys and values count but are not read."""
     findings = []
     count_problem = validation.check_tag_count(len(tags))
@@ -202,7 +207,7 @@ REQUIRED_TAGS_CONSTRUCT_FIX = "add them with tags={...} or Tags.of(scope).add(ke
 REQUIRED_TAGS_CATALOGUE_FIX = "add them to the profile's tags or to the catalogue's defaults"
 
 
-def required_tag_findings(tags: Mapping[Text, Text], required: Sequence[str], *, fix: str) -> list[Finding]:
+def required_tag_findings(tags: TagSet, required: Sequence[str], *, fix: str) -> list[Finding]:
     """The app's required tag keys that ``tags`` lacks, as one finding."""
     missing = [key for key in required if key not in tags]
     if not missing:

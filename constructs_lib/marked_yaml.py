@@ -27,6 +27,7 @@ MAX_EXPANDED_NODES = 1_000_000
 _STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
+_COLLECTION_TAGS = frozenset(("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"))
 _STANDARD_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq")
 )
@@ -104,9 +105,9 @@ def load(data: bytes) -> Node | None:
                 continue
             if isinstance(event, yaml.AliasEvent):
                 target = anchors.get(event.anchor or "")
-                if target is None:  # pragma: no cover  (libyaml refuses an undefined alias first)
+                if target is None:  # never defined, or defined around the alias itself: `a: &x [*x]`
                     raise YamlError("EAP100", f"alias *{event.anchor} has no anchor", _mark(event))
-                root = _attach(stack, target) or root
+                root = _attach(stack, target, _mark(event)) or root
                 continue
             if isinstance(event, yaml.CollectionStartEvent):
                 _check_tag(event)
@@ -129,8 +130,9 @@ def load(data: bytes) -> Node | None:
     return root
 
 
-def _attach(stack: list[tuple[Node, str | None]], node: Node) -> Node | None:
-    """Add ``node`` to the open collection; return it when it is the document's root."""
+def _attach(stack: list[tuple[Node, str | None]], node: Node, mark: Mark | None = None) -> Node | None:
+    """Add ``node`` (written at ``mark``: an alias's, else its own) to the open collection; return
+    it when it is the document's root."""
     if not stack:
         return node
     parent = stack[-1][0]
@@ -139,7 +141,7 @@ def _attach(stack: list[tuple[Node, str | None]], node: Node) -> Node | None:
         raise YamlError(
             "EAP105",
             f"expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases; write it out plainly",
-            node.mark,
+            mark or node.mark,
         )
     if parent.kind == "seq":
         parent.value.append(node)
@@ -161,8 +163,18 @@ def _scalar(event: Any, resolver: Any, constructor: Any) -> Node:
         if tag == _TIMESTAMP:  # a date is text to a catalogue: keep it as written
             tag = _STR
     _check_tag(event, tag)
-    value = constructor.construct_object(yaml.ScalarNode(tag, event.value))
+    if tag in _COLLECTION_TAGS:  # `!!map x`: PyYAML would make it an empty dict
+        raise _not_a(tag, event)
+    try:
+        value = constructor.construct_object(yaml.ScalarNode(tag, event.value))
+    except (ValueError, KeyError, yaml.constructor.ConstructorError) as error:  # `!!int abc`
+        raise _not_a(tag, event) from error
     return Node("scalar", value, _mark(event), text=event.value)
+
+
+def _not_a(tag: str, event: Any) -> YamlError:
+    short = tag.removeprefix("tag:yaml.org,2002:")
+    return YamlError("EAP100", f"is not valid YAML: {event.value!r} is not a !!{short}", _mark(event))
 
 
 def _check_tag(event: Any, tag: str | None = None) -> None:

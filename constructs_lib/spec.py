@@ -36,6 +36,9 @@ class DeployTime:
 Text: TypeAlias = str | DeployTime
 """A string value of a spec: known now, or only at deploy."""
 
+TagSet: TypeAlias = Mapping[str, str] | Mapping[Text, Text]
+"""Tags by key; keys and values may be ``DeployTime``."""
+
 Statement: TypeAlias = Mapping[str, Any]
 """One IAM policy statement as IAM JSON: ``{"Effect": "Allow", "Action": [...], "Resource": [...]}``."""
 
@@ -78,7 +81,7 @@ class ProfileSpec:
     """The boundary's managed-policy ARN. Default: none."""
     max_session_seconds: int | float | None = None
     """Longest session, in seconds, 3,600 to 43,200. Default: one hour."""
-    tags: Mapping[Text, Text] = field(default_factory=lambda: MappingProxyType({}))
+    tags: TagSet = field(default_factory=lambda: MappingProxyType({}))
     """Tags of role and profile. Default: none."""
     acknowledge: tuple[BroadAccess, ...] = ()
     """Broad grants made on purpose, each with its reason. Default: none."""

@@ -1,7 +1,6 @@
 """Stacks of this app. They only compose ``constructs_lib``; the IAM rules live there."""
 
 from stacks.assets_reader import AssetsReaderStack
-from stacks.ssm_managed_host import SsmManagedHostStack
-from stacks.web_server import WebServerStack
+from stacks.catalog import CatalogStack, catalog_stacks
 
-__all__ = ["AssetsReaderStack", "SsmManagedHostStack", "WebServerStack"]
+__all__ = ["AssetsReaderStack", "CatalogStack", "catalog_stacks"]

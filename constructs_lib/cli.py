@@ -1,0 +1,194 @@
+"""The command line, ``ec2-access-profiles`` (or ``python -m constructs_lib``): a thin adapter.
+
+It reads files and prints what the pure core says; it holds no rule of its own:
+
+- ``check CATALOG...`` loads each catalogue (``catalog.load_catalog``) with the app's settings from
+  ``cdk.json`` and prints every finding, one ``FILE:LINE:COL: RULE-ID ...`` line each (or JSON);
+- ``schema`` prints the catalogue's JSON Schema (``catalog_schema.json_schema``), which is what the
+  repository's ``catalog.schema.json`` holds;
+- ``rules`` lists the rules (``rules.RULES``), as text or as the README's Markdown table.
+
+Exit status of ``check``: 0 when no catalogue has an error, 1 when one has, 2 when a file could not
+be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Importing this module starts no
+Node.js: it imports nothing from aws-cdk-lib.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import TextIO
+
+from constructs_lib.catalog import Catalog, CatalogReadError, load_catalog
+from constructs_lib.catalog_schema import json_schema
+from constructs_lib.checker import AppSettings
+from constructs_lib.rules import RULES
+
+PROG = "ec2-access-profiles"
+DISTRIBUTION = "ec2-access-profiles"
+CDK_JSON = "cdk.json"
+"""Read from the current directory when ``--cdk-json`` is not given, as the CDK CLI reads it."""
+
+EXIT_CLEAN = 0
+EXIT_PROBLEMS = 1
+EXIT_UNREADABLE = 2
+
+
+class _UnreadableFileError(Exception):
+    """A file the command needs could not be read; the message is one line naming the file."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args, sys.stdout, sys.stderr)
+    except _UnreadableFileError as problem:
+        print(problem, file=sys.stderr)
+        return EXIT_UNREADABLE
+    return status
+
+
+def version() -> str:
+    """The installed package's version, or ``unknown`` when it runs from a source tree."""
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Check catalogues of EC2 access profiles, without Node.js or AWS."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="check catalogue files and print every problem with FILE:LINE:COL",
+        description="Check catalogue files and print every problem, each with FILE:LINE:COL and rule ID. "
+        "Exit status: 0 no problems, 1 problems found, 2 a file could not be read.",
+    )
+    check.add_argument("catalogs", nargs="+", metavar="CATALOG", type=Path, help="a catalogue YAML file")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="default: text")
+    check.add_argument(
+        "--cdk-json",
+        type=Path,
+        metavar="PATH",
+        help="the app's cdk.json, whose context gives the settings catalogues are held to "
+        "(ec2-access-profile:requiredTags, ec2-access-profile:managedPolicyQuota). "
+        "Default: ./cdk.json if it exists, as the CDK CLI reads it; else no settings.",
+    )
+    check.set_defaults(run=_check)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the catalogue's JSON Schema",
+        description="Print the catalogue's JSON Schema (what catalog.schema.json holds).",
+    )
+    schema.set_defaults(run=_schema)
+
+    rules = commands.add_parser(
+        "rules", help="list the rules and their IDs", description="List the rules and their IDs."
+    )
+    rules.add_argument(
+        "--format", choices=("text", "markdown"), default="text", help="default: text; markdown: a table"
+    )
+    rules.set_defaults(run=_rules)
+    return parser
+
+
+# -- check ------------------------------------------------------------------------------------------
+
+
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    settings = _settings(args.cdk_json)
+    catalogs: list[Catalog] = []
+    unreadable = False
+    for path in args.catalogs:
+        try:
+            catalogs.append(load_catalog(path, settings=settings))
+        except CatalogReadError as problem:
+            print(problem, file=err)
+            unreadable = True
+    if args.format == "json":
+        json.dump({"catalogs": [_catalog_json(catalog) for catalog in catalogs]}, out, indent=2)
+        out.write("\n")
+    else:
+        for catalog in catalogs:
+            for finding in catalog.findings:
+                print(finding.line(), file=out)
+            print(_summary(catalog), file=err)
+    if unreadable:
+        return EXIT_UNREADABLE
+    return EXIT_PROBLEMS if any(catalog.errors for catalog in catalogs) else EXIT_CLEAN
+
+
+def _settings(cdk_json: Path | None) -> AppSettings:
+    """The app's settings from ``cdk.json``'s context; none when no file is given and ./cdk.json is absent."""
+    if cdk_json is None:
+        cdk_json = Path(CDK_JSON)
+        if not cdk_json.is_file():
+            return AppSettings()
+    try:
+        text = cdk_json.read_text(encoding="utf-8")
+    except OSError as error:
+        raise _UnreadableFileError(f"{cdk_json}: cannot read it: {error.strerror or error}") from error
+    except UnicodeDecodeError as error:
+        raise _UnreadableFileError(f"{cdk_json}: is not UTF-8 text: {error.reason}") from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f"{cdk_json}:{error.lineno}:{error.colno}"
+        raise _UnreadableFileError(f"{where}: is not valid JSON: {error.msg}") from error
+    context = document.get("context", {}) if isinstance(document, dict) else None
+    if not isinstance(context, Mapping):
+        raise _UnreadableFileError(f"{cdk_json}: 'context' is not a JSON object")
+    return AppSettings.from_context(context)
+
+
+def _catalog_json(catalog: Catalog) -> dict[str, object]:
+    return {
+        "path": catalog.path,
+        "profiles": len(catalog.profiles),
+        "findings": [finding.to_json() for finding in catalog.findings],
+    }
+
+
+def _summary(catalog: Catalog) -> str:
+    """``catalog.yaml: 3 profiles, 2 problems``: errors are problems; warnings, if any, are counted apart."""
+    errors = len(catalog.errors)
+    warnings = len(catalog.findings) - errors
+    parts = [_count(len(catalog.profiles), "profile"), _count(errors, "problem") if errors else "no problems"]
+    if warnings:
+        parts.append(_count(warnings, "warning"))
+    return f"{catalog.path}: {', '.join(parts)}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+# -- schema and rules -------------------------------------------------------------------------------
+
+
+def _schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    out.write(json.dumps(json_schema(), indent=2) + "\n")
+    return EXIT_CLEAN
+
+
+def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.format == "markdown":
+        out.write("| ID | Rule | Example | Fix |\n| --- | --- | --- | --- |\n")
+        for rule in RULES:
+            cells = (rule.id, rule.title, rule.example, rule.fix)
+            out.write("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |\n")
+        return EXIT_CLEAN
+    for rule in RULES:
+        out.write(f"{rule.id}  {rule.title}\n        example: {rule.example}\n        fix: {rule.fix}\n")
+    return EXIT_CLEAN

@@ -1,0 +1,37 @@
+"""The catalogue's profiles as stacks: each profile in the stack it names, under its own construct ID."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from constructs_lib import Ec2AccessProfile
+from constructs_lib.catalog import Catalog, CatalogProfile
+
+
+class CatalogStack(Stack):
+    """A stack of catalogue profiles, each built from its spec (``Ec2AccessProfile.from_spec``)."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, profiles: Sequence[CatalogProfile], **kwargs: Any
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.profiles = {
+            profile.name: Ec2AccessProfile.from_spec(self, profile.id, profile.spec) for profile in profiles
+        }
+        """The profiles of this stack, by instance profile name."""
+
+
+def catalog_stacks(scope: Construct, catalog: Catalog) -> list[CatalogStack]:
+    """One ``CatalogStack`` per stack the catalogue names, in the order the catalogue first names them.
+
+    The catalogue must be free of errors (``catalog.errors``): a profile with findings would raise
+    while its stack is built, one profile at a time, without the file's line numbers.
+    """
+    by_stack: dict[str, list[CatalogProfile]] = {}
+    for profile in catalog.profiles:
+        by_stack.setdefault(profile.stack, []).append(profile)
+    return [CatalogStack(scope, name, profiles=profiles) for name, profiles in by_stack.items()]

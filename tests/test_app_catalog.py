@@ -1,0 +1,124 @@
+"""The app builds its stacks from the catalogue named by ``catalog`` in cdk.json, or by ``-c catalog=...``."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+
+import app as cdk_app
+from tests.app_synth import ROOT, cli_context, run_cdk
+
+BAD_CATALOG = textwrap.dedent(
+    """\
+    profiles:
+      - name: web server
+        stack: Ec2Access-Web
+        managed_policy: [AmazonS3ReadOnlyAccess]
+        tags: {Environment: Production}
+      - name: Reader
+        stack: Ec2Access-Web
+        path: readers
+        tags: {Environment: Production}
+    """
+)
+
+OTHER_CATALOG = textwrap.dedent(
+    """\
+    defaults:
+      stack: Ec2Access-Nodes
+      tags: {Environment: Test}
+    profiles:
+      - name: EKS-Worker-Node
+        id: EksWorkerNode
+        presets: [eks-node, ssm]
+    """
+)
+
+BAD_FINDINGS = [
+    "{file}:2:11: EAP001 profile 'web server' name: 'web server' contains ' '; IAM allows only letters "
+    "A-Z and a-z, digits and +=,.@_-",
+    "{file}:2:11: EAP002 profile 'web server' role_name (defaulted from name): 'web server' contains ' '; "
+    "IAM allows only letters A-Z and a-z, digits and +=,.@_-",
+    "{file}:4:5: EAP101 profile 'web server' managed_policy: 'managed_policy' is not a key here; did you "
+    "mean 'managed_policies'?",
+    "{file}:8:11: EAP003 profile 'Reader' path: 'readers' is not an IAM path",
+]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text)
+    return path
+
+
+def app_with_catalog(path: Path) -> App:
+    return App(context={**cli_context(), "catalog": str(path)})
+
+
+def assert_lines(output: str, path: Path) -> None:
+    lines = output.splitlines()
+    for expected in BAD_FINDINGS:
+        expected = expected.format(file=path)
+        assert any(line.startswith(expected) for line in lines), (expected, output)
+
+
+def test_cdk_json_names_the_catalogue() -> None:
+    assert cli_context()["catalog"] == "catalog.yaml"
+    assert (ROOT / "catalog.yaml").is_file()
+
+
+def test_a_catalogue_with_problems_builds_nothing_and_reports_every_one(tmp_path: Path) -> None:
+    path = write(tmp_path, BAD_CATALOG)
+    app = app_with_catalog(path)
+    with pytest.raises(cdk_app.CatalogError) as caught:
+        cdk_app.compose(app)
+    assert_lines(str(caught.value), path)
+    assert [f.rule_id for f in caught.value.catalog.errors] == ["EAP001", "EAP002", "EAP101", "EAP003"]
+    assert app.node.children == []
+
+
+def test_another_catalogue_gives_its_own_stacks_and_profiles(tmp_path: Path) -> None:
+    app = app_with_catalog(write(tmp_path, OTHER_CATALOG))
+    cdk_app.compose(app)
+    templates: dict[str, Any] = {s.stack_name: s.template for s in app.synth().stacks}
+    assert sorted(templates) == ["Ec2Access-AssetsReader", "Ec2Access-Nodes"]
+    resources = templates["Ec2Access-Nodes"]["Resources"]
+    (profile,) = (r for r in resources.values() if r["Type"] == "AWS::IAM::InstanceProfile")
+    assert profile["Properties"]["InstanceProfileName"] == "EKS-Worker-Node"
+    (role,) = (
+        r for r in resources.values() if r["Type"] == "AWS::IAM::Role" and "RoleName" in r["Properties"]
+    )
+    arns = [arn["Fn::Join"][1][2] for arn in role["Properties"]["ManagedPolicyArns"]]
+    assert arns == [
+        ":iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        ":iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+        ":iam::aws:policy/AmazonSSMManagedInstanceCore",
+    ]
+    assert any(key.startswith("EksWorkerNode") for key in resources)
+
+
+@pytest.mark.cli
+def test_cdk_synth_refuses_a_bad_catalogue_with_file_lines_and_writes_no_template(tmp_path: Path) -> None:
+    path = write(tmp_path, BAD_CATALOG)
+    outdir = tmp_path / "cdk.out"
+    result = run_cdk("synth", "--quiet", "-c", f"catalog={path}", "--output", str(outdir))
+    assert result.returncode != 0
+    assert_lines(result.stderr, path)
+    assert "4 problems; no template written" in result.stderr
+    assert list(outdir.glob("*.template.json")) == []
+
+
+@pytest.mark.cli
+def test_cdk_synth_takes_another_catalogue_from_the_command_line(tmp_path: Path) -> None:
+    path = write(tmp_path, OTHER_CATALOG)
+    outdir = tmp_path / "cdk.out"
+    result = run_cdk("synth", "--quiet", "-c", f"catalog={path}", "--output", str(outdir))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in outdir.glob("*.template.json")) == [
+        "Ec2Access-AssetsReader.template.json",
+        "Ec2Access-Nodes.template.json",
+    ]
