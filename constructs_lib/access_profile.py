@@ -30,6 +30,7 @@ from constructs_lib.checker import (
     admin_policy_findings,
     check_profile,
     effective_quota,
+    in_field_order,
     managed_policy_count_findings,
     plan_managed_policies,
     required_tags,
@@ -167,11 +168,13 @@ class Ec2AccessProfile(Construct):
             managed_policy_quota=managed_policy_quota,
         )
         settings = AppSettings.read(scope.node.try_get_context)
-        findings = [
-            *edge_findings,
-            *_as_shown(check_profile(spec, settings=settings, profile=where), max_session_duration),
-            *_boundary_context_findings(scope, permissions_boundary),
-        ]
+        findings = in_field_order(
+            [
+                *edge_findings,
+                *_as_shown(check_profile(spec, settings=settings, profile=where), max_session_duration),
+                *_boundary_context_findings(scope, permissions_boundary),
+            ]
+        )
         if findings:
             raise ProfileValidationError.from_findings(where, [replace(f, profile=where) for f in findings])
         quota = effective_quota(spec, settings)
@@ -484,7 +487,7 @@ def _spec_of(
         role_name=_text(role_name),
         path=_text(path),
         description=_text(description),
-        presets=tuple(p.name if isinstance(p, Preset) else p for p in presets or ()),
+        presets=tuple(presets or ()),
         managed_policies=tuple(policy_reference(stack, policy) for policy in managed_policies or ()),
         statements=tuple(statement.to_statement_json() for statement in statements or ()),
         permissions_boundary=_text(permissions_boundary) if isinstance(permissions_boundary, str) else None,

@@ -90,7 +90,7 @@ def check_profile(
     profile: str = "",
     tags_complete: bool = False,
 ) -> list[Finding]:
-    """Every problem with ``spec``, in the order the fields are declared; [] when it is sound.
+    """Every problem with ``spec``, in ``FIELD_ORDER``; [] when it is sound.
 
     ``profile`` names the profile in each finding (a construct path or a catalogue name).
     ``tags_complete`` says the spec's tags are all the profile gets (a catalogue entry): then the
@@ -121,7 +121,35 @@ def check_profile(
     findings += admin_policy_findings(plan, spec.acknowledge)
     for index, statement in enumerate(spec.statements):
         findings += statement_findings(statement, spec.acknowledge, pointer=("statements", index))
-    return [_named(finding, profile) for finding in findings]
+    return in_field_order(_named(finding, profile) for finding in findings)
+
+
+FIELD_ORDER = (
+    "instance_profile_name",
+    "role_name",
+    "path",
+    "description",
+    "max_session_seconds",
+    "tags",
+    "permissions_boundary",
+    "context",
+    "managed_policy_quota",
+    "acknowledge",
+    "presets",
+    "managed_policies",
+    "statements",
+)
+"""The order findings come in, by the spec field they are about: names first, statements last."""
+
+
+def in_field_order(findings: Iterable[Finding]) -> list[Finding]:
+    """``findings`` sorted by ``FIELD_ORDER`` (stable: a field's findings keep their order)."""
+
+    def rank(finding: Finding) -> int:
+        first = finding.pointer[0] if finding.pointer else None
+        return FIELD_ORDER.index(first) if first in FIELD_ORDER else len(FIELD_ORDER)
+
+    return sorted(findings, key=rank)
 
 
 def effective_quota(spec: ProfileSpec, settings: AppSettings = AppSettings()) -> int:
@@ -185,10 +213,8 @@ def tag_findings(tags: TagSet, *, field_suffix: str = "") -> list[Finding]:
         findings.append(
             Finding("EAP010", f"tags{field_suffix}", f"{len(tags)} tags", count_problem, ("tags",))
         )
-    seen: dict[str, str] = {}
-    for key, value in tags.items():
-        if isinstance(key, DeployTime):
-            continue
+    known = [(key, value) for key, value in tags.items() if not isinstance(key, DeployTime)]
+    for key, value in known:
         pointer: Pointer = ("tags", key)
         key_problem = validation.check_tag_key(key)
         if key_problem:
@@ -196,10 +222,12 @@ def tag_findings(tags: TagSet, *, field_suffix: str = "") -> list[Finding]:
         value_problem = None if isinstance(value, DeployTime) else validation.check_tag_value(value)
         if value_problem:
             findings.append(Finding("EAP012", f"tags[{key!r}]{field_suffix}", value, value_problem, pointer))
+    seen: dict[str, str] = {}
+    for key, _ in known:
         first = seen.setdefault(key.lower(), key)
         if first != key:
             rule = f"equals {first!r} ignoring case; IAM tag keys are case-insensitive"
-            findings.append(Finding("EAP013", f"tag key{field_suffix}", key, rule, pointer))
+            findings.append(Finding("EAP013", f"tag key{field_suffix}", key, rule, ("tags", key)))
     return findings
 
 
@@ -284,11 +312,11 @@ def acknowledgment_findings(
     return findings
 
 
-def preset_findings(presets: Sequence[str]) -> list[Finding]:
+def preset_findings(presets: Sequence[str | Preset]) -> list[Finding]:
     """Preset names the library does not ship, with the closest one it does."""
     findings = []
     for index, name in enumerate(presets):
-        if name in PRESETS:
+        if isinstance(name, Preset) or name in PRESETS:
             continue
         close = difflib.get_close_matches(name, PRESETS, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -298,7 +326,7 @@ def preset_findings(presets: Sequence[str]) -> list[Finding]:
 
 
 def plan_managed_policies(
-    presets: Sequence[str],
+    presets: Sequence[str | Preset],
     managed_policies: Sequence[Text],
     *,
     attached: Sequence[PlannedPolicy] = (),
@@ -311,8 +339,8 @@ def plan_managed_policies(
     """
     planned = list(attached)
     findings = []
-    for name in dict.fromkeys(presets):
-        preset = PRESETS.get(name)
+    for given in dict.fromkeys(presets):
+        preset = given if isinstance(given, Preset) else PRESETS.get(given)
         for policy in preset.managed_policies if preset else ():
             key = validation.aws_managed_policy_key(policy)
             if not any(p.key == key for p in planned):

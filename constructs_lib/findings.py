@@ -48,7 +48,7 @@ class Finding:
         return f"{where}{self.rule_id} {who}{self.field}: {show_value(self.value)} {self.rule}"
 
     def to_json(self) -> dict[str, object]:
-        """The finding as JSON for tools: every attribute, the value as shown in messages."""
+        """The finding as JSON for tools: its attributes (not the pointer), the value as messages show it."""
         return {
             "rule_id": self.rule_id,
             "severity": self.severity,

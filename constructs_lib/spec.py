@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, TypeAlias
 
 from constructs_lib.least_privilege import BroadAccess
+from constructs_lib.presets import Preset
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,9 @@ class ProfileSpec:
     """IAM path of role and profile, ``/`` or ``/…/``. Default: ``/``."""
     description: Text | None = None
     """The role's description, at most 1,000 characters. Default: none."""
-    presets: tuple[str, ...] = ()
-    """Names of presets (``constructs_lib.presets``) whose managed policies the role gets. Default: none."""
+    presets: tuple[str | Preset, ...] = ()
+    """Presets whose managed policies the role gets: names of ``constructs_lib.presets``, or ``Preset``
+    objects (a team's own). Default: none."""
     managed_policies: tuple[Text, ...] = ()
     """AWS-managed policy names (with path) or managed-policy ARNs. Default: none."""
     statements: tuple[Statement, ...] = ()

@@ -8,6 +8,7 @@ until deploy) are filtered out by the caller before these run.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -82,7 +83,7 @@ def check_description(value: str) -> str | None:
 
 def check_max_session_seconds(seconds: float) -> str | None:
     """The longest session the role grants: a whole number of seconds from 1 to 12 hours."""
-    if seconds != int(seconds):
+    if not math.isfinite(seconds) or seconds != int(seconds):
         return "is not a whole number of seconds"
     if not MAX_SESSION_MIN_SECONDS <= seconds <= MAX_SESSION_MAX_SECONDS:
         return (

@@ -11,7 +11,12 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from tests.app_synth import ROOT, run_cdk, synthesize_app
 
-STACKS = ["Ec2Access-AssetsReader", "Ec2Access-SsmManagedHost", "Ec2Access-WebServer"]
+STACKS = [
+    "Ec2Access-AssetsReader",
+    "Ec2Access-EcsContainerInstance",
+    "Ec2Access-SsmManagedHost",
+    "Ec2Access-WebServer",
+]
 
 
 def test_app_defines_these_stacks(app_templates: dict[str, dict[str, Any]]) -> None:

@@ -21,7 +21,7 @@ from tests.emulator.inspect import ProfileView, describe_profiles, list_profile_
 
 pytestmark = pytest.mark.emulator
 
-APP_PROFILES = ["Assets-Reader", "EC2-S3-Access-Profile", "SSM-Managed-Host"]
+APP_PROFILES = ["Assets-Reader", "EC2-S3-Access-Profile", "ECS-Container-Instance", "SSM-Managed-Host"]
 PAGE_SIZE = 2  # smaller than the number of profiles, so listing takes more than one page
 EC2_TRUST = {
     "Version": "2012-10-17",
@@ -171,7 +171,9 @@ def test_diff_shows_the_change_before_it_is_deployed(lifecycle: Lifecycle) -> No
 
 
 def test_renamed_profile_replaces_the_old_one_with_its_tags(lifecycle: Lifecycle) -> None:
-    assert sorted(lifecycle.after_second) == sorted(["Assets-Reader", RENAMED_PROFILE, "SSM-Managed-Host"])
+    assert sorted(lifecycle.after_second) == sorted(
+        ["Assets-Reader", RENAMED_PROFILE, "ECS-Container-Instance", "SSM-Managed-Host"]
+    )
     profile = lifecycle.after_second[RENAMED_PROFILE]
     # Service removed, Environment changed, Team added: on the profile (custom resource) and role.
     assert profile.tags == {"Environment": "Staging", "Team": "Platform"}
@@ -214,6 +216,17 @@ def test_changed_statement_and_boundary_are_what_iam_holds(lifecycle: Lifecycle)
 
 def test_unchanged_stack_is_left_as_it_was(lifecycle: Lifecycle) -> None:
     assert lifecycle.after_second["SSM-Managed-Host"] == lifecycle.after_first["SSM-Managed-Host"]
+    assert lifecycle.after_second["ECS-Container-Instance"] == lifecycle.after_first["ECS-Container-Instance"]
+
+
+def test_a_profile_from_presets_gets_their_policies(lifecycle: Lifecycle) -> None:
+    (role,) = lifecycle.after_first["ECS-Container-Instance"].roles
+    # IAM lists attached policies in an order of its own; the template's order is in the snapshot.
+    assert sorted(role.managed_policies) == [
+        aws_managed("AmazonSSMManagedInstanceCore"),
+        aws_managed("CloudWatchAgentServerPolicy"),
+        aws_managed("service-role/AmazonEC2ContainerServiceforEC2Role"),
+    ]
 
 
 def test_destroy_leaves_nothing_of_the_app_behind(lifecycle: Lifecycle) -> None:
@@ -225,6 +238,7 @@ def test_destroy_leaves_nothing_of_the_app_behind(lifecycle: Lifecycle) -> None:
         "Ec2Access-WebServer": "DELETE_COMPLETE",
         "Ec2Access-SsmManagedHost": "DELETE_COMPLETE",
         "Ec2Access-AssetsReader": "DELETE_COMPLETE",
+        "Ec2Access-EcsContainerInstance": "DELETE_COMPLETE",
     }
 
 

@@ -39,7 +39,12 @@ ACKNOWLEDGED = sorted(
     [
         *[
             (f"{stack}/{path}", finding)
-            for stack in ("Ec2Access-WebServer", "Ec2Access-SsmManagedHost", "Ec2Access-AssetsReader")
+            for stack in (
+                "Ec2Access-WebServer",
+                "Ec2Access-SsmManagedHost",
+                "Ec2Access-AssetsReader",
+                "Ec2Access-EcsContainerInstance",
+            )
             for path, finding in HANDLER_FINDINGS
         ],
         (
@@ -50,6 +55,17 @@ ACKNOWLEDGED = sorted(
             "Ec2Access-SsmManagedHost/SsmManagedHost/Role",
             f"AwsSolutions-IAM4[Policy::{PARTITION_ARN}:iam::aws:policy/AmazonSSMManagedInstanceCore]",
         ),
+        *[
+            (
+                "Ec2Access-EcsContainerInstance/EcsContainerInstance/Role",
+                f"AwsSolutions-IAM4[Policy::{PARTITION_ARN}:iam::aws:policy/{policy}]",
+            )
+            for policy in (
+                "service-role/AmazonEC2ContainerServiceforEC2Role",
+                "AmazonSSMManagedInstanceCore",
+                "CloudWatchAgentServerPolicy",
+            )
+        ],
         (
             "Ec2Access-AssetsReader/Boundary",
             f"AwsSolutions-IAM5[Resource::{PARTITION_ARN}:s3:::example-assets/*]",

@@ -1,0 +1,570 @@
+"""The checker: every rule over a ``ProfileSpec``, every problem at once, each with its rule ID (pure).
+
+Nothing here imports aws-cdk-lib: the checker is plain data in, findings out.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from constructs_lib import checker
+from constructs_lib.checker import AppSettings, check_profile, plan_managed_policies, tag_findings
+from constructs_lib.findings import Finding
+from constructs_lib.least_privilege import BroadAccess
+from constructs_lib.presets import BATCH, ECS, EKS_NODE, SSM
+from constructs_lib.rules import BY_ID, RULES
+from constructs_lib.spec import DeployTime, ProfileSpec, Text
+from constructs_lib.validation import TAGS_MAX, check_tag_key, check_tag_value
+
+REASON = "The agent manages every queue of its own account"
+PATH_RULE = (
+    "is not an IAM path: it must be '/' or begin and end with '/' around printable ASCII characters "
+    "without spaces, e.g. '/ec2/'"
+)
+PRESET_NAMES = "ssm, cloudwatch-agent, ecs, batch, eks-node, eks-cni"
+REQUIRED_TAGS = "context 'ec2-access-profile:requiredTags'"
+ELEVEN_POLICIES = tuple(f"Policy{i}" for i in range(11))
+TOKEN = DeployTime("${Token[TOKEN.1]}", "${Token[TOKEN.1]}")
+"""Shown as a token's string: every name, path and tag rule would refuse its characters."""
+
+
+def test_a_clean_spec_has_no_findings() -> None:
+    spec = ProfileSpec(
+        instance_profile_name="web-server",
+        path="/ec2/",
+        description="Web servers of the shop",
+        presets=("ssm", "cloudwatch-agent"),
+        managed_policies=("AmazonS3ReadOnlyAccess", "arn:aws:iam::123456789012:policy/team/Reader"),
+        statements=(
+            {"Effect": "Allow", "Action": "sqs:*", "Resource": "arn:aws:sqs:eu-west-1:123456789012:jobs"},
+        ),
+        permissions_boundary="arn:aws:iam::123456789012:policy/Boundary",
+        max_session_seconds=7200,
+        tags={"Environment": "Production", "Team": "Web"},
+        acknowledge=(BroadAccess.action("sqs:*", reason=REASON),),
+        managed_policy_quota=12,
+    )
+    settings = AppSettings(managed_policy_quota=11, required_tags=["Environment"])
+    assert check_profile(spec, settings=settings, tags_complete=True) == []
+    assert check_profile(ProfileSpec()) == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# One finding per rule
+# ---------------------------------------------------------------------------------------------------
+
+CASES = [
+    pytest.param(
+        {"instance_profile_name": "web server", "role_name": "web"},
+        AppSettings(),
+        ("EAP001", "instance_profile_name", "web server", ("instance_profile_name",)),
+        "contains ' '; IAM allows only letters A-Z and a-z, digits and +=,.@_-",
+        id="EAP001",
+    ),
+    pytest.param(
+        {"role_name": "r" * 65},
+        AppSettings(),
+        ("EAP002", "role_name", "r" * 65, ("role_name",)),
+        "is 65 characters; IAM allows 1 to 64",
+        id="EAP002",
+    ),
+    pytest.param(
+        {"path": "ec2"},
+        AppSettings(),
+        ("EAP003", "path", "ec2", ("path",)),
+        "must be '/' or begin and end with '/'",
+        id="EAP003",
+    ),
+    pytest.param(
+        {"description": "snow ☃"},
+        AppSettings(),
+        ("EAP004", "description", "snow ☃", ("description",)),
+        "contains '☃'; IAM allows printable Latin-1 characters",
+        id="EAP004",
+    ),
+    pytest.param(
+        {"max_session_seconds": 46800},
+        AppSettings(),
+        ("EAP005", "max_session_duration", 46800, ("max_session_seconds",)),
+        "is 46800 seconds; IAM allows 1 to 12 hours",
+        id="EAP005",
+    ),
+    pytest.param(
+        {"max_session_seconds": 3600.5},
+        AppSettings(),
+        ("EAP005", "max_session_duration", 3600.5, ("max_session_seconds",)),
+        "is not a whole number of seconds",
+        id="EAP005-fraction",
+    ),
+    pytest.param(
+        {"tags": {f"k{i}": "v" for i in range(51)}},
+        AppSettings(),
+        ("EAP010", "tags", "51 tags", ("tags",)),
+        "has 51 tags; IAM allows at most 50",
+        id="EAP010",
+    ),
+    pytest.param(
+        {"tags": {"aws:owner": "me"}},
+        AppSettings(),
+        ("EAP011", "tag key", "aws:owner", ("tags", "aws:owner")),
+        "starts with 'aws:', which AWS reserves",
+        id="EAP011",
+    ),
+    pytest.param(
+        {"tags": {"Team": "a&b"}},
+        AppSettings(),
+        ("EAP012", "tags['Team']", "a&b", ("tags", "Team")),
+        "contains '&'; IAM allows only letters, digits, spaces and _.:/=+-@",
+        id="EAP012",
+    ),
+    pytest.param(
+        {"tags": {"Env": "a", "env": "b"}},
+        AppSettings(),
+        ("EAP013", "tag key", "env", ("tags", "env")),
+        "equals 'Env' ignoring case",
+        id="EAP013",
+    ),
+    pytest.param(
+        {"tags": {"Team": "Web"}},
+        AppSettings(required_tags=["Environment", "Team", "Owner"]),
+        ("EAP014", "tags", "Environment, Owner", ("tags",)),
+        "are required on every profile by the context key 'ec2-access-profile:requiredTags' "
+        "(Environment, Team, Owner) but missing",
+        id="EAP014",
+    ),
+    pytest.param(
+        {"managed_policies": ("arn:aws:s3:::bucket",)},
+        AppSettings(),
+        ("EAP020", "managed_policies", "arn:aws:s3:::bucket", ("managed_policies", 0)),
+        "is not a managed-policy ARN",
+        id="EAP020",
+    ),
+    pytest.param(
+        {"managed_policies": ("AmazonS3ReadOnlyAccess", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")},
+        AppSettings(),
+        (
+            "EAP021",
+            "managed_policies",
+            "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+            ("managed_policies", 1),
+        ),
+        "is already attached to this profile; give each managed policy once",
+        id="EAP021",
+    ),
+    pytest.param(
+        {"managed_policies": ELEVEN_POLICIES},
+        AppSettings(),
+        ("EAP022", "managed_policies", "11 policies", ("managed_policies",)),
+        "is more than IAM allows one role: 10 managed policies",
+        id="EAP022",
+    ),
+    pytest.param(
+        {"managed_policy_quota": 25},
+        AppSettings(),
+        ("EAP023", "managed_policy_quota", 25, ("managed_policy_quota",)),
+        "is outside IAM's range for this quota: 10 (the default) to 20",
+        id="EAP023",
+    ),
+    pytest.param(
+        {},
+        AppSettings(managed_policy_quota="11"),
+        ("EAP023", "context 'ec2-access-profile:managedPolicyQuota'", "11", ("context",)),
+        "is not a whole number",
+        id="EAP023-context",
+    ),
+    pytest.param(
+        {"managed_policies": ("AdministratorAccess",)},
+        AppSettings(),
+        ("EAP024", "managed_policies", "AdministratorAccess", ("managed_policies", 0)),
+        "grants administrator-level access",
+        id="EAP024",
+    ),
+    pytest.param(
+        {"presets": ("ssm", "zzz")},
+        AppSettings(),
+        ("EAP025", "presets", "zzz", ("presets", 1)),
+        f"is not a preset; presets are {PRESET_NAMES}",
+        id="EAP025",
+    ),
+    pytest.param(
+        {"permissions_boundary": "Boundary"},
+        AppSettings(),
+        ("EAP030", "permissions_boundary", "Boundary", ("permissions_boundary",)),
+        "is not a managed-policy ARN",
+        id="EAP030",
+    ),
+    pytest.param(
+        {"statements": ({"Effect": "Allow", "Action": "s3:GetObject"},)},
+        AppSettings(),
+        ("EAP040", "statements", {"Effect": "Allow", "Action": "s3:GetObject"}, ("statements", 0)),
+        "is not a valid identity-policy statement: A PolicyStatement used in an identity-based policy "
+        "must specify at least one resource.",
+        id="EAP040",
+    ),
+    pytest.param(
+        {"statements": ({"Effect": "Allow", "Action": "s3 GetObject", "Resource": "arn:aws:s3:::b"},)},
+        AppSettings(),
+        ("EAP041", "statements", "s3 GetObject", ("statements", 0)),
+        "is not an action",
+        id="EAP041",
+    ),
+    pytest.param(
+        {
+            "statements": (
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b"},
+            )
+        },
+        AppSettings(),
+        ("EAP042", "statements", "s3:*", ("statements", 1)),
+        "allows every action of s3; list exactly what is needed, or acknowledge it with "
+        "BroadAccess.action('s3:*', reason='why it is needed')",
+        id="EAP042",
+    ),
+    pytest.param(
+        {"acknowledge": (BroadAccess.action("s3:*", reason="because"),)},
+        AppSettings(),
+        ("EAP050", "acknowledge (action)", "s3:*", ("acknowledge", 0)),
+        "has a reason of 7 characters; give at least 10",
+        id="EAP050",
+    ),
+    pytest.param(
+        {
+            "acknowledge": (
+                BroadAccess.action("s3:*", reason=REASON),
+                BroadAccess.action("s3:*", reason=REASON),
+            )
+        },
+        AppSettings(),
+        ("EAP051", "acknowledge (action)", "s3:*", ("acknowledge", 1)),
+        "is acknowledged twice",
+        id="EAP051",
+    ),
+    pytest.param(
+        {},
+        AppSettings(required_tags="Environment"),
+        ("EAP070", REQUIRED_TAGS, "Environment", ("context",)),
+        'is not a list of tag keys, e.g. ["Environment"]',
+        id="EAP070",
+    ),
+    pytest.param(
+        {},
+        AppSettings(required_tags=["Environment", "aws:owner"]),
+        ("EAP070", REQUIRED_TAGS, "aws:owner", ("context",)),
+        "starts with 'aws:'",
+        id="EAP070-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("props", "app", "expected", "phrase"), CASES)
+def test_each_rule_gives_one_finding_with_its_id_field_value_and_pointer(
+    props: dict[str, Any], app: AppSettings, expected: tuple[str, str, object, tuple[Any, ...]], phrase: str
+) -> None:
+    (finding,) = check_profile(ProfileSpec(**props), settings=app, tags_complete=True)
+    assert (finding.rule_id, finding.field, finding.value, finding.pointer) == expected
+    assert phrase in finding.rule
+    assert finding.severity == "error"
+    assert finding.profile == ""
+    assert finding.location is None
+
+
+def test_required_tags_are_checked_only_when_the_tags_are_complete() -> None:
+    spec = ProfileSpec(tags={"Team": "Web"})
+    app = AppSettings(required_tags=["Environment"])
+    assert check_profile(spec, settings=app) == []
+    assert [f.rule_id for f in check_profile(spec, settings=app, tags_complete=True)] == ["EAP014"]
+
+
+def test_a_malformed_required_tags_setting_requires_nothing() -> None:
+    app = AppSettings(required_tags=["Environment", "aws:owner"])
+    assert checker.required_tags(app) == ()
+    assert checker.required_tags(AppSettings(required_tags=["Environment"])) == ("Environment",)
+
+
+def test_the_profiles_quota_wins_over_the_apps() -> None:
+    spec = ProfileSpec(managed_policies=ELEVEN_POLICIES)
+    assert check_profile(spec, settings=AppSettings(managed_policy_quota=11)) == []
+    (finding,) = check_profile(
+        replace(spec, managed_policy_quota=10), settings=AppSettings(managed_policy_quota=11)
+    )
+    assert finding.rule_id == "EAP022"
+
+
+def test_the_rule_ids_the_checker_emits_are_the_ones_tested_here_and_all_exist() -> None:
+    source = Path(checker.__file__).read_text(encoding="utf-8")
+    emitted = set(re.findall(r'"(EAP\d{3})"', source))
+    tested = set()
+    for case in CASES:
+        expected = case.values[2]
+        assert isinstance(expected, tuple)
+        tested.add(expected[0])
+    assert emitted == tested
+    assert emitted <= set(BY_ID)
+
+
+def test_every_rule_id_in_the_library_exists_in_the_rule_table() -> None:
+    library = Path(checker.__file__).parent
+    used = {
+        rule_id for path in library.glob("*.py") for rule_id in re.findall(r'"(EAP\d{3})"', path.read_text())
+    }
+    assert "EAP031" in used
+    assert used <= set(BY_ID)
+
+
+def test_rule_ids_are_unique_and_well_formed() -> None:
+    ids = [rule.id for rule in RULES]
+    assert len(ids) == len(set(ids)) == len(BY_ID)
+    assert [rule_id for rule_id in ids if not re.fullmatch(r"EAP\d{3}", rule_id)] == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Every problem at once
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_every_problem_is_reported_at_once_in_field_order() -> None:
+    spec = ProfileSpec(
+        tags={"aws:owner": "me"},
+        max_session_seconds=60,
+        description="snow ☃",
+        path="ec2",
+        role_name="r" * 65,
+    )
+    findings = check_profile(spec)
+    assert [(f.rule_id, f.field) for f in findings] == [
+        ("EAP002", "role_name"),
+        ("EAP003", "path"),
+        ("EAP004", "description"),
+        ("EAP005", "max_session_duration"),
+        ("EAP011", "tag key"),
+    ]
+
+
+def test_several_problems_of_one_field_are_all_reported() -> None:
+    spec = ProfileSpec(
+        tags={"aws:owner": "me", "Team": "a&b", "team": "c"},
+        statements=({"Effect": "Allow", "Action": ["s3 GetObject", "ec2:*"], "Resource": "*"},),
+    )
+    assert [(f.rule_id, f.value) for f in check_profile(spec)] == [
+        ("EAP011", "aws:owner"),
+        ("EAP012", "a&b"),
+        ("EAP013", "team"),
+        ("EAP041", "s3 GetObject"),
+        ("EAP042", "ec2:*"),
+        ("EAP042", "*"),
+    ]
+
+
+def test_profile_names_the_profile_in_every_finding() -> None:
+    findings = check_profile(ProfileSpec(path="ec2", tags={"aws:owner": "me"}), profile="Prod/Web")
+    assert [f.profile for f in findings] == ["Prod/Web", "Prod/Web"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Deploy-time values and defaults
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_deploy_time_values_are_never_read() -> None:
+    tags: dict[Text, Text] = {TOKEN: "a&b", "Team": TOKEN}
+    spec = ProfileSpec(
+        instance_profile_name=TOKEN,
+        path=TOKEN,
+        description=TOKEN,
+        managed_policies=(TOKEN,),
+        permissions_boundary=TOKEN,
+        tags=tags,
+    )
+    assert check_profile(spec) == []
+
+
+def test_deploy_time_tags_and_policies_are_counted() -> None:
+    tags: dict[Text, Text] = {f"k{i}": "v" for i in range(50)}
+    assert check_profile(ProfileSpec(tags=tags)) == []
+    tags[TOKEN] = "v"
+    assert [(f.rule_id, f.value) for f in check_profile(ProfileSpec(tags=tags))] == [("EAP010", "51 tags")]
+
+    policies = ELEVEN_POLICIES[:10]
+    assert check_profile(ProfileSpec(managed_policies=policies)) == []
+    findings = check_profile(ProfileSpec(managed_policies=(*policies, TOKEN)))
+    assert [(f.rule_id, f.value) for f in findings] == [("EAP022", "11 policies")]
+
+
+def test_the_same_deploy_time_policy_twice_is_a_duplicate_shown_as_written() -> None:
+    again = DeployTime(TOKEN.key, "${Token[TOKEN.2]}")
+    (finding,) = check_profile(ProfileSpec(managed_policies=(TOKEN, again)))
+    assert (finding.rule_id, finding.value, finding.pointer) == (
+        "EAP021",
+        "${Token[TOKEN.2]}",
+        ("managed_policies", 1),
+    )
+
+
+def test_a_role_name_defaulted_from_the_profile_name_points_at_the_profile_name() -> None:
+    (finding,) = check_profile(ProfileSpec(instance_profile_name="p" * 65))
+    assert finding == Finding(
+        "EAP002",
+        "role_name (defaulted from instance_profile_name)",
+        "p" * 65,
+        "is 65 characters; IAM allows 1 to 64",
+        pointer=("instance_profile_name",),
+    )
+    assert check_profile(ProfileSpec(instance_profile_name="p" * 65, role_name="r")) == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Presets
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_presets_that_bring_the_same_policy_plan_it_once() -> None:
+    plan, findings = plan_managed_policies(("ecs", "batch"), ())
+    assert findings == []
+    assert [(p.key, p.reference, p.preset, p.index) for p in plan] == [
+        (
+            "aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+            "service-role/AmazonEC2ContainerServiceforEC2Role",
+            ECS,
+            None,
+        )
+    ]
+    assert plan[0].aws_managed_name == "service-role/AmazonEC2ContainerServiceforEC2Role"
+    assert BATCH.managed_policies == ECS.managed_policies
+    assert check_profile(ProfileSpec(presets=("ecs", "batch"))) == []
+
+
+@pytest.mark.parametrize(
+    "explicit",
+    [
+        "AmazonSSMManagedInstanceCore",
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        "arn:aws-cn:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    ],
+)
+def test_a_policy_a_preset_brings_is_refused_naming_the_preset(explicit: str) -> None:
+    (finding,) = check_profile(
+        ProfileSpec(presets=("ssm",), managed_policies=("AmazonS3ReadOnlyAccess", explicit))
+    )
+    assert (finding.rule_id, finding.field, finding.value, finding.pointer) == (
+        "EAP021",
+        "managed_policies",
+        explicit,
+        ("managed_policies", 1),
+    )
+    assert finding.rule == "is already attached by preset 'ssm'; remove it from managed_policies"
+
+
+def test_an_unknown_preset_suggests_the_closest() -> None:
+    (finding,) = check_profile(ProfileSpec(presets=("eks-nod",)))
+    assert (finding.rule_id, finding.value, finding.pointer) == ("EAP025", "eks-nod", ("presets", 0))
+    assert finding.rule == f"is not a preset; did you mean 'eks-node'? presets are {PRESET_NAMES}"
+
+
+def test_preset_policies_count_toward_the_quota() -> None:
+    nine = ELEVEN_POLICIES[:9]
+    assert check_profile(ProfileSpec(presets=("ssm",), managed_policies=nine)) == []
+    (finding,) = check_profile(ProfileSpec(presets=("eks-node",), managed_policies=nine))
+    assert (finding.rule_id, finding.value) == ("EAP022", "11 policies")
+    assert (
+        check_profile(ProfileSpec(presets=("eks-node",), managed_policies=nine, managed_policy_quota=11))
+        == []
+    )
+
+
+def test_planned_policies_are_the_presets_in_order_then_managed_policies() -> None:
+    plan, findings = plan_managed_policies(("eks-node", "ssm"), ("AmazonS3ReadOnlyAccess",))
+    assert findings == []
+    assert [(p.reference, p.preset, p.index) for p in plan] == [
+        ("AmazonEKSWorkerNodePolicy", EKS_NODE, None),
+        ("AmazonEC2ContainerRegistryPullOnly", EKS_NODE, None),
+        ("AmazonSSMManagedInstanceCore", SSM, None),
+        ("AmazonS3ReadOnlyAccess", None, 0),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Findings as lines and JSON
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_a_finding_is_one_line_with_location_rule_id_profile_field_value_and_rule() -> None:
+    (finding,) = check_profile(ProfileSpec(path="ec2"), profile="web")
+    located = replace(finding, location="catalogue.yaml:3:9")
+    assert located.line() == f"catalogue.yaml:3:9: EAP003 profile 'web' path: 'ec2' {PATH_RULE}"
+    assert finding.line() == f"EAP003 profile 'web' path: 'ec2' {PATH_RULE}"
+    assert replace(finding, profile="").line() == f"EAP003 path: 'ec2' {PATH_RULE}"
+    assert finding.message == f"path 'ec2' {PATH_RULE}"
+
+
+def test_a_finding_as_json() -> None:
+    (finding,) = check_profile(ProfileSpec(path="ec2"), profile="web")
+    assert replace(finding, location="catalogue.yaml:3:9").to_json() == {
+        "rule_id": "EAP003",
+        "severity": "error",
+        "profile": "web",
+        "location": "catalogue.yaml:3:9",
+        "field": "path",
+        "value": "'ec2'",
+        "rule": PATH_RULE,
+        "message": f"path 'ec2' {PATH_RULE}",
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# The pure core starts no Node.js
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_the_checker_imports_without_aws_cdk_or_jsii() -> None:
+    code = (
+        "import sys, constructs_lib, constructs_lib.checker, constructs_lib.rules;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii', 'constructs')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(checker.__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == "[]\n"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Property (hypothesis): tag findings agree with validation's rules. 300 examples.
+# ---------------------------------------------------------------------------------------------------
+
+clean_keys = st.text(st.sampled_from("aAbB:_ -"), min_size=1, max_size=4)
+clean_values = st.text(st.sampled_from("ab :"), max_size=4)
+tag_keys = clean_keys | st.sampled_from(["", "aws:owner", "AWS:x", "a&b", "k" * 129]) | st.text(max_size=6)
+tag_values = clean_values | st.sampled_from(["a&b", "v" * 257]) | st.text(max_size=6)
+tag_sets = (
+    st.dictionaries(clean_keys, clean_values, max_size=8)
+    | st.dictionaries(tag_keys, tag_values, max_size=8)
+    | st.dictionaries(clean_keys, clean_values, min_size=TAGS_MAX - 2, max_size=TAGS_MAX + 3)
+    | st.dictionaries(tag_keys, tag_values, min_size=TAGS_MAX - 2, max_size=TAGS_MAX + 3)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tags=tag_sets)
+def test_property_tag_findings_are_empty_exactly_when_every_rule_holds(tags: dict[str, str]) -> None:
+    characters_ok = all(
+        check_tag_key(key) is None and check_tag_value(value) is None for key, value in tags.items()
+    )
+    distinct = len({key.lower() for key in tags}) == len(tags)
+    findings = tag_findings(tags)
+    assert (findings == []) is (characters_ok and len(tags) <= TAGS_MAX and distinct)
+    rule_ids = {f.rule_id for f in findings}
+    assert ("EAP010" in rule_ids) is (len(tags) > TAGS_MAX)
+    assert ("EAP013" in rule_ids) is (not distinct)
