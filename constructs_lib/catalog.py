@@ -131,6 +131,8 @@ class _Reader:
         self.findings: list[Finding] = []
         self.written: dict[tuple[int, Pointer], object] = {}
         """Values as the file writes them where the spec holds another form (hours, not seconds)."""
+        self.kept: dict[int, list[Node]] = {}
+        """The items read from each list of mappings (by the list node's ``id``): the spec's positions."""
 
     def read(self, root: Node | None) -> list[CatalogProfile]:
         if root is None or root.kind != "map":
@@ -212,7 +214,7 @@ class _Reader:
         nodes = [node] if default is None or default[1] is node else [default[1], node]
         for source in nodes:
             if source.kind == "seq":
-                for position, item in enumerate(source.value):
+                for position, item in enumerate(self.kept.get(id(source), source.value)):
                     locations[(target, position)] = self._where(item.mark)
             elif source.kind == "map":
                 for key, _ in source.value:
@@ -296,8 +298,12 @@ class _Reader:
     def _list_of(self, node: Node, profile: str, field_name: str, read: Any) -> Any:
         if node.kind != "seq":
             return self._wrong(node, profile, field_name, "a list of mappings")
-        items = [read(item, profile, f"{field_name}[{index}]") for index, item in enumerate(node.value)]
-        return tuple(item for item in items if item is not _INVALID)
+        items = [
+            (item, read(item, profile, f"{field_name}[{index}]")) for index, item in enumerate(node.value)
+        ]
+        kept = [(item, value) for item, value in items if value is not _INVALID]
+        self.kept[id(node)] = [item for item, _ in kept]
+        return tuple(value for _, value in kept)
 
     def _statement(self, node: Node, profile: str, field_name: str) -> Any:
         values = self._values(node, STATEMENT_KEYS, profile, field_name)
@@ -413,8 +419,10 @@ def _clashes(profiles: Sequence[CatalogProfile]) -> list[Finding]:
             both_defaulted = profile.spec.role_name is None and earlier.spec.role_name is None
             if earlier is not profile and not (label == "role_name" and both_defaulted):
                 kind = "instance profile" if label == "name" else "role"
+                # The earlier profile's name may come from another key than this one's.
+                written = named_pointer if earlier.spec.role_name is not None else ("instance_profile_name",)
                 rule = (
-                    f"is the {kind} name of profile '{earlier.name}' too ({earlier.location_of(pointer)}); "
+                    f"is the {kind} name of profile '{earlier.name}' too ({earlier.location_of(written)}); "
                     "IAM names are unique per account, ignoring case"
                 )
                 findings.append(

@@ -2,8 +2,10 @@
 
 It reads files and prints what the pure core says; it holds no rule of its own:
 
-- ``check CATALOG...`` loads each catalogue (``catalog.load_catalog``) with the app's settings from
-  ``cdk.json`` and prints every finding, one ``FILE:LINE:COL: RULE-ID ...`` line each (or JSON);
+- ``check CATALOG...`` loads each catalogue (``catalog.load_catalog``) and prints every finding, one
+  ``FILE:LINE:COL: RULE-ID ...`` line each (or JSON). The app's settings (required tags, the
+  managed-policy quota) come from the context of ``--cdk-json PATH``, else of ``./cdk.json`` when it
+  exists (the file the CDK CLI reads), else there are none;
 - ``schema`` prints the catalogue's JSON Schema (``catalog_schema.json_schema``), which is what the
   repository's ``catalog.schema.json`` holds;
 - ``rules`` lists the rules (``rules.RULES``), as text or as the README's Markdown table.

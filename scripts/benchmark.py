@@ -7,6 +7,7 @@ Run through ``make benchmark`` so the pinned Node.js and CDK CLI are on PATH.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -56,6 +57,54 @@ def time_in_process_synth(runs: int) -> tuple[float, list[float]]:
     return import_seconds, timings
 
 
+def sample_catalog(profiles: int) -> str:
+    """A catalogue of ``profiles`` realistic, valid profiles: presets, a policy, a statement, tags."""
+    entries = "".join(
+        f"""
+  - name: profile-number-{index:04}-for-team
+    path: /ec2/team/
+    description: Instances of service number {index}
+    presets: [ssm, cloudwatch-agent]
+    managed_policies: [AmazonS3ReadOnlyAccess]
+    statements:
+      - actions: [s3:GetObject, s3:PutObject]
+        resources: ["arn:aws:s3:::bucket-{index:04}/*"]
+    max_session_duration_hours: 2
+    tags: {{Service: service-{index:04}, Team: team-{index % 20}}}
+    acknowledge:
+      - {{managed_policy: AmazonS3ReadOnlyAccess, reason: Reads the team's shared buckets}}
+"""
+        for index in range(profiles)
+    )
+    return f"defaults:\n  tags: {{Environment: Production}}\nprofiles:{entries}"
+
+
+def time_checker(profiles: int, runs: int) -> tuple[list[float], list[float]]:
+    """Seconds to load and check a catalogue of ``profiles``: in-process, and the whole CLI process."""
+    from constructs_lib.catalog import load_catalog
+
+    in_process, whole = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "catalog.yaml"
+        path.write_text(sample_catalog(profiles))
+        for _ in range(runs):
+            started = time.perf_counter()
+            catalog = load_catalog(path)
+            in_process.append(time.perf_counter() - started)
+            assert not catalog.findings, catalog.findings[:3]
+            assert len(catalog.profiles) == profiles
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "constructs_lib", "check", str(path)],
+                cwd=folder,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                check=True,
+                capture_output=True,
+            )
+            whole.append(time.perf_counter() - started)
+    return in_process, whole
+
+
 def describe(timings: list[float]) -> str:
     return (
         f"median {statistics.median(timings):.2f} s, min {min(timings):.2f} s, "
@@ -68,6 +117,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs of each measurement (default 5)")
     args = parser.parse_args()
 
+    sys.path.insert(0, str(ROOT))
+    in_process_check, cli_check = time_checker(1000, args.runs)
+    print(f"check 1,000 profiles (in-process): {describe(in_process_check)}")
+    print(f"check 1,000 profiles (CLI process): {describe(cli_check)}")
     cli = time_cli_synth(args.runs)
     print(f"cdk synth (CLI, whole app):        {describe(cli)}")
     import_seconds, in_process = time_in_process_synth(args.runs)
