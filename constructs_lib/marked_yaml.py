@@ -11,9 +11,10 @@ resolved to the last one. Pure Python over PyYAML.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -38,15 +39,14 @@ except AttributeError:  # pragma: no cover  (PyYAML built without libyaml)
     _Parser = yaml.SafeLoader
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     """A position in the file, 1-based as editors show it."""
 
     line: int
     column: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """A mapping (``value``: list of (key node, value node)), a sequence (list of nodes) or a scalar."""
 
@@ -58,9 +58,9 @@ class Node:
     """A scalar as written in the file."""
     size: int = 1
     """Nodes this one stands for with aliases expanded; bounded by ``MAX_EXPANDED_NODES``."""
-    duplicates: list[Node] = field(default_factory=list)
-    """Keys of a mapping that appear more than once (the later ones)."""
-    seen_keys: set[object] = field(default_factory=set, repr=False)
+    duplicates: list[Node] | tuple[()] = ()
+    """Keys of a mapping that appear more than once (the later ones); a mapping's own list."""
+    seen_keys: set[object] | tuple[()] = field(default=(), repr=False)
 
 
 class YamlError(Exception):
@@ -84,43 +84,54 @@ def read_bounded(path: Path, limit: int = MAX_BYTES) -> bytes:
 
 def load(data: bytes) -> Node | None:
     """The document in ``data`` as marked nodes (None for an empty document)."""
-    resolver = yaml.resolver.Resolver()
+    resolver: Any = yaml.resolver.Resolver()
+    resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(value: str, implicit: tuple[bool, bool]) -> str:
+        """The tag of a plain scalar; values repeat (actions, tag keys), so each is resolved once."""
+        key = (value, implicit)
+        tag = resolved.get(key)
+        if tag is None:
+            tag = resolved[key] = str(resolver.resolve(yaml.ScalarNode, value, implicit))
+        return tag
+
     constructor = yaml.constructor.SafeConstructor()
     anchors: dict[str, Node] = {}
     stack: list[tuple[Node, str | None]] = []
     root: Node | None = None
     documents = 0
     try:
-        for event in yaml.parse(data, Loader=_Parser):
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise YamlError("EAP100", "holds more than one YAML document", _mark(event))
-                continue
-            if isinstance(event, yaml.CollectionEndEvent):
+        events: Iterator[Any] = yaml.parse(data, Loader=_Parser)
+        for event in events:
+            kind = type(event)
+            if kind is yaml.ScalarEvent:  # the most common event first
+                node = _scalar(event, resolve, constructor)
+                if event.anchor:
+                    anchors[event.anchor] = node
+                root = _attach(stack, node) or root
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 node, anchor = stack.pop()
                 if anchor:
                     anchors[anchor] = node
                 root = _attach(stack, node) or root
-                continue
-            if isinstance(event, yaml.AliasEvent):
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                _check_tag(event)
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlError("EAP105", f"nests deeper than {MAX_DEPTH} levels", _mark(event))
+                if kind is yaml.MappingStartEvent:
+                    node = Node("map", [], _mark(event), duplicates=[], seen_keys=set())
+                else:
+                    node = Node("seq", [], _mark(event))
+                stack.append((node, event.anchor))
+            elif kind is yaml.AliasEvent:
                 target = anchors.get(event.anchor or "")
                 if target is None:  # never defined, or defined around the alias itself: `a: &x [*x]`
                     raise YamlError("EAP100", f"alias *{event.anchor} has no anchor", _mark(event))
                 root = _attach(stack, target, _mark(event)) or root
-                continue
-            if isinstance(event, yaml.CollectionStartEvent):
-                _check_tag(event)
-                if len(stack) >= MAX_DEPTH:
-                    raise YamlError("EAP105", f"nests deeper than {MAX_DEPTH} levels", _mark(event))
-                kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-                stack.append((Node(kind, [], _mark(event)), event.anchor))
-                continue
-            if isinstance(event, yaml.ScalarEvent):
-                node = _scalar(event, resolver, constructor)
-                if event.anchor:
-                    anchors[event.anchor] = node
-                root = _attach(stack, node) or root
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise YamlError("EAP100", "holds more than one YAML document", _mark(event))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else None
@@ -149,6 +160,8 @@ def _attach(stack: list[tuple[Node, str | None]], node: Node, mark: Mark | None 
         parent.value[-1] = (parent.value[-1][0], node)
     else:
         if node.kind == "scalar" and isinstance(node.value, str | int | float | bool):
+            assert isinstance(parent.duplicates, list)
+            assert isinstance(parent.seen_keys, set)
             if node.value in parent.seen_keys:
                 parent.duplicates.append(node)
             parent.seen_keys.add(node.value)
@@ -156,13 +169,17 @@ def _attach(stack: list[tuple[Node, str | None]], node: Node, mark: Mark | None 
     return None
 
 
-def _scalar(event: Any, resolver: Any, constructor: Any) -> Node:
+def _scalar(event: Any, resolve: Callable[[str, tuple[bool, bool]], str], constructor: Any) -> Node:
     tag = event.tag
-    if tag is None or tag == "!":
-        tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag is None and not event.implicit[0]:  # quoted: always a string
+        tag = _STR
+    elif tag is None or tag == "!":
+        tag = resolve(event.value, event.implicit)
         if tag == _TIMESTAMP:  # a date is text to a catalogue: keep it as written
             tag = _STR
     _check_tag(event, tag)
+    if tag == _STR:  # most scalars: nothing to construct
+        return Node("scalar", event.value, _mark(event), text=event.value)
     if tag in _COLLECTION_TAGS:  # `!!map x`: PyYAML would make it an empty dict
         raise _not_a(tag, event)
     try:

@@ -31,8 +31,12 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
     library = sorted(name for name in names if not name.startswith("ec2_access_profiles-"))
     assert library == [
         "constructs_lib/__init__.py",
+        "constructs_lib/__main__.py",
         "constructs_lib/access_profile.py",
+        "constructs_lib/catalog.py",
+        "constructs_lib/catalog_schema.py",
         "constructs_lib/checker.py",
+        "constructs_lib/cli.py",
         "constructs_lib/errors.py",
         "constructs_lib/findings.py",
         "constructs_lib/guardrails.py",
@@ -41,6 +45,7 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/least_privilege.py",
         "constructs_lib/limits.py",
         "constructs_lib/managed_policies.py",
+        "constructs_lib/marked_yaml.py",
         "constructs_lib/nag_findings.py",
         "constructs_lib/presets.py",
         "constructs_lib/py.typed",
@@ -56,7 +61,11 @@ def test_wheel_depends_on_ranges_not_the_apps_exact_pins(wheel: Path) -> None:
         (metadata_name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = archive.read(metadata_name).decode()
     requires = sorted(line for line in metadata.splitlines() if line.startswith("Requires-Dist:"))
-    assert requires == ["Requires-Dist: aws-cdk-lib<3,>=2.269.0", "Requires-Dist: constructs<11,>=10"]
+    assert requires == [
+        "Requires-Dist: PyYAML<7,>=6.0",
+        "Requires-Dist: aws-cdk-lib<3,>=2.269.0",
+        "Requires-Dist: constructs<11,>=10",
+    ]
 
 
 def test_installed_wheel_imports_and_builds_a_profile(wheel: Path, tmp_path: Path) -> None:

@@ -1,0 +1,25 @@
+"""The README's tables of rules and presets say what the code does."""
+
+from __future__ import annotations
+
+from constructs_lib import cli
+from constructs_lib.presets import PRESETS
+from tests.app_synth import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_the_rule_table_is_the_one_the_checker_prints(capsys) -> None:
+    assert cli.main(["rules", "--format", "markdown"]) == 0
+    table = capsys.readouterr().out
+    assert table.count("\n| EAP") >= 30
+    assert table in README
+
+
+def test_the_preset_table_lists_each_preset_its_policies_and_its_aws_page() -> None:
+    rows = [line for line in README.splitlines() if line.startswith("| `") and "docs.aws.amazon.com" in line]
+    assert len(rows) == len(PRESETS)
+    for row, preset in zip(rows, PRESETS.values(), strict=True):
+        policies = ", ".join(f"`{policy}`" for policy in preset.managed_policies)
+        assert row.startswith(f"| `{preset.name}` | {policies} | {preset.purpose} | ")
+        assert f"({preset.documentation})" in row
