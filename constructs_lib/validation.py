@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
 
 # Limits as the IAM API reference states them.
 ROLE_NAME_MAX = 64
@@ -119,40 +118,6 @@ def check_tag_count(count: int) -> str | None:
     """How many tags one role or instance profile can carry."""
     if count > TAGS_MAX:
         return f"has {count} tags; IAM allows at most {TAGS_MAX} per role or instance profile"
-    return None
-
-
-def find_case_insensitive_duplicate(keys: Iterable[str]) -> tuple[str, str] | None:
-    """Two keys that IAM treats as the same key (it compares tag keys ignoring case)."""
-    seen: dict[str, str] = {}
-    for key in keys:
-        folded = key.lower()
-        if folded in seen:
-            return seen[folded], key
-        seen[folded] = key
-    return None
-
-
-def check_tags(tags: Mapping[str, str]) -> tuple[str, str, str] | None:
-    """The first problem in a tag set as (field, value, rule), or None when all is well."""
-    count_problem = check_tag_count(len(tags))
-    if count_problem:
-        return "tags", f"{len(tags)} tags", count_problem
-    for key, value in tags.items():
-        key_problem = check_tag_key(key)
-        if key_problem:
-            return "tag key", key, key_problem
-        value_problem = check_tag_value(value)
-        if value_problem:
-            return f"tags[{key!r}]", value, value_problem
-    duplicate = find_case_insensitive_duplicate(tags)
-    if duplicate:
-        first, second = duplicate
-        return (
-            "tag key",
-            second,
-            f"equals {first!r} ignoring case; IAM tag keys are case-insensitive",
-        )
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from constructs_lib import cli
 from constructs_lib.presets import PRESETS
 from tests.app_synth import ROOT
@@ -9,7 +11,7 @@ from tests.app_synth import ROOT
 README = (ROOT / "README.md").read_text()
 
 
-def test_the_rule_table_is_the_one_the_checker_prints(capsys) -> None:
+def test_the_rule_table_is_the_one_the_checker_prints(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["rules", "--format", "markdown"]) == 0
     table = capsys.readouterr().out
     assert table.count("\n| EAP") >= 30

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from constructs_lib.checker import tag_findings
 from constructs_lib.validation import (
     DESCRIPTION_MAX,
     INSTANCE_PROFILE_NAME_MAX,
@@ -33,8 +34,6 @@ from constructs_lib.validation import (
     check_tag_count,
     check_tag_key,
     check_tag_value,
-    check_tags,
-    find_case_insensitive_duplicate,
     managed_policy_key,
 )
 
@@ -194,6 +193,12 @@ def test_tag_count_boundary(count: int, allowed: bool) -> None:
     assert (check_tag_count(count) is None) is allowed
 
 
+def check_tags(tags: dict[str, str]) -> tuple[str, object, str] | None:
+    """The first problem the checker finds in a tag set, as (field, value, rule)."""
+    findings = tag_findings(tags)
+    return (findings[0].field, findings[0].value, findings[0].rule) if findings else None
+
+
 def test_tag_count_over_the_maximum_names_the_count() -> None:
     assert check_tag_count(51) == "has 51 tags; IAM allows at most 50 per role or instance profile"
 
@@ -239,10 +244,13 @@ def test_tag_character_outside_letters_digits_spaces_and_punctuation_fails(bad: 
 
 
 def test_case_insensitive_duplicate_keys_are_found() -> None:
-    assert find_case_insensitive_duplicate(["Team", "Owner", "TEAM"]) == ("Team", "TEAM")
-    assert find_case_insensitive_duplicate(["Équipe", "équipe"]) == ("Équipe", "équipe")
-    assert find_case_insensitive_duplicate(["Team", "Owner", "Teams"]) is None
-    assert find_case_insensitive_duplicate([]) is None
+    def duplicates(keys: list[str]) -> list[object]:
+        return [f.value for f in tag_findings(dict.fromkeys(keys, "v")) if f.rule_id == "EAP013"]
+
+    assert duplicates(["Team", "Owner", "TEAM"]) == ["TEAM"]
+    assert duplicates(["Équipe", "équipe"]) == ["équipe"]
+    assert duplicates(["Team", "Owner", "Teams"]) == []
+    assert duplicates([]) == []
 
 
 def test_tag_set_with_keys_equal_ignoring_case_fails_on_the_second() -> None:
