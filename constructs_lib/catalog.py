@@ -14,6 +14,7 @@ catalogue without findings (``stacks.catalog``); ``python -m constructs_lib chec
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +38,11 @@ from constructs_lib.spec import Pointer, ProfileSpec
 
 DEFAULT_STACK = "Ec2AccessProfiles"
 """The stack of profiles that name none (and whose catalogue's ``defaults`` name none)."""
+
+_PYTHON_ACKNOWLEDGMENT = re.compile(
+    r"BroadAccess\.(action|resource|managed_policy)\(('[^']*'), reason='why it is needed'\) in acknowledge"
+)
+"""The way out the checker words for Python (``BroadAccess.action('s3:*', ...)``), said in YAML."""
 
 _FIELD_NAMES = {
     "instance_profile_name": "name",
@@ -397,6 +403,7 @@ def _in_file(
         finding,
         field=_FIELD_NAMES.get(finding.field, finding.field),
         value=value,
+        rule=_PYTHON_ACKNOWLEDGMENT.sub(r"{\1: \2, reason: ...} under acknowledge", finding.rule),
         location=profile.location_of(finding.pointer),
     )
 

@@ -635,3 +635,28 @@ def test_a_missing_file_cannot_be_read(tmp_path: Path) -> None:
 def test_a_directory_cannot_be_read(tmp_path: Path) -> None:
     with pytest.raises(CatalogReadError, match="cannot read the catalogue: Is a directory"):
         load_catalog(tmp_path)
+
+
+def test_the_way_out_of_a_broad_grant_is_said_in_the_catalogues_words(tmp_path: Path) -> None:
+    catalog = catalog_of(
+        tmp_path,
+        """\
+        profiles:
+          - name: ops
+            managed_policies: [PowerUserAccess]
+            statements:
+              - actions: ["s3:*"]
+                resources: ["*"]
+        """,
+    )
+    rules = {(finding.rule_id, finding.value): finding.rule for finding in catalog.findings}
+    assert rules[("EAP024", "PowerUserAccess")].endswith(
+        "acknowledge it with {managed_policy: 'PowerUserAccess', reason: ...} under acknowledge"
+    )
+    assert rules[("EAP042", "s3:*")].endswith(
+        "acknowledge it with {action: 's3:*', reason: ...} under acknowledge"
+    )
+    assert rules[("EAP042", "*")].endswith(
+        "acknowledge it with {resource: '*', reason: ...} under acknowledge"
+    )
+    assert not any("BroadAccess" in rule for rule in rules.values())
