@@ -21,7 +21,6 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
@@ -57,17 +56,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def version() -> str:
     """The installed package's version, or ``unknown`` when it runs from a source tree."""
+    from importlib import metadata  # only for --version: importing it costs a third of start-up
+
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return "unknown"
 
 
+class _Version(argparse.Action):
+    """``--version``, which looks the version up only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        sys.stdout.write(f"{parser.prog} {version()}\n")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Check catalogues of EC2 access profiles, without Node.js or AWS."
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
