@@ -91,6 +91,10 @@ class Ec2AccessProfile(Construct):
     Broad grants need a written reason: an ``Allow`` of action ``*`` or ``SERVICE:*``, of resource
     ``*``, and the AWS-managed policies ``AdministratorAccess``, ``PowerUserAccess`` and
     ``IAMFullAccess`` are refused unless acknowledged with a ``BroadAccess``.
+
+    The construct is an adapter over the pure checker (``constructs_lib.checker``): its props become
+    a ``ProfileSpec``, checked by the same rules as a catalogue entry, and every problem is reported
+    in one ``ProfileValidationError``. ``Ec2AccessProfile.from_spec`` builds from a spec directly.
     """
 
     def __init__(
@@ -280,7 +284,11 @@ class Ec2AccessProfile(Construct):
             problem = validation.check_name(instance_profile_name, validation.INSTANCE_PROFILE_NAME_MAX)
             if problem:
                 raise ProfileValidationError(
-                    _child_path(scope, id), "instance_profile_name", instance_profile_name, problem
+                    _child_path(scope, id),
+                    "instance_profile_name",
+                    instance_profile_name,
+                    problem,
+                    rule_id="EAP001",
                 )
         return iam.InstanceProfile.from_instance_profile_name(scope, id, instance_profile_name)
 
