@@ -41,7 +41,10 @@ SSM = Preset(
     purpose="Session Manager, Run Command, Patch Manager",
     documentation="https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html",
 )
-"""Systems Manager's core: the agent registers the instance and takes commands and sessions."""
+"""Systems Manager's core: the agent registers the instance and takes commands and sessions.
+
+AWS documents why: https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html
+"""
 
 CLOUDWATCH_AGENT = Preset(
     name="cloudwatch-agent",
@@ -52,7 +55,10 @@ CLOUDWATCH_AGENT = Preset(
         "create-iam-roles-for-cloudwatch-agent-commandline.html"
     ),
 )
-"""The CloudWatch agent: reads its configuration and writes metrics and logs."""
+"""The CloudWatch agent: reads its configuration and writes metrics and logs.
+
+AWS documents why: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent-commandline.html
+"""
 
 ECS = Preset(
     name="ecs",
@@ -60,7 +66,10 @@ ECS = Preset(
     purpose="ECS container instances",
     documentation="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/instance_IAM_role.html",
 )
-"""ECS container instances: the container agent registers with the cluster and pulls images."""
+"""ECS container instances: the container agent registers with the cluster and pulls images.
+
+AWS documents why: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/instance_IAM_role.html
+"""
 
 BATCH = Preset(
     name="batch",
@@ -68,7 +77,10 @@ BATCH = Preset(
     purpose="AWS Batch compute environments (ECS underneath)",
     documentation="https://docs.aws.amazon.com/batch/latest/userguide/instance_IAM_role.html",
 )
-"""AWS Batch compute environments, whose instances are ECS container instances."""
+"""AWS Batch compute environments, whose instances are ECS container instances.
+
+AWS documents why: https://docs.aws.amazon.com/batch/latest/userguide/instance_IAM_role.html
+"""
 
 EKS_NODE = Preset(
     name="eks-node",
@@ -76,7 +88,10 @@ EKS_NODE = Preset(
     purpose="EKS worker nodes",
     documentation="https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html",
 )
-"""EKS worker nodes: the kubelet describes EC2 resources and pulls images from ECR."""
+"""EKS worker nodes: the kubelet describes EC2 resources and pulls images from ECR.
+
+AWS documents why: https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
+"""
 
 EKS_CNI = Preset(
     name="eks-cni",
@@ -84,7 +99,10 @@ EKS_CNI = Preset(
     purpose="the VPC CNI plugin, when it has no IRSA / Pod Identity role of its own",
     documentation="https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html",
 )
-"""The VPC CNI plugin on the node's role; AWS recommends a role of its own (IRSA, Pod Identity)."""
+"""The VPC CNI plugin on the node's role; AWS recommends a role of its own (IRSA, Pod Identity).
+
+AWS documents why: https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html
+"""
 
 PRESETS: Mapping[str, Preset] = MappingProxyType(
     {preset.name: preset for preset in (SSM, CLOUDWATCH_AGENT, ECS, BATCH, EKS_NODE, EKS_CNI)}

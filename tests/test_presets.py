@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileValidationError, nag_findings, validation
+from constructs_lib import presets as presets_module
 from constructs_lib.presets import BATCH, CLOUDWATCH_AGENT, ECS, EKS_CNI, EKS_NODE, PRESETS, SSM, Preset
 from tests.test_least_privilege import acknowledged_rules
 
@@ -152,3 +155,19 @@ def test_the_reason_given_replaces_the_presets(stack: Stack) -> None:
         nag_finding("AmazonSSMManagedInstanceCore"): reason,
         nag_finding("CloudWatchAgentServerPolicy"): CLOUDWATCH_AGENT.reason,
     }
+
+
+def test_each_presets_docstring_links_the_aws_page_that_says_why() -> None:
+    tree = ast.parse(Path(presets_module.__file__).read_text())
+    docstrings = {
+        node.targets[0].id: after.value.value
+        for node, after in zip(tree.body, tree.body[1:], strict=False)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(after, ast.Expr)
+        and isinstance(after.value, ast.Constant)
+        and isinstance(after.value.value, str)
+    }
+    for constant in ("SSM", "CLOUDWATCH_AGENT", "ECS", "BATCH", "EKS_NODE", "EKS_CNI"):
+        preset = getattr(presets_module, constant)
+        assert preset.documentation in docstrings[constant], constant
