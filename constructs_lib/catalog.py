@@ -77,7 +77,9 @@ class CatalogProfile:
 
     @property
     def name(self) -> str:
-        return self.spec.display_name()
+        """How findings name the profile: its name, else its place in the list (``#3``)."""
+        name = self.spec.instance_profile_name
+        return name if isinstance(name, str) else f"#{self.index + 1}"
 
     def location_of(self, pointer: Pointer) -> str:
         """Where the value at ``pointer`` (or the nearest enclosing one) is written."""

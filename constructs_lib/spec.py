@@ -93,8 +93,3 @@ class ProfileSpec:
     def effective_role_name(self) -> Text | None:
         """The role's name as IAM will have it: its own, else the instance profile's."""
         return self.role_name if self.role_name is not None else self.instance_profile_name
-
-    def display_name(self) -> str:
-        """How messages name this profile when they have no construct path."""
-        name = self.instance_profile_name
-        return str(name) if name is not None else "(unnamed)"

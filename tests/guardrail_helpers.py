@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
@@ -23,6 +23,15 @@ def synth_errors(stack: Stack) -> list[str]:
         assert "Validation failed with the following errors" in text, text
         return [match["message"] for match in map(_ERROR_LINE.match, text.splitlines()) if match]
     return []
+
+
+def acknowledged_rules(construct: Any) -> dict[str, str]:
+    """The acknowledgments recorded on a construct for linters (cdk-nag reads these), id -> reason."""
+    rules: dict[str, str] = {}
+    for entry in construct.node.metadata:
+        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+            rules.update(entry.data)
+    return rules
 
 
 def padded_statement(size: int, *, document_overhead: int) -> iam.PolicyStatement:

@@ -132,7 +132,7 @@ def test_every_problem_of_a_bad_catalogue_is_reported_at_once_where_it_is(tmp_pa
         "Web-Server",
         "bad name",
         "cache",
-        "(unnamed)",
+        "#5",
         "worker",
     ]
 

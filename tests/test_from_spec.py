@@ -11,7 +11,7 @@ from aws_cdk.assertions import Template
 
 from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileSpec, ProfileValidationError
 from tests.conftest import library_context
-from tests.test_least_privilege import acknowledged_rules
+from tests.guardrail_helpers import acknowledged_rules
 
 PATH_RULE = (
     "is not an IAM path: it must be '/' or begin and end with '/' around printable ASCII characters "

@@ -5,24 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import Stack, Validations
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileValidationError
 from constructs_lib.least_privilege import ADMIN_MANAGED_POLICIES, broad_grants, check_acknowledgment
-from tests.guardrail_helpers import synth_errors
+from tests.guardrail_helpers import acknowledged_rules, synth_errors
 
 REASON = "Needed because the agent manages every object"
-
-
-def acknowledged_rules(construct: Any) -> dict[str, str]:
-    """The acknowledgments recorded on a construct for linters (cdk-nag reads these), id -> reason."""
-    rules: dict[str, str] = {}
-    for entry in construct.node.metadata:
-        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
-            rules.update(entry.data)
-    return rules
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileValidationError, nag_findings, validation
 from constructs_lib import presets as presets_module
 from constructs_lib.presets import BATCH, CLOUDWATCH_AGENT, ECS, EKS_CNI, EKS_NODE, PRESETS, SSM, Preset
-from tests.test_least_privilege import acknowledged_rules
+from tests.guardrail_helpers import acknowledged_rules
 
 ECS_POLICY = "service-role/AmazonEC2ContainerServiceforEC2Role"
 
