@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import overload
+from typing import Any, overload
 
 import jsii
 from aws_cdk import (
@@ -12,6 +12,7 @@ from aws_cdk import (
     Annotations,
     AspectPriority,
     Aspects,
+    Aws,
     Duration,
     IAspect,
     Stack,
@@ -22,7 +23,7 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from constructs_lib import nag_findings, validation
+from constructs_lib import nag_findings, pseudo_parameters, validation
 from constructs_lib.checker import (
     AppSettings,
     PlannedPolicy,
@@ -257,6 +258,16 @@ class Ec2AccessProfile(Construct):
         if findings:
             raise ProfileValidationError.from_findings(where, findings)
         seconds = spec.max_session_seconds
+        references = {
+            "AWS::Partition": Aws.PARTITION,
+            "AWS::AccountId": Aws.ACCOUNT_ID,
+            "AWS::Region": Aws.REGION,
+            "AWS::URLSuffix": Aws.URL_SUFFIX,
+        }
+
+        def resolved(value: Text | None) -> Any:
+            return None if value is None else pseudo_parameters.substitute(str(value), references)
+
         return cls(
             scope,
             id,
@@ -265,9 +276,12 @@ class Ec2AccessProfile(Construct):
             path=_shown(spec.path),
             description=_shown(spec.description),
             presets=spec.presets,
-            managed_policies=[str(policy) for policy in spec.managed_policies],
-            statements=[iam.PolicyStatement.from_json(dict(statement)) for statement in spec.statements],
-            permissions_boundary=_shown(spec.permissions_boundary),
+            managed_policies=[resolved(policy) for policy in spec.managed_policies],
+            statements=[
+                iam.PolicyStatement.from_json(pseudo_parameters.substitute(dict(statement), references))
+                for statement in spec.statements
+            ],
+            permissions_boundary=resolved(spec.permissions_boundary),
             max_session_duration=Duration.seconds(seconds) if seconds is not None else None,
             tags={str(key): str(value) for key, value in spec.tags.items()},
             tag_instance_profile=tag_instance_profile,

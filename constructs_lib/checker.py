@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from constructs_lib import limits, validation
+from constructs_lib import limits, pseudo_parameters, validation
 from constructs_lib.findings import Finding
 from constructs_lib.least_privilege import (
     BroadAccess,
@@ -104,7 +104,10 @@ def check_profile(
         *_session_findings(spec.max_session_seconds),
         *tag_findings(spec.tags),
         *_text_findings(
-            "permissions_boundary", spec.permissions_boundary, "EAP030", validation.check_policy_arn
+            "permissions_boundary",
+            spec.permissions_boundary,
+            "EAP030",
+            lambda arn: validation.check_policy_arn(pseudo_parameters.as_checked(arn)),
         ),
     ]
     quota, quota_findings = _quota(spec, settings)
@@ -121,6 +124,7 @@ def check_profile(
     findings += admin_policy_findings(plan, spec.acknowledge)
     for index, statement in enumerate(spec.statements):
         findings += statement_findings(statement, spec.acknowledge, pointer=("statements", index))
+    findings += _pseudo_parameter_findings(spec)
     return in_field_order(_named(finding, profile) for finding in findings)
 
 
@@ -391,8 +395,35 @@ def _policy_key(reference: Text) -> tuple[str, str | None]:
     if isinstance(reference, DeployTime):
         return reference.key, None
     if reference.startswith("arn:"):
-        return validation.managed_policy_key(reference), validation.check_policy_arn(reference)
+        checked = pseudo_parameters.as_checked(reference)
+        return validation.managed_policy_key(checked), validation.check_policy_arn(checked)
     return validation.aws_managed_policy_key(reference), validation.check_aws_managed_policy_name(reference)
+
+
+def _pseudo_parameter_findings(spec: ProfileSpec) -> Iterator[Finding]:
+    """``${AWS::...}`` references that CloudFormation has no pseudo-parameter for (a typo, mostly)."""
+    places: list[tuple[str, Pointer, object]] = [
+        *(("managed_policies", ("managed_policies", i), p) for i, p in enumerate(spec.managed_policies)),
+        ("permissions_boundary", ("permissions_boundary",), spec.permissions_boundary),
+        *(("statements", ("statements", i), s) for i, s in enumerate(spec.statements)),
+    ]
+    known = ", ".join(f"${{{name}}}" for name in pseudo_parameters.SAMPLES)
+    for field, pointer, value in places:
+        for text in _strings_in(value):
+            for reference in pseudo_parameters.unknown(text):
+                rule = f"names {reference}, which is no pseudo-parameter; a spec may name {known}"
+                yield Finding("EAP009", field, text, rule, pointer)
+
+
+def _strings_in(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings_in(item)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings_in(item)
 
 
 # --------------------------------------------------------------------------------------------------

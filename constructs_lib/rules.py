@@ -52,6 +52,13 @@ RULES: tuple[Rule, ...] = (
         "Give 1 to 12 hours",
     ),
     Rule(
+        "EAP009",
+        "A `${AWS::...}` reference names a pseudo-parameter: AWS::Partition, AWS::AccountId, "
+        "AWS::Region or AWS::URLSuffix",
+        "`arn:${AWS::Partiton}:s3:::assets/*`",
+        "Correct the name; IAM policy variables are written `${aws:...}`",
+    ),
+    Rule(
         "EAP010",
         "A role or instance profile carries at most 50 tags",
         "51 tags after defaults are merged",

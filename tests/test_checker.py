@@ -106,6 +106,17 @@ CASES = [
         id="EAP005-fraction",
     ),
     pytest.param(
+        {
+            "statements": (
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:${AWS::Partiton}:s3:::a"},
+            )
+        },
+        AppSettings(),
+        ("EAP009", "statements", "arn:${AWS::Partiton}:s3:::a", ("statements", 0)),
+        "names ${AWS::Partiton}, which is no pseudo-parameter",
+        id="EAP009",
+    ),
+    pytest.param(
         {"tags": {f"k{i}": "v" for i in range(51)}},
         AppSettings(),
         ("EAP010", "tags", "51 tags", ("tags",)),
