@@ -41,7 +41,7 @@ def time_in_process_synth(runs: int) -> tuple[float, list[float]]:
     """Time to import aws-cdk-lib (starts jsii), then each in-process synthesis of the whole app."""
     started = time.perf_counter()
     sys.path.insert(0, str(ROOT))
-    from tests.app_synth import synthesize_app, use_supported_node  # what the tests share
+    from tooling.cdk import synthesize_app, use_supported_node  # what the tests share
 
     use_supported_node()
     import aws_cdk  # noqa: F401  (starts jsii's Node.js process)

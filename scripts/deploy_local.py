@@ -17,12 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.app_synth import use_supported_node  # noqa: E402
+from tooling.cdk import use_supported_node  # noqa: E402
 
 use_supported_node()
 
-from tests.emulator import ACCOUNT, DEPLOY, REGION, Emulator  # noqa: E402
-from tests.emulator.inspect import describe_profiles, render  # noqa: E402
+from emulator import ACCOUNT, DEPLOY, REGION, Emulator  # noqa: E402
+from emulator.inspect import describe_profiles, render  # noqa: E402
 
 
 def step(emulator: Emulator, title: str, *args: str) -> None:

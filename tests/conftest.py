@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.app_synth import cli_context, synthesize_app, use_supported_node
+from tooling.cdk import cli_context, synthesize_app, use_supported_node
 
 use_supported_node()
 
 from aws_cdk import App, Stack  # noqa: E402  (jsii starts Node.js on this import)
 
-from tests.emulator import Emulator  # noqa: E402
+from emulator import Emulator  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.app_synth import ROOT, run_cdk, synthesize_app
+from tooling.cdk import ROOT, run_cdk, synthesize_app
 
 STACKS = [
     "Ec2Access-AssetsReader",

@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import App
 
 import app as cdk_app
-from tests.app_synth import ROOT, cli_context, run_cdk
+from tooling.cdk import ROOT, cli_context, run_cdk
 
 BAD_CATALOG = textwrap.dedent(
     """\

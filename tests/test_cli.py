@@ -19,7 +19,7 @@ from constructs_lib import cli
 from constructs_lib.catalog import load_catalog
 from constructs_lib.catalog_schema import json_schema
 from constructs_lib.rules import RULES
-from tests.app_synth import ROOT
+from tooling.cdk import ROOT
 
 GOOD = """\
     defaults:

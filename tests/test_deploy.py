@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from aws_cdk import App
 
-from tests.app_synth import cli_context
+from emulator import ACCOUNT, DEPLOY, REGION, Emulator
+from emulator.inspect import ProfileView, describe_profiles, list_profile_names, policy_document
 from tests.changed_app import RENAMED_PROFILE, compose_changed
-from tests.emulator import ACCOUNT, DEPLOY, REGION, Emulator
-from tests.emulator.inspect import ProfileView, describe_profiles, list_profile_names, policy_document
+from tooling.cdk import cli_context
 
 pytestmark = pytest.mark.emulator
 

@@ -1,4 +1,4 @@
-"""Plain moto still has each gap that ``tests/emulator/fidelity.py`` fixes.
+"""Plain moto still has each gap that ``emulator/fidelity.py`` fixes.
 
 These run against moto as released (in-process, no fidelity layer). When a moto upgrade closes a
 gap, its test here fails: drop the matching fix from the fidelity layer and this test with it.
@@ -21,7 +21,7 @@ from moto import mock_aws, settings
 from moto.cloudformation.custom_model import CustomModel
 from moto.cloudformation.parsing import ResourceMap
 
-from tests.emulator import fidelity
+from emulator import fidelity
 
 TRUST = {"Version": "2012-10-17", "Statement": []}
 

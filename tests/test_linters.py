@@ -20,8 +20,8 @@ from cdk_nag import AwsSolutionsChecks, NagPack, NIST80053R5Checks
 
 import app as cdk_app
 from constructs_lib import BroadAccess, Ec2AccessProfile
-from tests.app_synth import cli_context
 from tests.conftest import library_context
+from tooling.cdk import cli_context
 
 PARTITION_ARN = "arn:<AWS::Partition>"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_synth import ROOT
+from tooling.cdk import ROOT
 
 
 @pytest.fixture(scope="module")

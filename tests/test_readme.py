@@ -6,7 +6,7 @@ import pytest
 
 from constructs_lib import cli
 from constructs_lib.presets import PRESETS
-from tests.app_synth import ROOT
+from tooling.cdk import ROOT
 
 README = (ROOT / "README.md").read_text()
 

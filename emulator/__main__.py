@@ -1,4 +1,4 @@
-"""Run the local AWS emulator: ``python -m tests.emulator [--plain]``.
+"""Run the local AWS emulator: ``python -m emulator [--plain]``.
 
 moto in server mode on 127.0.0.1, on a free port it prints as ``listening on http://localhost:PORT``,
 until stdin closes or it gets SIGTERM/SIGINT. Without ``--plain`` the fidelity layer is applied.
@@ -29,7 +29,7 @@ def main() -> None:
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     if not args.plain:
-        from tests.emulator import fidelity
+        from emulator import fidelity
 
         fidelity.apply_all()
 

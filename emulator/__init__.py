@@ -1,6 +1,6 @@
-"""The project's own local AWS: moto in server mode on loopback, started and stopped by the tests.
+"""The project's own local AWS: moto in server mode on loopback, for the tests and `make deploy-local`.
 
-``Emulator`` runs ``python -m tests.emulator`` as a child process on a free port and hands out
+``Emulator`` runs ``python -m emulator`` as a child process on a free port and hands out
 boto3 clients and the environment the CDK CLI needs to deploy to it. Nothing leaves 127.0.0.1.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from tests.app_synth import CLI_TIMEOUT_SECONDS, ROOT, offline_cli_environment, run_cdk
+from tooling.cdk import CLI_TIMEOUT_SECONDS, ROOT, offline_cli_environment, run_cdk
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -50,7 +50,7 @@ class Emulator:
     def start(self) -> None:
         log = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.emulator", *(["--plain"] if self.plain else [])],
+            [sys.executable, "-m", "emulator", *(["--plain"] if self.plain else [])],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
