@@ -200,7 +200,7 @@ class _Reader:
         stack_problem = validation.check_stack_name(stack)
         if stack_problem:
             self._problem("EAP108", label, "stack", stack, stack_problem, values["stack"][1].mark)
-        construct_id = placement["id"] or (label if isinstance(label, str) else f"Profile{index + 1}")
+        construct_id = placement["id"] or label
         return CatalogProfile(
             spec=spec,
             id=construct_id,
