@@ -3,39 +3,52 @@
 Each fix names the exact moto behaviour it corrects. ``tests/test_emulator_fidelity.py`` proves that
 plain moto still has each gap: when a moto release closes one, that test fails and the fix is
 dropped. Nothing here invents what IAM reports: each fix makes moto store or return what it was
-given, or drive CloudFormation's documented custom-resource protocol.
+given, or follow what CloudFormation and Lambda document (the custom-resource protocol, failure and
+rollback, dependency order, how a Python handler is found), each fix linking the page it follows.
+The negative controls in ``tests/test_emulator_failures.py`` show deploys that must fail do fail.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import threading
-import types
 import uuid
-import zipfile
 from collections.abc import Callable
 from typing import Any, cast
 
 from moto import settings
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.utils import get_backend as get_lambda_backend
 from moto.cloudformation.custom_model import CustomModel
-from moto.cloudformation.models import cloudformation_backends
-from moto.cloudformation.parsing import ResourceMap
+from moto.cloudformation.models import CloudFormationBackend, Stack, cloudformation_backends
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.iam.models import InstanceProfile, ManagedPolicy, Role, iam_backends
 from moto.iam.responses import IamResponse
 from moto.utilities.utils import get_partition
 
+from emulator import lambda_runtime, stack_operations
+from emulator.stack_operations import ResourceFailedError
+
 LOG = logging.getLogger("emulator.fidelity")
 EMULATOR_HOST = "http://localhost"
 RESPONSE_WAIT_SECONDS = 60
+"""The longest the emulator waits for a custom resource's answer (CloudFormation: its ServiceTimeout)."""
+DEFAULT_SERVICE_TIMEOUT_SECONDS = 3600
+NO_ANSWER = (
+    "CloudFormation did not receive a response from your Custom Resource. Please check your logs for "
+    "requestId [{request_id}]. If you are using the Python cfn-response module, you may need to update "
+    "your Lambda function code so that CloudFormation can attach the updated version."
+)
+ANSWERED_FAILED = (
+    "Received response status [FAILED] from custom resource. "
+    "Message returned: {reason} (RequestId: {request_id})"
+)
 _PENDING: dict[str, _ProtocolResource] = {}
+"""Custom-resource requests awaiting the handler's answer, by RequestId."""
 _ROLE_PROPERTIES: dict[str, dict[str, Any]] = {}
 """The template properties each role was last created or updated from, by role name."""
-"""Custom-resource requests awaiting the handler's answer, by RequestId."""
 
 
 def loopback_response_urls() -> None:
@@ -46,29 +59,61 @@ def loopback_response_urls() -> None:
     _patch_module(settings, "moto_server_host", lambda: EMULATOR_HOST)
 
 
-def inline_python_lambdas_in_process() -> None:
+def python_lambdas_in_process() -> None:
     """moto: invoking a Lambda function needs Docker; without it a custom resource hangs the stack.
 
-    Run inline (ZipFile) Python functions in this process instead: the real handler code, with
-    boto3 pointed at the emulator (AWS_ENDPOINT_URL, set by the emulator's entry point).
+    Run Python functions in this process instead, as Lambda's Python runtime runs them
+    (https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html): the module and function that
+    ``Handler`` names, from the function's deployment package, stopped at its ``Timeout``; a missing
+    module or function fails the invocation with the runtime's error (``Runtime.ImportModuleError``,
+    ``Runtime.HandlerNotFound``). boto3 in the handler calls the emulator (AWS_ENDPOINT_URL, set by the
+    emulator's entry point).
     """
-    original = LambdaFunction._invoke_lambda
 
     def invoke(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
-        source = _inline_python_source(self)
-        if source is None:
-            return original(self, event)
-        module = types.ModuleType("index")
-        exec(compile(source, f"<{self.function_name}/index.py>", "exec"), module.__dict__)
         payload = event if isinstance(event, dict) else json.loads(event or "{}")
-        try:
-            result = module.handler(payload, _LambdaContext(int(self.timeout)))
-        except Exception as error:
-            LOG.exception("Function %s failed", self.function_name)
-            return json.dumps({"errorMessage": str(error)}), True, ""
-        return json.dumps(result), False, ""
+        result, errored = lambda_runtime.invoke(
+            self.code_bytes,
+            str(self.handler),
+            payload,
+            timeout_seconds=float(self.timeout),
+            function_name=self.function_name,
+        )
+        if errored:
+            LOG.error("Function %s failed: %s", self.function_name, json.dumps(result))
+        return json.dumps(result), errored, ""
 
     _patch(LambdaFunction, "_invoke_lambda", invoke)
+
+
+def runnable_runtimes_only() -> None:
+    """moto: CreateFunction accepts every runtime, and would run the function in Docker, which the
+    emulator does not use: a function it cannot run would be created, then fail or hang when invoked.
+
+    Refuse at CreateFunction and UpdateFunctionConfiguration, as an invalid parameter value that names
+    the runtimes it runs, a runtime the emulator cannot honour: every runtime but Python's
+    (``lambda_runtime.PYTHON_RUNTIMES``, run on the emulator's own Python). See
+    https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html for Lambda's own list.
+    """
+    original_create = LambdaBackend.create_function
+    original_configure = LambdaFunction.update_configuration
+
+    def refuse(runtime: str | None) -> None:
+        reason = lambda_runtime.refusal(runtime)
+        if reason is not None:
+            raise InvalidParameterValueException(reason)
+
+    def create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
+        refuse(spec.get("Runtime"))
+        return original_create(self, spec)
+
+    def update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "Runtime" in config_updates:
+            refuse(config_updates["Runtime"])
+        return original_configure(self, config_updates)
+
+    _patch(LambdaBackend, "create_function", create_function)
+    _patch(LambdaFunction, "update_configuration", update_configuration)
 
 
 def custom_resource_protocol() -> None:
@@ -76,13 +121,16 @@ def custom_resource_protocol() -> None:
     Update, on stack deletion it sends no Delete, it ignores the PhysicalResourceId a handler
     answers, and a FAILED answer leaves the stack in progress forever.
 
-    Follow CloudFormation's protocol instead: Update with OldResourceProperties and the handler's
-    physical ID; Delete of the old ID when an Update answered a new one (replacement); Delete on
-    stack deletion; a FAILED answer fails the operation with the handler's reason.
+    Follow CloudFormation's protocol instead (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref.html):
+    Update with OldResourceProperties and the handler's physical ID; Delete of the old ID in the
+    update's cleanup when an Update answered a new one (replacement); Delete on stack deletion. A
+    FAILED answer (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html),
+    or none by the end of the invocation or of ``ServiceTimeout`` (at most ``RESPONSE_WAIT_SECONDS``
+    here), fails the resource with CloudFormation's reason; ``failures_roll_back`` does the rest.
     """
 
     def answer(cls: type[CloudFormationResponse], /, request: Any, full_url: str, headers: Any) -> Any:
-        body = json.loads(request.data)
+        body = json.loads(request.get_data())  # whatever its Content-Type, as S3 accepts it
         resource = _PENDING.pop(body["RequestId"], None)
         if resource is None:
             LOG.warning("An answer to no pending request: %s", body)
@@ -90,10 +138,10 @@ def custom_resource_protocol() -> None:
         resource.handler_physical_id = body.get("PhysicalResourceId")
         if body["Status"] == "SUCCESS":
             resource.set_data(body.get("Data") or {})
-            resource.stack.verify_readiness()
         else:
             resource.failure = body.get("Reason") or "FAILED without a reason"
         resource.answered.set()
+        resource.settled.set()
         return 200, {"status": 200}, "{}"
 
     # moto maps every Custom:: type to CustomModel: route its lifecycle to _ProtocolResource.
@@ -102,23 +150,56 @@ def custom_resource_protocol() -> None:
     _patch(CloudFormationResponse, "cfnresponse", classmethod(answer))
 
 
-def custom_resources_deleted_first() -> None:
-    """moto: stack deletion deletes resources in no dependency order, so a custom resource's
-    function may be gone before the custom resource's Delete could run.
+def failures_roll_back() -> None:
+    """moto: a resource that fails during CreateStack leaves the stack in CREATE_IN_PROGRESS with
+    everything created so far; during UpdateStack moto retries the failing resource up to four times
+    (so a custom resource that answers FAILED once, then SUCCESS, ends UPDATE_COMPLETE) and otherwise
+    answers a server error, with the stack half updated; it has no rollback at all.
 
-    Delete custom resources first, as CloudFormation's reverse dependency order does for a resource
-    whose service token is a function of the same stack.
+    Fail and roll back as CloudFormation does (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-options.html):
+    a failed create ends in ROLLBACK_COMPLETE with what it created deleted (CREATE_FAILED if
+    DisableRollback), a failed update ends in UPDATE_ROLLBACK_COMPLETE with every resource it touched
+    updated back to its previous properties (a custom resource gets an Update back to them) and what
+    it created deleted. See ``emulator/stack_operations.py``.
     """
-    original = ResourceMap.delete
 
-    def delete(self: ResourceMap) -> None:
-        for logical_id, resource in list(self._parsed_resources.items()):
-            if isinstance(resource, CustomModel):
-                self._delete_resource(resource, self._resource_json_map[logical_id])
-                self._parsed_resources.pop(logical_id)
-        original(self)
+    def with_options(name: str) -> Callable[..., Any]:
+        original = getattr(CloudFormationResponse, name)
 
-    _patch(ResourceMap, "delete", delete)
+        def serve(self: CloudFormationResponse) -> Any:
+            stack_operations.REQUEST.disable_rollback = self._get_bool_param("DisableRollback", False)
+            try:
+                return original(self)
+            finally:
+                stack_operations.REQUEST.disable_rollback = False
+
+        return serve
+
+    _patch(CloudFormationResponse, "create_stack", with_options("create_stack"))
+    _patch(CloudFormationResponse, "update_stack", with_options("update_stack"))
+    _patch(Stack, "create_resources", stack_operations.create)
+    _patch(Stack, "update", stack_operations.update)
+
+
+def deletes_in_dependency_order() -> None:
+    """moto: stack deletion deletes resources in no dependency order (an unordered set, retried while
+    the number left goes down), so a custom resource's function may be gone before its Delete; and a
+    stack whose resource fails to delete vanishes from DescribeStacks with a server error.
+
+    Delete in the reverse order of the template's dependencies (Ref, Fn::GetAtt, Fn::Sub, DependsOn),
+    as CloudFormation does (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html);
+    a resource that fails to delete leaves the stack in DELETE_FAILED, with the reason.
+    """
+    original_delete_stack = CloudFormationBackend.delete_stack
+
+    def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
+        original_delete_stack(self, name_or_stack_id)
+        for stack_id, stack in list(self.deleted_stacks.items()):
+            if stack.status == "DELETE_FAILED":
+                self.stacks[stack_id] = self.deleted_stacks.pop(stack_id)
+
+    _patch(Stack, "delete", stack_operations.delete)
+    _patch(CloudFormationBackend, "delete_stack", delete_stack)
 
 
 def previous_parameter_defaults() -> None:
@@ -370,6 +451,9 @@ class _ProtocolResource(CustomModel):
         self.handler_physical_id: str | None = None
         self.failure: str | None = None
         self.answered = threading.Event()
+        self.settled = threading.Event()
+        self.replaces: _ProtocolResource | None = None
+        """The resource this one replaced (its handler answered a new physical ID): deleted in cleanup."""
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -393,8 +477,12 @@ class _ProtocolResource(CustomModel):
             stack,
             kwargs["ResourceType"],
         )
-        # Like CloudFormation, and like moto itself, creation goes on while the handler works.
-        threading.Thread(target=_create_in_background, args=(resource,), daemon=True).start()
+        try:
+            resource.send("Create")
+        except ResourceFailedError as failure:
+            # Only a handler that answered gave a physical ID that a rollback's Delete can name.
+            failure.resource = resource if resource.handler_physical_id is not None else None
+            raise
         return resource
 
     @classmethod
@@ -415,9 +503,15 @@ class _ProtocolResource(CustomModel):
             original_resource.resource_type,
         )
         new.handler_physical_id = original_resource.handler_physical_id
-        new.send("Update", old=original_resource)
+        try:
+            new.send("Update", old=original_resource)
+        except ResourceFailedError as failure:
+            # A rollback sends the next Update from these properties, under the unchanged physical ID.
+            new.handler_physical_id = original_resource.handler_physical_id
+            failure.resource = new
+            raise
         if new.handler_physical_id != original_resource.handler_physical_id:
-            original_resource.send("Delete")
+            new.replaces = original_resource
         new.stack.add_custom_resource(new)
         return new
 
@@ -434,6 +528,7 @@ class _ProtocolResource(CustomModel):
         """Invoke the resource's function with one protocol event and wait for its answer."""
         self.request_id = str(uuid.uuid4())
         self.answered = threading.Event()
+        self.settled = threading.Event()
         self.failure = None
         event: dict[str, Any] = {
             "RequestType": request_type,
@@ -451,23 +546,34 @@ class _ProtocolResource(CustomModel):
         if old is not None:
             event["OldResourceProperties"] = old.properties
         self.stack.add_custom_resource(self)
-        _PENDING[self.request_id] = self
         function = get_lambda_backend(self.stack.account_id, self.region_name).get_function(
             self.properties["ServiceToken"]
         )
-        function.invoke(json.dumps(event), {}, {})
-        if not self.answered.wait(RESPONSE_WAIT_SECONDS):
-            raise TimeoutError(f"{self.logical_id}: no answer to {request_type} in {RESPONSE_WAIT_SECONDS} s")
-        if self.failure:
-            raise RuntimeError(f"{self.logical_id}: {request_type} FAILED: {self.failure}")
+        _PENDING[self.request_id] = self
+
+        settled = self.settled
+
+        def invoke() -> None:
+            try:
+                function.invoke(json.dumps(event), {"x-amz-invocation-type": "Event"}, {})
+            finally:
+                # Lambda freezes the environment when the handler returns: no answer comes later.
+                settled.set()
+
+        threading.Thread(target=invoke, name=f"custom-resource:{self.logical_id}", daemon=True).start()
+        settled.wait(min(_service_timeout(self.properties), RESPONSE_WAIT_SECONDS))
+        _PENDING.pop(self.request_id, None)
+        if not self.answered.is_set():
+            raise ResourceFailedError(NO_ANSWER.format(request_id=self.request_id))
+        if self.failure is not None:
+            raise ResourceFailedError(ANSWERED_FAILED.format(reason=self.failure, request_id=self.request_id))
 
 
-def _create_in_background(resource: _ProtocolResource) -> None:
+def _service_timeout(properties: dict[str, Any]) -> float:
     try:
-        resource.send("Create")
-    except Exception as error:
-        resource.stack.status = "CREATE_FAILED"
-        resource.stack._add_stack_event("CREATE_FAILED", resource_status_reason=str(error))
+        return float(properties.get("ServiceTimeout", DEFAULT_SERVICE_TIMEOUT_SECONDS))
+    except (TypeError, ValueError):
+        return DEFAULT_SERVICE_TIMEOUT_SECONDS
 
 
 def _patch_module(module: Any, name: str, value: Any) -> None:
@@ -479,31 +585,13 @@ def _patch(owner: type, name: str, value: Any) -> None:
     setattr(owner, name, value)
 
 
-def _inline_python_source(function: LambdaFunction) -> str | None:
-    if not str(function.run_time).startswith("python") or not function.code_bytes:
-        return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
-            return archive.read("index.py").decode()
-    except (zipfile.BadZipFile, KeyError):
-        return None
-
-
-class _LambdaContext:
-    """What a Python handler reads of Lambda's context object."""
-
-    def __init__(self, timeout_seconds: int) -> None:
-        self._timeout_millis = timeout_seconds * 1000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self._timeout_millis
-
-
 FIXES: list[Callable[[], None]] = [
     loopback_response_urls,
-    inline_python_lambdas_in_process,
+    python_lambdas_in_process,
+    runnable_runtimes_only,
     custom_resource_protocol,
-    custom_resources_deleted_first,
+    failures_roll_back,
+    deletes_in_dependency_order,
     previous_parameter_defaults,
     role_properties_applied,
     instance_profile_updates,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -240,10 +239,3 @@ def test_destroy_leaves_nothing_of_the_app_behind(lifecycle: Lifecycle) -> None:
         "Ec2Access-AssetsReader": "DELETE_COMPLETE",
         "Ec2Access-EcsContainerInstance": "DELETE_COMPLETE",
     }
-
-
-def test_nothing_but_loopback_was_configured(emulator: Emulator) -> None:
-    environment = emulator.cli_environment()
-    assert environment["AWS_ENDPOINT_URL"].startswith("http://localhost:")
-    assert environment["AWS_EC2_METADATA_DISABLED"] == "true"
-    assert Path(emulator.log_path or "").exists()

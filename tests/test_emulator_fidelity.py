@@ -2,7 +2,8 @@
 
 These run against moto as released (in-process, no fidelity layer). When a moto upgrade closes a
 gap, its test here fails: drop the matching fix from the fidelity layer and this test with it.
-The fixed behaviour itself is proven by ``tests/test_deploy.py`` through the real CDK CLI.
+The fixed behaviour itself is proven by ``tests/test_deploy.py`` through the real CDK CLI, and by the
+negative controls of ``tests/test_emulator_failures.py`` (deploys that must fail do fail).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws, settings
 from moto.cloudformation.custom_model import CustomModel
 from moto.cloudformation.parsing import ResourceMap
@@ -71,9 +73,11 @@ def python_function() -> dict[str, Any]:
 def test_fixes_cover_every_gap_tested_here() -> None:
     assert [fix.__name__ for fix in fidelity.FIXES] == [
         "loopback_response_urls",
-        "inline_python_lambdas_in_process",
+        "python_lambdas_in_process",
+        "runnable_runtimes_only",
         "custom_resource_protocol",
-        "custom_resources_deleted_first",
+        "failures_roll_back",
+        "deletes_in_dependency_order",
         "previous_parameter_defaults",
         "role_properties_applied",
         "instance_profile_updates",
@@ -87,7 +91,7 @@ def test_loopback_response_urls_plain_moto_points_custom_resources_at_docker() -
     assert settings.moto_server_host() == "http://host.docker.internal"
 
 
-def test_inline_python_lambdas_plain_moto_needs_docker_to_run_a_function(aws: None) -> None:
+def create_function(runtime: str, handler: str = "index.handler") -> Any:
     role = client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
@@ -95,14 +99,33 @@ def test_inline_python_lambdas_plain_moto_needs_docker_to_run_a_function(aws: No
     functions = client("lambda")
     functions.create_function(
         FunctionName="f",
-        Runtime="python3.13",
+        Runtime=runtime,
         Role=role["Arn"],
-        Handler="index.handler",
+        Handler=handler,
         Code={"ZipFile": archive.getvalue()},
     )
-    result = functions.invoke(FunctionName="f", Payload=b"{}")
+    return functions
+
+
+def test_python_lambdas_plain_moto_needs_docker_to_run_a_function(aws: None) -> None:
+    result = create_function("python3.13").invoke(FunctionName="f", Payload=b"{}")
     assert result["FunctionError"] == "Handled"
     assert b"docker" in result["Payload"].read()
+
+
+def test_python_lambdas_plain_moto_accepts_a_handler_that_names_no_module(aws: None) -> None:
+    functions = create_function("python3.13", handler="wrong_file.no_such_function")
+    # Created and served as any other: only Docker, never the handler, decides how it fails.
+    assert (
+        functions.get_function(FunctionName="f")["Configuration"]["Handler"] == "wrong_file.no_such_function"
+    )
+    assert b"docker" in functions.invoke(FunctionName="f", Payload=b"{}")["Payload"].read()
+
+
+def test_runnable_runtimes_plain_moto_creates_a_function_only_docker_could_run(aws: None) -> None:
+    functions = create_function("nodejs20.x")
+    assert functions.get_function(FunctionName="f")["Configuration"]["Runtime"] == "nodejs20.x"
+    assert b"docker" in functions.invoke(FunctionName="f", Payload=b"{}")["Payload"].read()
 
 
 def test_custom_resource_protocol_plain_moto_leaves_the_stack_in_progress(aws: None) -> None:
@@ -124,12 +147,60 @@ def test_custom_resource_protocol_plain_moto_sends_neither_update_nor_delete() -
     assert not hasattr(CustomModel, "delete")
 
 
-def test_custom_resources_deleted_first_plain_moto_deletes_in_set_order() -> None:
+def test_failures_roll_back_plain_moto_leaves_a_failed_create_in_progress(aws: None) -> None:
+    template = role_template()
+    template["Resources"]["Profile"] = {
+        "Type": "AWS::IAM::InstanceProfile",
+        "Properties": {"Roles": ["no-such-role"]},
+    }
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        stack(template)
+    (described,) = client("cloudformation").describe_stacks(StackName="s")["Stacks"]
+    assert described["StackStatus"] == "CREATE_IN_PROGRESS"
+    assert [r["RoleName"] for r in client("iam").list_roles()["Roles"]] == ["r"]
+
+
+def test_failures_roll_back_plain_moto_fails_the_update_call_not_the_stack(aws: None) -> None:
+    stack(role_template())
+    template = role_template()
+    template["Resources"]["Profile"] = {
+        "Type": "AWS::IAM::InstanceProfile",
+        "Properties": {"Roles": ["no-such-role"]},
+    }
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        update(template)
+    (described,) = client("cloudformation").describe_stacks(StackName="s")["Stacks"]
+    assert described["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_failures_roll_back_plain_moto_retries_a_failed_update() -> None:
+    # What lets a custom resource that answers FAILED once, then SUCCESS, end UPDATE_COMPLETE.
+    source = inspect.getsource(ResourceMap.update)
+    assert "tries < MAX_UPDATE_ATTEMPTS" in source
+    assert "ROLLBACK" not in source
+
+
+def test_deletes_in_dependency_order_plain_moto_deletes_in_set_order() -> None:
     # moto walks the stack's resources as an unordered set, retrying what fails; nothing puts a
     # custom resource before the function that serves it.
     source = inspect.getsource(ResourceMap.delete)
     assert "remaining_resources = {" in source
     assert "Custom" not in source
+
+
+def test_deletes_in_dependency_order_plain_moto_forgets_a_stack_that_failed_to_delete(aws: None) -> None:
+    stack(role_template())
+    iam = client("iam")
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+    }
+    arn = iam.create_policy(PolicyName="Outside", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="r", PolicyArn=arn)
+    with pytest.raises(ClientError, match="DeleteConflict"):
+        client("cloudformation").delete_stack(StackName="s")
+    assert client("cloudformation").list_stacks()["StackSummaries"] == []
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["r"]
 
 
 def test_previous_parameter_defaults_plain_moto_fails_use_previous_value(aws: None) -> None:

@@ -1,0 +1,349 @@
+"""CloudFormation's stack operations over moto's resources: in dependency order, failing and rolling back.
+
+What CloudFormation documents (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-options.html),
+done with moto's own create, update and delete of each resource:
+
+- Create: resources in dependency order. The first that fails (an error, or a custom resource that
+  answers FAILED or not at all) fails the stack: what was created is deleted in reverse order and the
+  stack ends in ROLLBACK_COMPLETE, or stays in CREATE_FAILED when rollback is disabled.
+- Update: new resources, and resources whose resolved properties changed, in dependency order; then
+  the cleanup deletes removed resources and custom resources whose handler answered a new physical
+  ID, in reverse order. If a resource fails, the update rolls back: every resource already updated,
+  and the one that failed, is updated back to its previous properties (a custom resource gets an
+  Update whose ResourceProperties are the previous ones), what the update created is deleted, and the
+  stack ends in UPDATE_ROLLBACK_COMPLETE (UPDATE_ROLLBACK_FAILED if that fails too).
+- Delete: reverse dependency order; a resource that fails to delete leaves the stack in DELETE_FAILED.
+
+Each step is a stack event with CloudFormation's status and reason, which the CDK CLI prints.
+A failure of one resource stops the operation at once (CloudFormation lets independent resources
+already in progress finish first).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from moto.cloudformation.models import Event, Stack
+from moto.cloudformation.parsing import ResourceMap, clean_json, parse_and_update_resource
+
+from emulator.dependencies import creation_order, deletion_order
+
+REQUEST = threading.local()
+"""Options of the API call being served (``disable_rollback``), set by the CloudFormation responses."""
+
+
+class ResourceFailedError(Exception):
+    """One resource's create, update or delete failed, with the reason CloudFormation gives."""
+
+    def __init__(self, reason: str, resource: Any = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.resource = resource
+        """The resource as the failure left it, where that differs from the stack's (custom resources)."""
+        self.logical_id = ""
+        self.resource_type = ""
+
+
+@dataclass
+class _Update:
+    """What one stack update changed so far: enough to roll it back or to clean up after it."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    replaced: list[Any] = field(default_factory=list)
+    """Custom resources whose handler answered a new physical ID: deleted in the cleanup."""
+
+
+def create(stack: Stack) -> None:
+    """Create every resource of ``stack``'s template, or fail and roll back as CloudFormation does."""
+    resource_map = stack.resource_map
+    template = stack.template_dict
+    resources = template.get("Resources", {})
+    stack.status = "CREATE_IN_PROGRESS"
+    stack.disable_rollback = bool(getattr(REQUEST, "disable_rollback", False))
+    stack.description = template.get("Description")
+    resource_map._template = template
+    resource_map._resource_json_map = resources
+    resource_map.tags.update(
+        {"aws:cloudformation:stack-name": stack.name, "aws:cloudformation:stack-id": stack.stack_id}
+    )
+    created: list[str] = []
+    try:
+        for logical_id in creation_order(resources):
+            if _create(stack, logical_id):
+                created.append(logical_id)
+    except ResourceFailedError as failure:
+        _resource_event(stack, failure.logical_id, failure.resource_type, "CREATE_FAILED", failure.reason)
+        failed = f"The following resource(s) failed to create: [{failure.logical_id}]."
+        if stack.disable_rollback:
+            _stack_status(stack, "CREATE_FAILED", failed)
+            return
+        _stack_status(stack, "ROLLBACK_IN_PROGRESS", f"{failed} Rollback requested by user.")
+        if failure.resource is not None:
+            # CloudFormation sends Delete to a custom resource that answered FAILED to Create.
+            resource_map._parsed_resources[failure.logical_id] = failure.resource
+            created.append(failure.logical_id)
+        try:
+            delete_resources(stack, resources, created)
+        except ResourceFailedError as rollback_failure:
+            _stack_status(stack, "ROLLBACK_FAILED", _failed_to("delete", rollback_failure))
+            return
+        _stack_status(stack, "ROLLBACK_COMPLETE")
+        return
+    _stack_status(stack, "CREATE_COMPLETE")
+
+
+def update(
+    stack: Stack,
+    template: str,
+    role_arn: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    tags: dict[str, str] | None = None,
+) -> None:
+    """Update ``stack`` to ``template``, or fail and roll back to its previous template."""
+    resource_map = stack.resource_map
+    previous_template, previous_parameters = stack.template, dict(resource_map.input_parameters)
+    previous = dict(resource_map._resource_json_map)
+    _stack_status(stack, "UPDATE_IN_PROGRESS", "User Initiated")
+    before = {
+        logical_id: _resolved(resource_map, definition)
+        for logical_id, definition in previous.items()
+        if resource_map._parsed_resources.get(logical_id) is not None
+    }
+    stack.template = template
+    stack._parse_template()
+    _load(resource_map, stack.template_dict, parameters or None)
+    resources = stack.template_dict["Resources"]
+    changes = _Update()
+    try:
+        for logical_id in creation_order(resources):
+            if logical_id not in resource_map._parsed_resources:
+                if _create(stack, logical_id):
+                    changes.created.append(logical_id)
+            elif _resolved(resource_map, resources[logical_id]) != before.get(logical_id):
+                _update(stack, logical_id, resources[logical_id], changes)
+    except ResourceFailedError as failure:
+        verb = "create" if failure.logical_id not in previous else "update"
+        _resource_event(
+            stack, failure.logical_id, failure.resource_type, f"{verb.upper()}_FAILED", failure.reason
+        )
+        if getattr(REQUEST, "disable_rollback", False):
+            _stack_status(
+                stack, "UPDATE_FAILED", f"The following resource(s) failed to {verb}: [{failure.logical_id}]."
+            )
+            return
+        _stack_status(
+            stack,
+            "UPDATE_ROLLBACK_IN_PROGRESS",
+            f"The following resource(s) failed to {verb}: [{failure.logical_id}].",
+        )
+        if failure.resource is not None:
+            resource_map._parsed_resources[failure.logical_id] = failure.resource
+        if verb == "update":
+            changes.updated.append(failure.logical_id)
+        stack.template = previous_template
+        stack._parse_template()
+        _load(resource_map, stack.template_dict, previous_parameters)
+        _roll_back(stack, previous, resources, changes)
+        return
+    _stack_status(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    removed = [logical_id for logical_id in previous if logical_id not in resources]
+    _clean_up(stack, previous, removed, changes.replaced)
+    stack.output_map = stack._create_output_map()
+    _stack_status(stack, "UPDATE_COMPLETE")
+    stack.role_arn = role_arn
+    if parameters:
+        stack.parameters = parameters
+    if tags is not None:
+        stack.tags = tags
+
+
+def delete(stack: Stack) -> None:
+    """Delete ``stack``'s resources in reverse dependency order; DELETE_FAILED if one fails."""
+    _stack_status(stack, "DELETE_IN_PROGRESS", "User Initiated")
+    resources = stack.resource_map._resource_json_map
+    try:
+        delete_resources(stack, resources, list(resources))
+    except ResourceFailedError as failure:
+        _stack_status(stack, "DELETE_FAILED", _failed_to("delete", failure))
+        return
+    _stack_status(stack, "DELETE_COMPLETE")
+
+
+def delete_resources(stack: Stack, resources: dict[str, Any], logical_ids: list[str]) -> None:
+    """Delete those of ``logical_ids`` that exist, dependents first; stop at the first failure."""
+    resource_map = stack.resource_map
+    try:
+        for logical_id in deletion_order(resources):
+            resource = resource_map._parsed_resources.get(logical_id)
+            definition = resources[logical_id]
+            if logical_id not in logical_ids or resource is None or isinstance(resource, str):
+                continue
+            if definition.get("DeletionPolicy") == "Retain":
+                resource_map._parsed_resources.pop(logical_id)
+                continue
+            _resource_event(stack, logical_id, definition["Type"], "DELETE_IN_PROGRESS", physical=resource)
+            try:
+                resource_map._delete_resource(resource, definition)
+            except Exception as error:
+                failure = _as_failure(error)
+                failure.logical_id, failure.resource_type = logical_id, definition["Type"]
+                _resource_event(
+                    stack, logical_id, definition["Type"], "DELETE_FAILED", failure.reason, resource
+                )
+                raise failure from error
+            resource_map._parsed_resources.pop(logical_id)
+            _resource_event(stack, logical_id, definition["Type"], "DELETE_COMPLETE", physical=resource)
+    finally:
+        _forget_deleted(resource_map)
+
+
+def _create(stack: Stack, logical_id: str) -> bool:
+    """Create one resource; False if the template skips it (a false Condition, a type moto lacks)."""
+    resource_type = stack.resource_map._resource_json_map[logical_id]["Type"]
+    _resource_event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
+    try:
+        resource = stack.resource_map[logical_id]
+    except Exception as error:
+        failure = _as_failure(error)
+        failure.logical_id, failure.resource_type = logical_id, resource_type
+        raise failure from error
+    if resource is None:
+        return False
+    _resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE", physical=resource)
+    return True
+
+
+def _update(stack: Stack, logical_id: str, definition: dict[str, Any], changes: _Update) -> None:
+    resource_map = stack.resource_map
+    _resource_event(stack, logical_id, definition["Type"], "UPDATE_IN_PROGRESS")
+    try:
+        updated = parse_and_update_resource(
+            logical_id, definition, resource_map, resource_map._account_id, resource_map._region_name
+        )
+    except Exception as error:
+        failure = _as_failure(error)
+        failure.logical_id, failure.resource_type = logical_id, definition["Type"]
+        raise failure from error
+    # moto drops from the stack a resource whose type has no update (it then outlives the stack).
+    resource_map._parsed_resources[logical_id] = updated
+    changes.updated.append(logical_id)
+    replaced = getattr(updated, "replaces", None)
+    if replaced is not None:
+        cast(Any, updated).replaces = None
+        changes.replaced.append(replaced)
+    _resource_event(stack, logical_id, definition["Type"], "UPDATE_COMPLETE", physical=updated)
+
+
+def _roll_back(stack: Stack, previous: dict[str, Any], attempted: dict[str, Any], changes: _Update) -> None:
+    """Update what the failed update touched back to ``previous``, then delete what it created."""
+    resource_map = stack.resource_map
+    back = _Update()
+    try:
+        for logical_id in creation_order(previous):
+            if logical_id in changes.updated:
+                _update(stack, logical_id, previous[logical_id], back)
+    except ResourceFailedError as failure:
+        _resource_event(stack, failure.logical_id, failure.resource_type, "UPDATE_FAILED", failure.reason)
+        _stack_status(stack, "UPDATE_ROLLBACK_FAILED", _failed_to("update", failure))
+        return
+    _stack_status(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    try:
+        delete_resources(stack, attempted, changes.created)
+        for resource in back.replaced:
+            resource.delete(resource_map._account_id, resource_map._region_name)
+    except Exception as error:
+        _stack_status(stack, "UPDATE_ROLLBACK_FAILED", _as_failure(error).reason)
+        return
+    resource_map._resource_json_map = previous
+    stack.output_map = stack._create_output_map()
+    _stack_status(stack, "UPDATE_ROLLBACK_COMPLETE")
+
+
+def _clean_up(stack: Stack, previous: dict[str, Any], removed: list[str], replaced: list[Any]) -> None:
+    """After a successful update: a failure here leaves the resource behind, not the update failed."""
+    resource_map = stack.resource_map
+    for logical_id in deletion_order(previous):
+        if logical_id in removed and logical_id in resource_map._parsed_resources:
+            try:
+                delete_resources(stack, previous, [logical_id])
+            except ResourceFailedError:
+                resource_map._parsed_resources.pop(logical_id, None)
+    for resource in replaced:
+        try:
+            resource.delete(resource_map._account_id, resource_map._region_name)
+        except Exception as error:
+            _resource_event(
+                stack, resource.logical_id, resource.resource_type, "DELETE_FAILED", _as_failure(error).reason
+            )
+    resource_map._resource_json_map = stack.template_dict["Resources"]
+
+
+def _load(resource_map: ResourceMap, template: dict[str, Any], parameters: dict[str, Any] | None) -> None:
+    """Make ``template`` (and its parameters) the one references resolve against, as moto's update does."""
+    resource_map._template = template
+    if parameters is not None:
+        resource_map.input_parameters = parameters
+    resource_map.load_mapping()
+    resource_map.load_parameters()
+    resource_map.load_conditions()
+    resource_map._resource_json_map = template["Resources"]
+
+
+def _resolved(resource_map: ResourceMap, definition: dict[str, Any]) -> Any:
+    """A resource's type and properties with every reference resolved: what CloudFormation compares."""
+    try:
+        return definition["Type"], clean_json(copy.deepcopy(definition.get("Properties", {})), resource_map)
+    except Exception:
+        return None  # unresolvable now: treat it as changed, and let its update say what is wrong
+
+
+def _forget_deleted(resource_map: ResourceMap) -> None:
+    """moto creates a resource the first time anything reads it: a deleted one must not come back."""
+    resource_map._resource_json_map = {
+        logical_id: definition
+        for logical_id, definition in resource_map._resource_json_map.items()
+        if logical_id in resource_map._parsed_resources
+    }
+
+
+def _as_failure(error: Exception) -> ResourceFailedError:
+    if isinstance(error, ResourceFailedError):
+        return error
+    return ResourceFailedError(getattr(error, "message", None) or str(error) or type(error).__name__)
+
+
+def _failed_to(verb: str, failure: ResourceFailedError) -> str:
+    return f"The following resource(s) failed to {verb}: [{failure.logical_id}]."
+
+
+def _stack_status(stack: Stack, status: str, reason: str | None = None) -> None:
+    stack.status = status
+    # DescribeStacks' StackStatusReason: moto's serializer reads it from this attribute.
+    stack.status_reason = reason  # type: ignore[attr-defined]
+    stack._add_stack_event(status, resource_status_reason=reason)
+
+
+def _resource_event(
+    stack: Stack,
+    logical_id: str,
+    resource_type: str,
+    status: str,
+    reason: str | None = None,
+    physical: Any = None,
+) -> None:
+    stack.events.append(
+        Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=logical_id,
+            physical_resource_id=str(getattr(physical, "physical_resource_id", "") or ""),
+            resource_type=resource_type,
+            resource_status=status,
+            resource_status_reason=reason,
+            resource_properties=None,
+        )
+    )

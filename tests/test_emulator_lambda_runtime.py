@@ -1,0 +1,86 @@
+"""Python handlers found and run as Lambda's Python runtime does (emulator/lambda_runtime.py)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from emulator.lambda_runtime import PYTHON_RUNTIMES, invoke, refusal
+
+
+def package(**files: str) -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path, source in files.items():
+            zipped.writestr(path.replace("__", "/") + ".py", source)
+    return archive.getvalue()
+
+
+def run(code: bytes, handler: str, timeout: float = 5) -> tuple[object, bool]:
+    return invoke(code, handler, {"n": 2}, timeout_seconds=timeout, function_name="f")
+
+
+def test_the_module_and_function_that_handler_names_run() -> None:
+    code = package(
+        index="def handler(e, c):\n    return 'index'\n", app__main="def go(e, c):\n    return e['n'] * 2\n"
+    )
+    assert run(code, "index.handler") == ("index", False)
+    assert run(code, "app/main.go") == (4, False)
+    assert run(code, "app.main.go") == (4, False)
+
+
+@pytest.mark.parametrize(
+    ("handler", "error_type", "message"),
+    [
+        (
+            "wrong_file.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'wrong_file': No module named",
+        ),
+        ("index.nothing", "Runtime.HandlerNotFound", "Handler 'nothing' missing on module 'index'"),
+        ("index", "Runtime.MalformedHandlerName", "Bad handler 'index'"),
+        ("sys.handler", "Runtime.BuiltInModuleConflict", "Cannot use built-in module sys"),
+        ("broken.handler", "Runtime.UserCodeSyntaxError", "Syntax error in module 'broken'"),
+        (
+            "imports.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'imports': No module named",
+        ),
+    ],
+)
+def test_what_the_runtime_cannot_load_fails_the_invocation(
+    handler: str, error_type: str, message: str
+) -> None:
+    code = package(
+        index="def handler(e, c):\n    return None\n",
+        broken="def handler(:\n",
+        imports="import not_packaged\n",
+    )
+    result, errored = run(code, handler)
+    assert errored
+    assert isinstance(result, dict)
+    assert result["errorType"] == error_type
+    assert result["errorMessage"].startswith(message)
+
+
+def test_an_exception_is_the_functions_error() -> None:
+    result, errored = run(package(index="def handler(e, c):\n    raise KeyError('k')\n"), "index.handler")
+    assert errored
+    assert isinstance(result, dict)
+    assert (result["errorType"], result["errorMessage"]) == ("KeyError", "'k'")
+
+
+def test_a_handler_still_running_at_its_timeout_fails() -> None:
+    source = "import threading\ndef handler(e, c):\n    threading.Event().wait(30)\n"
+    result, errored = run(package(index=source), "index.handler", timeout=0.2)
+    assert errored
+    assert isinstance(result, dict)
+    assert result["errorType"] == "Sandbox.Timedout"
+
+
+def test_only_python_runtimes_run() -> None:
+    assert all(refusal(runtime) is None for runtime in PYTHON_RUNTIMES)
+    for runtime in ("nodejs20.x", "java21", "provided.al2023", "python2.7", None):
+        assert "cannot run runtime" in str(refusal(runtime))
