@@ -14,9 +14,9 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 # Synth, tests and the local deploy need no AWS credentials: without this, the CLI would look for
 # them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
-synth test test-fast benchmark deploy-local: export AWS_EC2_METADATA_DISABLED := true
+synth test test-fast benchmark deploy-local audit-local: export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth cdk test test-fast lint typecheck deploy-local benchmark clean
+.PHONY: synth cdk test test-fast lint typecheck deploy-local audit-local benchmark clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
@@ -36,6 +36,10 @@ test-fast: $(VENV)/.dev-installed lint typecheck
 # Deploy the app to the local AWS emulator (moto on 127.0.0.1), print the profiles, destroy.
 deploy-local: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/python scripts/deploy_local.py
+
+# Deploy the app to the emulator, drift it by hand, audit it, repair its tags, audit again, destroy.
+audit-local: $(VENV)/.dev-installed node_modules/.installed
+	$(BIN)/python scripts/audit_local.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -8,11 +8,14 @@ It reads files and prints what the pure core says; it holds no rule of its own:
   exists (the file the CDK CLI reads), else there are none;
 - ``schema`` prints the catalogue's JSON Schema (``catalog_schema.json_schema``), which is what the
   repository's ``catalog.schema.json`` holds;
-- ``rules`` lists the rules (``rules.RULES``), as text or as the README's Markdown table.
+- ``rules`` lists the rules (``rules.RULES``), as text or as the README's Markdown table;
+- ``audit`` compares an AWS account's instance profiles with those the app's cloud assembly declares
+  (``constructs_lib.audit``). It needs boto3 (the ``audit`` extra), imported only when it runs.
 
 Exit status of ``check``: 0 when no catalogue has an error, 1 when one has, 2 when a file could not
-be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Importing this module starts no
-Node.js: it imports nothing from aws-cdk-lib.
+be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Of ``audit``: 0 in sync, 1 findings, 2
+it could not run. Importing this module starts no Node.js and loads no boto3: it imports nothing
+from aws-cdk-lib, and the audit only when it runs.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ CDK_JSON = "cdk.json"
 EXIT_CLEAN = 0
 EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
+AUDIT_NEEDS_BOTO3 = f"audit: needs boto3, which is not installed: pip install '{DISTRIBUTION}[audit]'"
 
 
 class _UnreadableFileError(Exception):
@@ -74,7 +78,9 @@ class _Version(argparse.Action):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Check catalogues of EC2 access profiles, without Node.js or AWS."
+        prog=PROG,
+        description="Check catalogues of EC2 access profiles without Node.js or AWS, "
+        "and audit an AWS account against the app's templates.",
     )
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
@@ -111,6 +117,42 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "markdown"), default="text", help="default: text; markdown: a table"
     )
     rules.set_defaults(run=_rules)
+
+    audit = commands.add_parser(
+        "audit",
+        help="compare an AWS account's instance profiles with those the app's templates declare",
+        description="Compare the instance profiles an AWS account holds with those the cloud assembly "
+        "declares: missing, unexpected (under the paths the app owns), drift field by field, broken. "
+        "Read-only unless --repair-tags. Credentials: boto3's standard chain; AWS_ENDPOINT_URL is "
+        "honoured. Exit status: 0 in sync, 1 findings, 2 the audit could not run.",
+    )
+    audit.add_argument(
+        "--assembly",
+        type=Path,
+        default=Path("cdk.out"),
+        metavar="DIR",
+        help="the cloud assembly `cdk synth` wrote (default: cdk.out)",
+    )
+    audit.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="default: text")
+    audit.add_argument("--profile", metavar="NAME", help="the AWS shared-config profile to use")
+    audit.add_argument("--region", metavar="REGION", help="the region of the stacks and of AWS::Region")
+    audit.add_argument(
+        "--repair-tags",
+        action="store_true",
+        help="put instance profiles' tags back as declared (TagInstanceProfile, UntagInstanceProfile); "
+        "changes nothing else",
+    )
+    audit.add_argument(
+        "--dry-run", action="store_true", help="with --repair-tags: print the changes, make none"
+    )
+    audit.add_argument(
+        "--page-size",
+        type=_page_size,
+        default=100,
+        metavar="N",
+        help="items per IAM list call (MaxItems), 1 to 1000; default 100",
+    )
+    audit.set_defaults(run=_audit)
     return parser
 
 
@@ -183,6 +225,42 @@ def _summary(catalog: Catalog) -> str:
 
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+# -- audit ------------------------------------------------------------------------------------------
+
+
+def _audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.dry_run and not args.repair_tags:
+        print("audit: --dry-run goes with --repair-tags", file=err)
+        return EXIT_UNREADABLE
+    try:
+        from constructs_lib.audit.run import AuditOptions, run
+    except ModuleNotFoundError as missing:
+        if missing.name not in ("boto3", "botocore"):
+            raise
+        print(AUDIT_NEEDS_BOTO3, file=err)
+        return EXIT_UNREADABLE
+    options = AuditOptions(
+        assembly=args.assembly,
+        form=args.format,
+        profile=args.profile,
+        region=args.region,
+        repair_tags=args.repair_tags,
+        dry_run=args.dry_run,
+        page_size=args.page_size,
+    )
+    return run(options, out, err)
+
+
+def _page_size(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 1000")
+    return number
 
 
 # -- schema and rules -------------------------------------------------------------------------------

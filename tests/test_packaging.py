@@ -33,6 +33,19 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/__init__.py",
         "constructs_lib/__main__.py",
         "constructs_lib/access_profile.py",
+        "constructs_lib/audit/__init__.py",
+        "constructs_lib/audit/account.py",
+        "constructs_lib/audit/declared.py",
+        "constructs_lib/audit/documents.py",
+        "constructs_lib/audit/drift.py",
+        "constructs_lib/audit/errors.py",
+        "constructs_lib/audit/findings.py",
+        "constructs_lib/audit/intrinsics.py",
+        "constructs_lib/audit/policy.py",
+        "constructs_lib/audit/profiles.py",
+        "constructs_lib/audit/repair.py",
+        "constructs_lib/audit/report.py",
+        "constructs_lib/audit/run.py",
         "constructs_lib/catalog.py",
         "constructs_lib/catalog_schema.py",
         "constructs_lib/checker.py",
@@ -65,6 +78,7 @@ def test_wheel_depends_on_ranges_not_the_apps_exact_pins(wheel: Path) -> None:
     assert requires == [
         "Requires-Dist: PyYAML<7,>=6.0",
         "Requires-Dist: aws-cdk-lib<3,>=2.269.0",
+        'Requires-Dist: boto3<2,>=1.34; extra == "audit"',
         "Requires-Dist: constructs<11,>=10",
     ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from constructs_lib import cli
@@ -25,3 +27,13 @@ def test_the_preset_table_lists_each_preset_its_policies_and_its_aws_page() -> N
         policies = ", ".join(f"`{policy}`" for policy in preset.managed_policies)
         assert row.startswith(f"| `{preset.name}` | {policies} | {preset.purpose} | ")
         assert f"({preset.documentation})" in row
+
+
+@pytest.mark.parametrize("name", ["AUDIT_POLICY", "REPAIR_TAGS_POLICY"])
+def test_the_readme_gives_the_exact_policies_the_audit_needs(name: str) -> None:
+    from constructs_lib.audit import policy
+
+    marker = f"(`{'constructs_lib.audit.policy.' if name == 'AUDIT_POLICY' else ''}{name}`)"
+    after = README[README.index(marker) :]
+    block = after[after.index("```json\n") + len("```json\n") : after.index("\n```", after.index("```json"))]
+    assert json.loads(block) == getattr(policy, name)

@@ -1,0 +1,333 @@
+"""The instance profiles the app declares, read from its cloud assembly (``cdk.out``).
+
+``read_assembly`` reads ``manifest.json`` (and the manifests of nested assemblies, one per stage)
+for every stack's template. ``declared_profiles`` finds each ``AWS::IAM::InstanceProfile`` and
+reads, for the account audited:
+
+- its name and path, and its role (``Roles: [{"Ref": ...}]``) with the role's path, trust policy,
+  managed policies (``ManagedPolicyArns``, and each ``AWS::IAM::ManagedPolicy`` of the template
+  attached to it), inline policies (``Policies``, and each ``AWS::IAM::Policy`` or
+  ``AWS::IAM::RolePolicy`` on it), permissions boundary, longest session and tags;
+- the profile's tags, from the ``Custom::InstanceProfileTags`` whose ``InstanceProfileName``
+  refers to it (no such resource: the app does not manage the profile's tags, and they are not
+  audited).
+
+Values are resolved by ``intrinsics.Resolver``. A name CloudFormation generates (no literal
+``InstanceProfileName`` or ``RoleName``) is the resource's physical ID in the deployed stack; before
+the stack creates it, the profile is missing. A field only known at deploy is ``not_audited``. A
+stack whose environment names another account is not audited in this one. Pure Python and file
+reads: the physical IDs come from a function the caller gives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from constructs_lib.audit.errors import AuditError
+from constructs_lib.audit.findings import NotAudited
+from constructs_lib.audit.intrinsics import Account, PhysicalIds, Resolver, UnresolvedError
+from constructs_lib.audit.profiles import DeclaredProfile, DeclaredRole, Document
+
+MANIFEST = "manifest.json"
+STACK_ARTIFACT = "aws:cloudformation:stack"
+NESTED_ASSEMBLY = "cdk:cloud-assembly"
+MAX_NESTING = 16
+"""Stages within stages, at most: a manifest that nests deeper is refused rather than followed."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StackTemplate:
+    """One stack of the assembly: its name as deployed, its environment and its template."""
+
+    name: str
+    template_file: str
+    template: Mapping[str, Any]
+    account: str | None = None
+    """The account its environment names; ``None`` for an environment-agnostic stack."""
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What an assembly declares for one account."""
+
+    profiles: tuple[DeclaredProfile, ...]
+    not_audited: tuple[NotAudited, ...]
+    other_accounts: tuple[str, ...]
+    """Stacks whose environment names another account: not audited here."""
+
+    @property
+    def owned_paths(self) -> tuple[str, ...]:
+        """The paths of the declared profiles, without those another one's prefix covers: what to list."""
+        paths = sorted({profile.path for profile in self.profiles})
+        return tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+
+
+def read_assembly(directory: Path) -> tuple[StackTemplate, ...]:
+    """Every stack of the cloud assembly in ``directory``; ``AuditError`` if it cannot be read."""
+    return tuple(_stacks(directory, depth=0))
+
+
+def declared_profiles(
+    stacks: tuple[StackTemplate, ...], account: Account, physical_id: PhysicalIds
+) -> Declared:
+    """The profiles ``stacks`` declare, resolved for ``account``."""
+    profiles: list[DeclaredProfile] = []
+    notices: list[NotAudited] = []
+    others: list[str] = []
+    for stack in stacks:
+        if stack.account is not None and stack.account != account.account_id:
+            others.append(stack.name)
+            continue
+        resolver = Resolver(
+            stack=stack.name,
+            template=stack.template,
+            account=account,
+            physical_id=physical_id,
+            region=stack.region,
+        )
+        resources: Mapping[str, Any] = stack.template.get("Resources") or {}
+        for logical_id, resource in resources.items():
+            if resource.get("Type") != "AWS::IAM::InstanceProfile":
+                continue
+            result = _profile(stack, logical_id, resource, resolver)
+            if isinstance(result, NotAudited):
+                notices.append(result)
+                continue
+            profiles.append(result)
+            notices += [
+                NotAudited(result.shown_name, field, reason, result.where)
+                for field, reason in sorted(result.not_audited.items())
+            ]
+    return Declared(tuple(profiles), tuple(notices), tuple(others))
+
+
+# -- the assembly -----------------------------------------------------------------------------------
+
+
+def _stacks(directory: Path, depth: int) -> Iterator[StackTemplate]:
+    if depth > MAX_NESTING:
+        raise AuditError(f"{directory}: assemblies nested more than {MAX_NESTING} deep")
+    manifest = _json(directory / MANIFEST, hint=" (run `cdk synth` first, or give --assembly DIR)")
+    artifacts = manifest.get("artifacts") if isinstance(manifest, Mapping) else None
+    if not isinstance(artifacts, Mapping):
+        raise AuditError(f"{directory / MANIFEST}: has no 'artifacts': not a cloud assembly manifest")
+    for artifact_id, artifact in artifacts.items():
+        properties = artifact.get("properties") or {}
+        if artifact.get("type") == NESTED_ASSEMBLY:
+            yield from _stacks(directory / properties["directoryName"], depth + 1)
+        elif artifact.get("type") == STACK_ARTIFACT:
+            template_file = directory / properties["templateFile"]
+            account, region = _environment(artifact.get("environment", ""))
+            yield StackTemplate(
+                name=str(properties.get("stackName", artifact_id)),
+                template_file=str(template_file),
+                template=_json(template_file),
+                account=account,
+                region=region,
+            )
+
+
+def _environment(environment: str) -> tuple[str | None, str | None]:
+    """``aws://ACCOUNT/REGION``, where ``unknown-account`` / ``unknown-region`` mean any."""
+    _, _, rest = environment.partition("aws://")
+    account, _, region = rest.partition("/")
+    return (
+        account if account and account != "unknown-account" else None,
+        region if region and region != "unknown-region" else None,
+    )
+
+
+def _json(path: Path, hint: str = "") -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise AuditError(f"{path}: cannot read it: {error.strerror or error}{hint}") from error
+    except UnicodeDecodeError as error:
+        raise AuditError(f"{path}: is not UTF-8 text: {error.reason}") from error
+    except json.JSONDecodeError as error:
+        raise AuditError(f"{path}:{error.lineno}:{error.colno}: is not valid JSON: {error.msg}") from error
+
+
+# -- one profile ------------------------------------------------------------------------------------
+
+
+def _profile(
+    stack: StackTemplate, logical_id: str, resource: Mapping[str, Any], resolver: Resolver
+) -> DeclaredProfile | NotAudited:
+    properties = resource.get("Properties") or {}
+    where = _construct_path(resource) or f"{stack.name}/{logical_id}"
+    if "Condition" in resource:
+        condition = resource["Condition"]
+        return NotAudited(where, "profile", f"exists only when condition {condition} holds", where)
+    name: str | None
+    try:
+        if "InstanceProfileName" in properties:
+            name = resolver.string(properties["InstanceProfileName"])
+        else:
+            name = _deployed_name(resolver, logical_id)
+        path = resolver.string(properties.get("Path", "/"))
+    except UnresolvedError as reason:
+        return NotAudited(where, "profile", f"its name or path {reason}", where)
+
+    not_audited: dict[str, str] = {}
+    resources: Mapping[str, Any] = stack.template.get("Resources") or {}
+    role_name: str | None = None
+    role: DeclaredRole | None = None
+    roles = properties.get("Roles") or []
+    if len(roles) == 1:
+        reference = roles[0]
+        role_id = _ref(reference)
+        if role_id is not None and (resources.get(role_id) or {}).get("Type") == "AWS::IAM::Role":
+            role_name = _field(not_audited, "role", lambda: resolver.name_of(role_id), None)
+            role = _role(role_id, role_name, resources, resolver, not_audited)
+        else:
+            role_name = _field(not_audited, "role", lambda: resolver.string(reference), None)
+    else:
+        not_audited["role"] = f"the template gives {len(roles)} roles; IAM holds exactly one per profile"
+
+    tags: Mapping[str, str] | None = None
+    tag_resources = [
+        other.get("Properties") or {}
+        for other in resources.values()
+        if other.get("Type") == "Custom::InstanceProfileTags"
+        and _refers_to((other.get("Properties") or {}).get("InstanceProfileName"), logical_id, name)
+    ]
+    if tag_resources:
+        tagged = tag_resources[-1]
+        tags = _field(not_audited, "tags", lambda: _tags(resolver, tagged.get("Tags")), None)
+    return DeclaredProfile(
+        stack=stack.name,
+        logical_id=logical_id,
+        where=where,
+        name=name,
+        path=path,
+        tags=tags,
+        role_name=role_name,
+        role=role,
+        not_audited=not_audited,
+    )
+
+
+def _role(
+    logical_id: str,
+    name: str | None,
+    resources: Mapping[str, Any],
+    resolver: Resolver,
+    not_audited: dict[str, str],
+) -> DeclaredRole:
+    properties = resources[logical_id].get("Properties") or {}
+
+    def field(label: str, compute: Callable[[], T], default: T) -> T:
+        return _field(not_audited, f"role.{label}", compute, default)
+
+    def managed() -> frozenset[str]:
+        arns = [resolver.string(arn) for arn in properties.get("ManagedPolicyArns") or []]
+        for policy_id, policy in resources.items():
+            roles = (policy.get("Properties") or {}).get("Roles") or []
+            if policy.get("Type") == "AWS::IAM::ManagedPolicy" and any(
+                _refers_to(entry, logical_id, name) for entry in roles
+            ):
+                arns.append(resolver.name_of(policy_id))
+        return frozenset(arns)
+
+    def inline() -> dict[str, Document | None]:
+        policies: dict[str, Document | None] = {}
+
+        def add(policy_name: Any, document: Any) -> None:
+            shown = resolver.string(policy_name)
+            policies[shown] = _field(
+                not_audited, f"role.inline_policies[{shown!r}]", lambda: _document(resolver, document), None
+            )
+
+        for policy in properties.get("Policies") or []:
+            add(policy["PolicyName"], policy["PolicyDocument"])
+        for policy in resources.values():
+            policy_properties = policy.get("Properties") or {}
+            kind = policy.get("Type")
+            on_role = (
+                kind == "AWS::IAM::Policy"
+                and any(_refers_to(entry, logical_id, name) for entry in policy_properties.get("Roles") or [])
+            ) or (
+                kind == "AWS::IAM::RolePolicy"
+                and _refers_to(policy_properties.get("RoleName"), logical_id, name)
+            )
+            if on_role:
+                add(policy_properties["PolicyName"], policy_properties["PolicyDocument"])
+        return policies
+
+    boundary = properties.get("PermissionsBoundary")
+    return DeclaredRole(
+        logical_id=logical_id,
+        path=field("path", lambda: resolver.string(properties.get("Path", "/")), "/"),
+        trust_policy=field(
+            "trust_policy", lambda: _document(resolver, properties.get("AssumeRolePolicyDocument", {})), {}
+        ),
+        managed_policy_arns=field("managed_policies", managed, frozenset()),
+        inline_policies=field("inline_policies", inline, {}),
+        permissions_boundary=field(
+            "permissions_boundary", lambda: None if boundary is None else resolver.string(boundary), None
+        ),
+        max_session_duration=field(
+            "max_session_duration",
+            lambda: int(resolver.value(properties.get("MaxSessionDuration", 3600))),
+            3600,
+        ),
+        tags=field("tags", lambda: _tags(resolver, properties.get("Tags")), {}),
+    )
+
+
+def _field(not_audited: dict[str, str], label: str, compute: Callable[[], T], default: T) -> T:
+    """``compute()``, or ``default`` with ``label`` noted as not audited when only a deploy knows it."""
+    try:
+        return compute()
+    except UnresolvedError as reason:
+        not_audited[label] = f"its value {reason}"
+        return default
+
+
+def _deployed_name(resolver: Resolver, logical_id: str) -> str | None:
+    """The name CloudFormation gave the resource; ``None`` before the stack has created it."""
+    try:
+        return resolver.physical_id(logical_id)
+    except UnresolvedError:
+        return None
+
+
+def _document(resolver: Resolver, expression: Any) -> Document:
+    document = resolver.value(expression)
+    if not isinstance(document, Mapping):
+        raise UnresolvedError(f"is {document!r}, not a policy document")
+    return document
+
+
+def _tags(resolver: Resolver, expression: Any) -> dict[str, str]:
+    tags = resolver.value(expression) or []
+    if not isinstance(tags, list) or not all(isinstance(t, Mapping) for t in tags):
+        raise UnresolvedError(f"is {tags!r}, not a list of tags")
+    return {str(tag["Key"]): str(tag.get("Value", "")) for tag in tags}
+
+
+def _ref(expression: Any) -> str | None:
+    if isinstance(expression, Mapping) and len(expression) == 1 and isinstance(expression.get("Ref"), str):
+        return str(expression["Ref"])
+    return None
+
+
+def _refers_to(expression: Any, logical_id: str, name: str | None) -> bool:
+    """Whether a property names the resource: ``{"Ref": LOGICAL-ID}``, or its literal name."""
+    return _ref(expression) == logical_id or (name is not None and expression == name)
+
+
+def _construct_path(resource: Mapping[str, Any]) -> str:
+    """``Stack/Construct`` from CDK's metadata, without the trailing ``/Resource`` parts of L1 children."""
+    path = str((resource.get("Metadata") or {}).get("aws:cdk:path", ""))
+    while path.endswith("/Resource"):
+        path = path.removesuffix("/Resource")
+    return path

@@ -1,0 +1,142 @@
+"""The audit's result, printed as text (one line per finding), JSON or Markdown. Deterministic.
+
+- ``text``: each finding and each tag repair on one line on standard output; what was not audited
+  and a summary on standard error, so standard output is empty when the account is in sync;
+- ``json``: one document on standard output, for tools;
+- ``markdown``: a heading, the summary and a table of findings, for a pull request or a CI summary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import TextIO
+
+from constructs_lib.audit.findings import KINDS, AuditFinding, NotAudited
+from constructs_lib.audit.repair import TagChange
+
+FORMATS = ("text", "json", "markdown")
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything one run found and did."""
+
+    account_id: str
+    partition: str
+    assembly: str
+    owned_paths: tuple[str, ...]
+    declared: int
+    findings: tuple[AuditFinding, ...]
+    not_audited: tuple[NotAudited, ...] = ()
+    other_accounts: tuple[str, ...] = ()
+    repairs: tuple[TagChange, ...] = ()
+    dry_run: bool = False
+    remaining: int = 0
+    """Findings left once the repairs were made (all of them under ``--dry-run``)."""
+
+    def summary(self) -> str:
+        """``account 123456789012 (aws): 4 profiles declared in cdk.out, under /ec2/: in sync``."""
+        paths = ", ".join(self.owned_paths) or "no path"
+        head = (
+            f"account {self.account_id} ({self.partition}): {_count(self.declared, 'profile')} declared in "
+            f"{self.assembly}, under {paths}: "
+        )
+        if not self.findings:
+            return head + "in sync"
+        kinds = Counter(finding.kind for finding in self.findings)
+        counted = ", ".join(f"{kinds[kind]} {kind}" for kind in KINDS if kinds[kind])
+        text = head + f"{_count(len(self.findings), 'finding')} ({counted})"
+        if self.repairs:
+            profiles = len({change.profile for change in self.repairs})
+            done = "would repair" if self.dry_run else "repaired"
+            text += f"; {done} the tags of {_count(profiles, 'profile')}, {self.remaining} left"
+        return text
+
+
+def write(result: AuditResult, form: str, out: TextIO, err: TextIO) -> None:
+    """Print ``result`` in the format ``form`` (one of ``FORMATS``)."""
+    if form == "json":
+        _json(result, out)
+    elif form == "markdown":
+        _markdown(result, out)
+    else:
+        _text(result, out, err)
+
+
+def _text(result: AuditResult, out: TextIO, err: TextIO) -> None:
+    for finding in result.findings:
+        print(finding.line(), file=out)
+    for change in result.repairs:
+        print(change.line(dry_run=result.dry_run), file=out)
+    for notice in result.not_audited:
+        print(notice.line(), file=err)
+    for stack in result.other_accounts:
+        print(f"not audited: stack '{stack}': its environment is another account", file=err)
+    print(result.summary(), file=err)
+
+
+def _json(result: AuditResult, out: TextIO) -> None:
+    document = {
+        "account": result.account_id,
+        "partition": result.partition,
+        "assembly": result.assembly,
+        "owned_paths": list(result.owned_paths),
+        "declared_profiles": result.declared,
+        "in_sync": not result.findings,
+        "findings": [finding.to_json() for finding in result.findings],
+        "not_audited": [notice.to_json() for notice in result.not_audited],
+        "other_account_stacks": list(result.other_accounts),
+        "repairs": [change.to_json() for change in result.repairs],
+        "dry_run": result.dry_run,
+        "remaining": result.remaining,
+    }
+    json.dump(document, out, indent=2, sort_keys=False)
+    out.write("\n")
+
+
+def _markdown(result: AuditResult, out: TextIO) -> None:
+    out.write(f"## Audit of account {result.account_id}\n\n{_cell(result.summary())}\n")
+    if result.findings:
+        out.write("\n| Kind | Profile | Field | Expected | Actual | Fix |\n")
+        out.write("| --- | --- | --- | --- | --- | --- |\n")
+        for finding in result.findings:
+            cells = (
+                finding.kind,
+                finding.profile,
+                finding.subject,
+                _shown(finding.expected),
+                _shown(finding.actual),
+                finding.fix,
+            )
+            out.write("| " + " | ".join(_code(cell) if i else cell for i, cell in enumerate(cells)) + " |\n")
+    if result.repairs:
+        lines = [change.line(dry_run=result.dry_run) for change in result.repairs]
+        out.write("\n" + "".join(f"- {_cell(line)}\n" for line in lines))
+    notices = [n.line() for n in result.not_audited] + [
+        f"not audited: stack '{stack}': its environment is another account" for stack in result.other_accounts
+    ]
+    if notices:
+        out.write("\n" + "".join(f"- {_cell(notice)}\n" for notice in notices))
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "none"
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _code(text: str) -> str:
+    """A table cell in code: backticks that cannot close early, and pipes that cannot split the row."""
+    text = text.replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
