@@ -27,6 +27,7 @@ from tooling.cdk import use_supported_node  # noqa: E402
 use_supported_node()
 
 from emulator import ACCOUNT, DEPLOY, REGION, Emulator  # noqa: E402
+from emulator.walkthrough import destroy_all, step  # noqa: E402
 
 TAGGED = "EC2-S3-Access-Profile"
 HAND_MADE = "Hand-Made"
@@ -38,15 +39,6 @@ INJECTED = [
     ("drift", DETACHED_FROM, "role.managed_policies", DETACHED),
 ]
 """The findings the drift must produce: exactly these, in the order the audit prints them."""
-
-
-def step(emulator: Emulator, assembly: Path, title: str, *args: str) -> None:
-    """Run the CDK CLI, synthesizing into ``assembly``, not the repository's cdk.out (other runs use it)."""
-    print(f"==> {title}: cdk {' '.join(args)}", flush=True)
-    result = emulator.cdk(*args, "--output", str(assembly))
-    if result.returncode != 0:
-        print(result.stdout[-3000:], result.stderr[-5000:], sep="\n", file=sys.stderr)
-        raise SystemExit(f"{title} failed (exit code {result.returncode})")
 
 
 def audit(emulator: Emulator, assembly: Path, title: str, *args: str, expect: int) -> list[tuple[Any, ...]]:
@@ -90,8 +82,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work, Emulator(log_path=Path(work) / "moto.log") as emulator:
         assembly = Path(work) / "cdk.out"
         print(f"==> Emulator listening on {emulator.endpoint}")
-        step(emulator, assembly, "Bootstrap", "bootstrap", f"aws://{ACCOUNT}/{REGION}")
-        step(emulator, assembly, "Deploy", *DEPLOY)
+        step(emulator, "Bootstrap", "bootstrap", f"aws://{ACCOUNT}/{REGION}", output=assembly)
+        step(emulator, "Deploy", *DEPLOY, output=assembly)
         iam = emulator.client("iam")
         audit(emulator, assembly, "Audit after the deploy", expect=0)
         inject_drift(iam)
@@ -104,10 +96,7 @@ def main() -> None:
         if left != INJECTED[1:]:
             raise SystemExit(f"After the repair the audit found {left}, not {INJECTED[1:]}")
         iam.delete_instance_profile(InstanceProfileName=HAND_MADE)
-        step(emulator, assembly, "Destroy", "destroy", "--all", "--force")
-        remaining = [p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]]
-        if remaining:
-            raise SystemExit(f"Destroy left instance profiles behind: {', '.join(remaining)}")
+        destroy_all(emulator, iam, output=assembly)
         print("==> The audit found each drift; tags repaired; destroyed, no instance profile left.")
 
 

@@ -23,14 +23,7 @@ use_supported_node()
 
 from emulator import ACCOUNT, DEPLOY, REGION, Emulator  # noqa: E402
 from emulator.inspect import describe_profiles, render  # noqa: E402
-
-
-def step(emulator: Emulator, title: str, *args: str) -> None:
-    print(f"==> {title}: cdk {' '.join(args)}", flush=True)
-    result = emulator.cdk(*args)
-    if result.returncode != 0:
-        print(result.stdout[-3000:], result.stderr[-5000:], sep="\n", file=sys.stderr)
-        raise SystemExit(f"{title} failed (exit code {result.returncode})")
+from emulator.walkthrough import destroy_all, step  # noqa: E402
 
 
 def main() -> None:
@@ -41,10 +34,7 @@ def main() -> None:
         iam = emulator.client("iam")
         print("==> Instance profiles, as the IAM API reports them:\n")
         print(render(describe_profiles(iam)), end="\n\n")
-        step(emulator, "Destroy", "destroy", "--all", "--force")
-        left = [p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]]
-        if left:
-            raise SystemExit(f"Destroy left instance profiles behind: {', '.join(left)}")
+        destroy_all(emulator, iam)
         print("==> Destroyed: no instance profile left. Stopping the emulator.")
 
 
