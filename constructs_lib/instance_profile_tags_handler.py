@@ -4,6 +4,17 @@ Placed inline in the template (python3.13, boto3 from the runtime). Properties: 
 and Tags ([{"Key": ..., "Value": ...}]). It always answers CloudFormation, FAILED with a reason
 naming the profile when anything goes wrong, and gives up before Lambda's own timeout would
 (the work runs on a worker thread, so the answer goes out even if an IAM call hangs).
+
+Update untags the dropped keys before it tags: IAM may hold keys that differ only in case as one
+key, so untagging 'team' after tagging 'Team' could remove the new tag.
+
+Delete untags this resource's keys and succeeds when IAM answers NoSuchEntity (the profile is gone)
+or AccessDenied. The function's role may untag only the profiles its stack's template tags now, so
+a Delete is denied only for a profile the stack has let go of, in the cleanup of an update or of a
+rollback: replaced or removed, and deleted by CloudFormation right after, tags and all; or with its
+tagging turned off, and then its last tags stay (logged as a warning with IAM's message). Failing
+would not remove them: the retry is denied too, and the stack would end in DELETE_FAILED or
+UPDATE_ROLLBACK_FAILED. Any other error fails the Delete with the reason, as Create and Update do.
 """
 
 import json
@@ -52,18 +63,28 @@ def apply(event: dict[str, Any], iam: Any) -> str:
         old = event["OldResourceProperties"]
         if old["InstanceProfileName"] != name:
             # A new profile replaced the old one: tag it under a new ID; CloudFormation then sends
-            # Delete with the old ID and properties, which untags the old profile if it still exists.
+            # Delete with the old ID and properties, for the old profile (see the module docstring).
             tag(iam, name, tags)
             return physical_id_of(name)
-        untag(iam, name, set(tags_of(old)) - set(tags))
+        untag(iam, name, set(tags_of(old)) - set(tags))  # first: keys may differ only in case
         tag(iam, name, tags)
         return str(event["PhysicalResourceId"])
     try:
         untag(iam, name, set(tags))
     except ClientError as error:
-        if error.response["Error"]["Code"] != "NoSuchEntity":
+        code = error.response["Error"]["Code"]
+        if code == "NoSuchEntity":
+            LOG.info("Instance profile %r is gone already: nothing to untag", name)
+        elif code == "AccessDenied":
+            LOG.warning(
+                "Not allowed to untag instance profile %r (%s): this stack no longer tags it, so "
+                "CloudFormation deletes it next, or it keeps %s",
+                name,
+                error,
+                sorted(tags),
+            )
+        else:
             raise
-        LOG.info("Instance profile %r is gone already: nothing to untag", name)
     return str(event["PhysicalResourceId"])
 
 

@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from typing import Any, cast
+from urllib.parse import urlparse
 
 from moto import settings
 from moto.awslambda.exceptions import InvalidParameterValueException
@@ -24,8 +25,10 @@ from moto.awslambda.utils import get_backend as get_lambda_backend
 from moto.cloudformation.custom_model import CustomModel
 from moto.cloudformation.models import CloudFormationBackend, Stack, cloudformation_backends
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.models import InstanceProfile, ManagedPolicy, Role, iam_backends
 from moto.iam.responses import IamResponse
+from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
 from emulator import lambda_runtime, stack_operations
@@ -49,6 +52,8 @@ _PENDING: dict[str, _ProtocolResource] = {}
 """Custom-resource requests awaiting the handler's answer, by RequestId."""
 _ROLE_PROPERTIES: dict[str, dict[str, Any]] = {}
 """The template properties each role was last created or updated from, by role name."""
+_FUNCTION_SESSIONS: set[str] = set()
+"""Access key IDs of the sessions minted for functions' execution roles: IAM is enforced for them."""
 
 
 def loopback_response_urls() -> None:
@@ -78,6 +83,7 @@ def python_lambdas_in_process() -> None:
             payload,
             timeout_seconds=float(self.timeout),
             function_name=self.function_name,
+            credentials=_execution_role_session(self),
         )
         if errored:
             LOG.error("Function %s failed: %s", self.function_name, json.dumps(result))
@@ -410,6 +416,65 @@ def list_instance_profile_tags() -> None:
     _patch(IamResponse, "list_instance_profile_tags", list_tags)
 
 
+def functions_run_as_their_role() -> None:
+    """moto: a function's calls carry whatever credentials the process has, never its execution
+    role's; moto's AssumeRole, with IAM enforced, fails on a trust policy whose only principal is a
+    Service (as every Lambda role's is); and moto enforces IAM for every caller once enabled, so the
+    default credentials (``testing``), which no IAM user holds, would be refused.
+
+    Run each invocation as Lambda does (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html):
+    with a session of its execution role, minted here as the Lambda service mints it (moto's STS
+    backend, past the trust check that crashes), given to the handler's ``boto3``; and authorize
+    every request signed with such a session against the role's policies, with moto's own policy
+    evaluation. Every other caller is not checked: the default credentials act as the account's root
+    user, allowed everything as on AWS, so the CLI and any client need no setup; other users' and
+    roles' sessions (the CDK CLI's bootstrap roles) go unchecked too, more lenient than AWS.
+    """
+
+    def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        if _access_key_id(self.headers) not in _FUNCTION_SESSIONS:
+            return
+        query = urlparse(self.uri).query
+        path = self.raw_path + (f"?{query}" if query else "")
+        request = iam_request_cls(
+            account_id=self.current_account,
+            method=self.method,
+            path=path,
+            data=self.data,
+            body=self.raw_body,
+            headers=self.headers,
+            action=self._get_action(),
+        )
+        request.check_signature()
+        request.check_action_permitted(resource)
+
+    _patch(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize)
+
+
+def iam_actions_on_their_resources() -> None:
+    """moto: IAM authorizes every instance-profile action against resource ``*`` (it resolves role
+    ARNs only), so a policy scoped to an instance profile's ARN denies the action even when it
+    names the right profile.
+
+    Authorize actions that name an instance profile against its ARN, as IAM does
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html):
+    the profile's ARN with its path, or, for a profile that does not exist, the ARN its name gives.
+    """
+    original = IamResponse._determine_resource
+
+    def determine_resource(self: IamResponse) -> str:
+        names = self.data.get("InstanceProfileName")
+        if not names:
+            return original(self)
+        name = names[0] if isinstance(names, list) else names
+        try:
+            return self.backend.get_instance_profile(name).arn
+        except Exception:
+            return f"arn:{self.partition}:iam::{self.current_account}:instance-profile/{name}"
+
+    _patch(IamResponse, "_determine_resource", determine_resource)
+
+
 def _update_role(role: Role, old: dict[str, Any], new: dict[str, Any]) -> None:
     """Bring a role from the properties of one template to those of the next."""
     backend = iam_backends[role.account_id][role.partition]
@@ -569,6 +634,32 @@ class _ProtocolResource(CustomModel):
             raise ResourceFailedError(ANSWERED_FAILED.format(reason=self.failure, request_id=self.request_id))
 
 
+def _execution_role_session(function: LambdaFunction) -> dict[str, str]:
+    """Credentials of a fresh session of ``function``'s execution role, as Lambda gives its handler."""
+    backend = sts_backends[function.account_id][get_partition(function.region)]
+    session = backend.assume_role(
+        region_name=function.region,
+        role_session_name=function.function_name[:64],
+        role_arn=function.role,
+        policy="",
+        duration=3600,
+        external_id="",
+    )
+    _FUNCTION_SESSIONS.add(session.access_key_id)
+    return {
+        "aws_access_key_id": session.access_key_id,
+        "aws_secret_access_key": session.secret_access_key,
+        "aws_session_token": session.session_token,
+    }
+
+
+def _access_key_id(headers: Any) -> str:
+    """The access key ID that signed a request (SigV4 ``Credential=KEY/date/region/service/...``)."""
+    authorization = str(headers.get("Authorization") or "")
+    _, found, rest = authorization.partition("Credential=")
+    return rest.split("/", 1)[0] if found else ""
+
+
 def _service_timeout(properties: dict[str, Any]) -> float:
     try:
         return float(properties.get("ServiceTimeout", DEFAULT_SERVICE_TIMEOUT_SECONDS))
@@ -598,6 +689,8 @@ FIXES: list[Callable[[], None]] = [
     managed_policies_follow_the_stack,
     list_instance_profiles_filters_and_pages,
     list_instance_profile_tags,
+    functions_run_as_their_role,
+    iam_actions_on_their_resources,
 ]
 
 

@@ -10,10 +10,17 @@ at the function's ``Timeout``.
 Only Python runtimes can run here, on the Python that runs the emulator: ``refusal`` says why any
 other runtime cannot. A handler module is loaded on its own: one that imports another module of its
 own package fails with ``Runtime.ImportModuleError`` (stricter than Lambda, never more lenient).
+
+Given ``credentials`` (its execution role's session), the module's ``import boto3`` gets boto3 with
+its default session holding them, so ``boto3.client(...)`` calls as the role, as on Lambda (which
+puts them in the environment). Handlers run in threads of one process, so the environment itself
+keeps the emulator's credentials: code that builds its own ``boto3.session.Session()`` or reads the
+environment calls as the account's root user (more lenient than Lambda).
 """
 
 from __future__ import annotations
 
+import builtins
 import io
 import sys
 import threading
@@ -52,12 +59,18 @@ class _FaultError(Exception):
 
 
 def invoke(
-    package: bytes, handler: str, event: Any, *, timeout_seconds: float, function_name: str
+    package: bytes,
+    handler: str,
+    event: Any,
+    *,
+    timeout_seconds: float,
+    function_name: str,
+    credentials: dict[str, str] | None = None,
 ) -> tuple[Any, bool]:
     """Run the handler on ``event``; return its result, or Lambda's error payload and True."""
     request_id = str(uuid.uuid4())
     try:
-        function = load_handler(package, handler, function_name)
+        function = load_handler(package, handler, function_name, credentials)
     except _FaultError as fault:
         return _error(fault.error_type, str(fault), request_id), True
     outcome: dict[str, Any] = {}
@@ -84,7 +97,9 @@ def invoke(
     return outcome.get("result"), False
 
 
-def load_handler(package: bytes, handler: str, function_name: str) -> Callable[[Any, Any], Any]:
+def load_handler(
+    package: bytes, handler: str, function_name: str, credentials: dict[str, str] | None = None
+) -> Callable[[Any, Any], Any]:
     """The function ``handler`` names in ``package``, found as Lambda's Python runtime finds it."""
     module_name, _, attribute = handler.rpartition(".")
     if not module_name:
@@ -99,6 +114,8 @@ def load_handler(package: bytes, handler: str, function_name: str) -> Callable[[
     source, path = _module_source(package, module_name)
     module = types.ModuleType(module_name.replace("/", "."))
     module.__file__ = path
+    if credentials is not None:
+        module.__dict__["__builtins__"] = _builtins_with_boto3(_boto3_as(credentials))
     try:
         exec(compile(source, f"<{function_name}/{path}>", "exec"), module.__dict__)
     except ImportError as error:
@@ -133,6 +150,28 @@ def _module_source(package: bytes, module_name: str) -> tuple[str, str]:
         "Runtime.ImportModuleError",
         f"Unable to import module '{module_name}': No module named '{module_name.replace('/', '.')}'",
     )
+
+
+def _boto3_as(credentials: dict[str, str]) -> types.ModuleType:
+    """boto3, its default session holding ``credentials``."""
+    import boto3
+
+    session = boto3.session.Session(**credentials)
+    bound = types.ModuleType("boto3", boto3.__doc__)
+    bound.__dict__.update(boto3.__dict__)
+    bound.__dict__.update(DEFAULT_SESSION=session, client=session.client, resource=session.resource)
+    return bound
+
+
+def _builtins_with_boto3(bound: types.ModuleType) -> dict[str, Any]:
+    """Python's builtins, with an ``__import__`` that answers ``import boto3`` with ``bound``."""
+
+    def import_(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "boto3":
+            return bound
+        return builtins.__import__(name, *args, **kwargs)
+
+    return {**builtins.__dict__, "__import__": import_}
 
 
 def _error(error_type: str, message: str, request_id: str, trace: list[str] | None = None) -> dict[str, Any]:

@@ -65,6 +65,17 @@ LAMBDA_TRUST = {
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ],
 }
+RECORD_REQUESTS = {
+    "PolicyName": "RecordRequests",
+    "PolicyDocument": {
+        "Version": "2012-10-17",
+        # moto authorizes SSM actions against "*", so a parameter ARN here would deny them.
+        "Statement": [
+            {"Effect": "Allow", "Action": ["ssm:GetParametersByPath", "ssm:PutParameter"], "Resource": "*"}
+        ],
+    },
+}
+"""What the control function calls, and so what its execution role must allow."""
 
 
 def control_template(
@@ -75,11 +86,15 @@ def control_template(
     silent: tuple[str, ...] = (),
     handler: str = "index.handler",
     runtime: str = "python3.13",
+    policies: tuple[dict[str, Any], ...] = (RECORD_REQUESTS,),
 ) -> dict[str, Any]:
     """A role, the control function and one ``Custom::Control`` whose requests it records."""
     return {
         "Resources": {
-            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST}},
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST, "Policies": list(policies)},
+            },
             "Function": {
                 "Type": "AWS::Lambda::Function",
                 "Properties": {
@@ -255,6 +270,28 @@ def test_an_invocation_fails_as_lambdas_python_runtime_fails_it(
     payload = json.loads(result["Payload"].read())
     assert payload["errorType"] == error_type
     assert payload["errorMessage"].startswith(message)
+
+
+def test_a_function_without_the_iam_permission_it_uses_fails(emulator: Emulator) -> None:
+    name = "NoPermission"
+    # The same function, whose role may not write the record it makes before answering.
+    read_only = {
+        "PolicyName": "ReadOnly",
+        "PolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "ssm:GetParametersByPath", "Resource": "*"}],
+        },
+    }
+    described = deploy(emulator, name, control_template(name, "one", policies=(read_only,)))
+    assert described["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert reason_of(emulator, name, "Control", "CREATE_FAILED").startswith(
+        "CloudFormation did not receive a response from your Custom Resource."
+    )
+    assert requests(emulator, name) == []
+    # The default credentials stay the account's root user: the test itself may write there.
+    ssm = emulator.client("ssm")
+    ssm.put_parameter(Name=f"/controls/{name}/root", Type="String", Value="{}")
+    ssm.delete_parameter(Name=f"/controls/{name}/root")
 
 
 def test_a_runtime_the_emulator_cannot_run_is_refused(emulator: Emulator) -> None:

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws, settings
 from moto.cloudformation.custom_model import CustomModel
 from moto.cloudformation.parsing import ResourceMap
+from moto.core import enable_iam_authentication
 
 from emulator import fidelity
 
@@ -84,6 +85,8 @@ def test_fixes_cover_every_gap_tested_here() -> None:
         "managed_policies_follow_the_stack",
         "list_instance_profiles_filters_and_pages",
         "list_instance_profile_tags",
+        "functions_run_as_their_role",
+        "iam_actions_on_their_resources",
     ]
 
 
@@ -291,3 +294,47 @@ def test_list_instance_profile_tags_plain_moto_is_not_implemented(aws: None) -> 
     ]
     with pytest.raises(NotImplementedError):
         iam.list_instance_profile_tags(InstanceProfileName="p")
+
+
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
+}
+
+
+def user_allowed(statement: dict[str, Any]) -> dict[str, str]:
+    """Credentials of a new IAM user whose one policy holds ``statement``."""
+    iam = client("iam")
+    iam.create_user(UserName="u")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **statement}]}
+    iam.put_user_policy(UserName="u", PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="u")["AccessKey"]
+    return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+
+
+def test_functions_run_as_their_role_plain_moto_crashes_assuming_a_lambda_role(aws: None) -> None:
+    role = client("iam").create_role(RoleName="f", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]
+    sts = boto3.client("sts", region_name="us-east-1", **user_allowed({"Action": "*", "Resource": "*"}))
+    with enable_iam_authentication(), pytest.raises(TypeError, match="'NoneType' is not iterable"):
+        sts.assume_role(RoleArn=role["Arn"], RoleSessionName="function")
+
+
+def test_functions_run_as_their_role_plain_moto_refuses_the_default_credentials(aws: None) -> None:
+    iam = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    with enable_iam_authentication(), pytest.raises(ClientError, match="InvalidClientTokenId"):
+        iam.list_roles()
+
+
+def test_iam_actions_plain_moto_authorizes_instance_profile_actions_against_star(aws: None) -> None:
+    arn = client("iam").create_instance_profile(InstanceProfileName="p", Path="/ec2/")["InstanceProfile"][
+        "Arn"
+    ]
+    iam = boto3.client(
+        "iam", region_name="us-east-1", **user_allowed({"Action": "iam:TagInstanceProfile", "Resource": arn})
+    )
+    with enable_iam_authentication(), pytest.raises(ClientError, match="AccessDenied"):
+        iam.tag_instance_profile(InstanceProfileName="p", Tags=[{"Key": "A", "Value": "1"}])

@@ -84,3 +84,23 @@ def test_only_python_runtimes_run() -> None:
     assert all(refusal(runtime) is None for runtime in PYTHON_RUNTIMES)
     for runtime in ("nodejs20.x", "java21", "provided.al2023", "python2.7", None):
         assert "cannot run runtime" in str(refusal(runtime))
+
+
+def test_the_handlers_boto3_calls_with_the_credentials_it_is_given() -> None:
+    code = package(
+        index=(
+            "import boto3\n"
+            "from boto3 import client\n"
+            "def handler(event, context):\n"
+            "    keys = [boto3.DEFAULT_SESSION.get_credentials().access_key]\n"
+            "    keys.append(client.__self__.get_credentials().access_key)\n"
+            "    return keys\n"
+        )
+    )
+    credentials = {
+        "aws_access_key_id": "ASIAFUNCTIONSESSION",
+        "aws_secret_access_key": "secret",
+        "aws_session_token": "token",
+    }
+    result = invoke(code, "index.handler", {}, timeout_seconds=5, function_name="f", credentials=credentials)
+    assert result == (["ASIAFUNCTIONSESSION", "ASIAFUNCTIONSESSION"], False)

@@ -16,12 +16,15 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.core import enable_iam_authentication
 
 from constructs_lib import instance_profile_tags_handler as handler_module
 from constructs_lib.instance_profile_tags_handler import handler
 
 PROFILE = "Web"
+ACCOUNT_ID = "123456789012"  # moto's default account
 
 
 @dataclass
@@ -272,3 +275,130 @@ def test_response_is_retried_when_the_url_fails(iam: Any, response_url: Response
     create(iam, response_url, {"Environment": "Production"})
     assert len(response_url.bodies) == 1
     assert response_url.last["Status"] == "SUCCESS"
+
+
+class CaseInsensitiveKeys:
+    """moto's IAM client, with tag keys that differ only in case held as one key.
+
+    moto 5.2.5 compares instance-profile tag keys exactly. IAM holds the keys of users and roles
+    case-insensitively (tagging 'department' replaces 'Department'), and the handler must not
+    depend on which of the two an instance profile gets: this wrapper is the other one.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def stored_keys(self, name: str, keys: list[str]) -> list[str]:
+        wanted = {key.lower() for key in keys}
+        return [key for key in tags_in_iam(self.client, name) if key.lower() in wanted]
+
+    def tag_instance_profile(self, **call: Any) -> None:
+        name = call["InstanceProfileName"]
+        replaced = self.stored_keys(name, [tag["Key"] for tag in call["Tags"]])
+        if replaced:
+            self.client.untag_instance_profile(InstanceProfileName=name, TagKeys=replaced)
+        self.client.tag_instance_profile(**call)
+
+    def untag_instance_profile(self, **call: Any) -> None:
+        name = call["InstanceProfileName"]
+        self.client.untag_instance_profile(
+            InstanceProfileName=name, TagKeys=self.stored_keys(name, call["TagKeys"])
+        )
+
+
+@pytest.mark.parametrize("keys", ["moto", "case-insensitive"])
+def test_a_key_changed_only_in_case_ends_as_exactly_the_new_key(
+    iam: Any, response_url: ResponseUrl, monkeypatch: pytest.MonkeyPatch, keys: str
+) -> None:
+    if keys == "case-insensitive":
+        monkeypatch.setattr(handler_module, "_iam", lambda: CaseInsensitiveKeys(boto3.client("iam")))
+    created = create(iam, response_url, {"team": "Platform", "Environment": "Production"})
+    update = event(
+        "Update",
+        response_url,
+        {"Team": "Platform", "Environment": "Production"},
+        old=created["ResourceProperties"],
+        physical_id="instance-profile-tags:Web",
+    )
+    run(update)
+    assert tags_in_iam(iam) == {"Team": "Platform", "Environment": "Production"}
+    run(event("Update", response_url, {"team": "Web"}, old=update["ResourceProperties"], physical_id="id"))
+    assert tags_in_iam(iam) == {"team": "Web"}
+    assert [body["Status"] for body in response_url.bodies] == ["SUCCESS"] * 3
+
+
+def function_credentials(iam: Any, monkeypatch: pytest.MonkeyPatch, *profile_arns: str) -> None:
+    """The handler calls IAM as a principal holding the tag function's policy for ``profile_arns``."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["iam:TagInstanceProfile", "iam:UntagInstanceProfile"],
+                "Resource": list(profile_arns),
+            }
+        ],
+    }
+    iam.create_user(UserName="tag-function")
+    iam.put_user_policy(UserName="tag-function", PolicyName="Permissions", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="tag-function")["AccessKey"]
+    monkeypatch.setattr(
+        handler_module,
+        "_iam",
+        lambda: boto3.client(
+            "iam", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"]
+        ),
+    )
+
+
+def test_delete_denied_for_a_profile_the_stack_let_go_succeeds_and_says_why(
+    iam: Any, response_url: ResponseUrl, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # After a rename the function's policy names only the new profile; the old resource's Delete
+    # then comes for the old one, which CloudFormation deletes next.
+    create(iam, response_url, {"Environment": "Production"})
+    iam.create_instance_profile(InstanceProfileName="Web-2", Path="/ec2/")
+    function_credentials(iam, monkeypatch, f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/ec2/Web-2")
+    delete = event("Delete", response_url, {"Environment": "Production"}, physical_id="id-1")
+    with enable_iam_authentication():
+        run(delete)
+    assert response_url.last["Status"] == "SUCCESS"
+    assert response_url.last["PhysicalResourceId"] == "id-1"
+    (warning,) = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert "Not allowed to untag instance profile 'Web' (An error occurred (AccessDenied)" in warning.message
+    assert "it keeps ['Environment']" in warning.message
+    assert tags_in_iam(iam) == {"Environment": "Production"}
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_create_or_update_denied_fails_with_the_reason(
+    iam: Any, response_url: ResponseUrl, monkeypatch: pytest.MonkeyPatch, request_type: str
+) -> None:
+    function_credentials(iam, monkeypatch, f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/ec2/Other")
+    old = {"InstanceProfileName": PROFILE, "Tags": [{"Key": "Old", "Value": "x"}]}
+    with enable_iam_authentication():
+        run(event(request_type, response_url, {"Environment": "Production"}, old=old, physical_id="id"))
+    assert response_url.last["Status"] == "FAILED"
+    assert response_url.last["Reason"].startswith(
+        "Tags of instance profile 'Web': An error occurred (AccessDenied)"
+    )
+
+
+class FailingIam:
+    """An IAM client whose every untag fails with ``code``."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def untag_instance_profile(self, **_: Any) -> None:
+        raise ClientError({"Error": {"Code": self.code, "Message": "try later"}}, "UntagInstanceProfile")
+
+
+def test_delete_fails_with_the_reason_on_any_other_error(
+    iam: Any, response_url: ResponseUrl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handler_module, "_iam", lambda: FailingIam("ServiceFailure"))
+    run(event("Delete", response_url, {"Environment": "Production"}, physical_id="instance-profile-tags:Web"))
+    assert response_url.last["Status"] == "FAILED"
+    assert "(ServiceFailure)" in response_url.last["Reason"]
+    assert response_url.last["Reason"].startswith("Tags of instance profile 'Web'")
