@@ -252,10 +252,8 @@ def test_a_profile_moved_to_another_path_is_found_by_name(
 # -- reading at scale -------------------------------------------------------------------------------
 
 
-def test_profiles_are_listed_page_by_page_under_owned_paths_only(
-    aws: None, calls: list[tuple[str, dict[str, Any]]], capsys: pytest.CaptureFixture[str]
-) -> None:
-    names = [f"web-{number:03d}" for number in range(23)]
+def declare_and_create_in_sync(names: list[str]) -> None:
+    """Declare a profile (and role) of each name in one stack ``Web``, and create each as declared."""
     write_assembly(
         Path("cdk.out"),
         {
@@ -266,6 +264,13 @@ def test_profiles_are_listed_page_by_page_under_owned_paths_only(
     )
     for name in names:
         create_profile(name, name)
+
+
+def test_profiles_are_listed_page_by_page_under_owned_paths_only(
+    aws: None, calls: list[tuple[str, dict[str, Any]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = [f"web-{number:03d}" for number in range(23)]
+    declare_and_create_in_sync(names)
     for name in ("batch-1", "batch-2"):
         create_profile(name, name, path="/batch/")
     create_profile("prefix-lookalike", "prefix-lookalike", path="/ec2x/")
@@ -291,16 +296,7 @@ def test_more_profiles_than_a_page_with_one_unexpected_and_others_elsewhere(
     aws: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     names = [f"web-{number:03d}" for number in range(101)]  # more than the default page of 100
-    write_assembly(
-        Path("cdk.out"),
-        {
-            "Web": {
-                k: v for n in names for k, v in profile_resources(n, name=n, role_name=n, managed=()).items()
-            }
-        },
-    )
-    for name in names:
-        create_profile(name, name)
+    declare_and_create_in_sync(names)
     iam().create_instance_profile(InstanceProfileName="zz-hand-made", Path="/ec2/")
     iam().create_instance_profile(InstanceProfileName="elsewhere", Path="/batch/")
     status, out, err = audit(capsys=capsys)
