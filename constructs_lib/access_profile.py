@@ -40,7 +40,7 @@ from constructs_lib.checker import (
 from constructs_lib.errors import ProfileValidationError
 from constructs_lib.findings import Finding
 from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails
-from constructs_lib.instance_profile_tags import InstanceProfileTags
+from constructs_lib.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
 from constructs_lib.least_privilege import BroadAccess, broad_grants, find_acknowledgment
 from constructs_lib.managed_policies import ManagedPolicyInput, as_managed_policy, policy_reference
 from constructs_lib.presets import Preset
@@ -223,6 +223,7 @@ class Ec2AccessProfile(Construct):
                 self, "InstanceProfileTags", instance_profile=cfn_profile, tags=cfn_role.tags
             )
         else:
+            InstanceProfileTagsProvider.cover(self, cfn_profile.instance_profile_name, cfn_profile.path)
             Aspects.of(cfn_role).add(_WarnUntaggedProfile(self.node.path), priority=AspectPriority.READONLY)
         self.node.add_validation(
             ProfileGuardrails(

@@ -9,6 +9,7 @@ its code inline in the template and a role that can only tag this stack's profil
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ class InstanceProfileTagsProvider(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        self._profile_arns: dict[str, str] = {}
+        self._profile_arns = _stack_profile_arns(Stack.of(self))
         log_group = logs.LogGroup(
             self,
             "Logs",
@@ -96,6 +97,8 @@ class InstanceProfileTagsProvider(Construct):
             description="Tags the instance profiles of this stack (Custom::InstanceProfileTags)",
             inline_policies={"Permissions": permissions},
         )
+        for resource, arn in self._profile_arns.items():  # profiles covered before it existed
+            self._acknowledge_wildcard(resource, arn)
         _acknowledge(
             self.role,
             nag_findings.NIST_INLINE_POLICY,
@@ -147,24 +150,58 @@ class InstanceProfileTagsProvider(Construct):
             "it would need NAT or endpoints for both, which this library cannot assume every account has.",
         )
 
+    @staticmethod
+    def cover(scope: Construct, instance_profile_name: str | None, path: str | None) -> None:
+        """Keep a profile of ``scope``'s stack whose tagging is off in reach of the stack's function.
+
+        Turning tagging off removes the profile's tag resource, and its Delete untags the profile
+        after the function's policy was updated: without this, IAM denies that untag and the profile
+        keeps its last tags, while a stack that turns tagging off for every profile loses them. Adds
+        nothing when no profile of the stack is tagged (there is no function then).
+        """
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        if isinstance(existing, InstanceProfileTagsProvider):
+            existing.allow(instance_profile_name, path)
+        else:
+            resource, arn = _profile_resource(instance_profile_name, path)
+            _stack_profile_arns(stack)[resource] = arn
+
     def allow(self, instance_profile_name: str | None, path: str | None) -> None:
         """Let the function tag this profile: by its ARN, or all profiles under its path if unnamed."""
-        prefix = "/" if path is None or Token.is_unresolved(path) else path
-        if instance_profile_name is None or Token.is_unresolved(instance_profile_name):
-            resource = prefix + "*"
-        elif path is not None and Token.is_unresolved(path):
-            resource = "/*"
-        else:
-            resource = prefix + instance_profile_name
-        arn = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile{resource}"
-        if resource not in self._profile_arns and resource.endswith("*"):
+        resource, arn = _profile_resource(instance_profile_name, path)
+        if resource not in self._profile_arns:
+            self._acknowledge_wildcard(resource, arn)
+        self._profile_arns[resource] = arn
+
+    def _acknowledge_wildcard(self, resource: str, arn: str) -> None:
+        if resource.endswith("*"):
             _acknowledge(
                 self.role,
                 nag_findings.wildcard_resource(Stack.of(self).resolve(arn)),
                 "CloudFormation generates the name of this instance profile, so the narrowest ARN "
                 "known at synth is every instance profile under its path.",
             )
-        self._profile_arns[resource] = arn
+
+
+def _profile_resource(instance_profile_name: str | None, path: str | None) -> tuple[str, str]:
+    """The instance-profile resource (path and name, or path and ``*``) and its ARN."""
+    prefix = "/" if path is None or Token.is_unresolved(path) else path
+    if instance_profile_name is None or Token.is_unresolved(instance_profile_name):
+        resource = prefix + "*"
+    elif path is not None and Token.is_unresolved(path):
+        resource = "/*"
+    else:
+        resource = prefix + instance_profile_name
+    return resource, f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile{resource}"
+
+
+_PROFILE_ARNS: weakref.WeakKeyDictionary[Stack, dict[str, str]] = weakref.WeakKeyDictionary()
+"""Per stack: the instance profiles its tag function may tag, by resource; filled in any order."""
+
+
+def _stack_profile_arns(stack: Stack) -> dict[str, str]:
+    return _PROFILE_ARNS.setdefault(stack, {})
 
 
 class InstanceProfileTags(Construct):

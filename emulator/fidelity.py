@@ -10,6 +10,7 @@ The negative controls in ``tests/test_emulator_failures.py`` show deploys that m
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -28,6 +29,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.models import InstanceProfile, ManagedPolicy, Role, iam_backends
 from moto.iam.responses import IamResponse
+from moto.logs.models import LogGroup, logs_backends
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
@@ -120,6 +122,41 @@ def runnable_runtimes_only() -> None:
 
     _patch(LambdaBackend, "create_function", create_function)
     _patch(LambdaFunction, "update_configuration", update_configuration)
+
+
+def inline_code_updates() -> None:
+    """moto: a stack update of a function whose ``Code`` is inline (``ZipFile``) reads the source text
+    as a base64-encoded package: the update fails, or every later invocation does ("File is not a zip
+    file"). CDK updates the tag function whenever ``Tags.of`` changes the stack's tags.
+
+    Package the source as moto's create does (CloudFormation: ``ZipFile`` is the source of
+    ``index.py``, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html).
+    """
+    original = LambdaFunction.update_from_cloudformation_json
+
+    def update(
+        cls: type[LambdaFunction],
+        original_resource: LambdaFunction,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LambdaFunction:
+        properties = dict(cloudformation_json["Properties"])
+        code = dict(properties["Code"])
+        if "ZipFile" in code:
+            package = LambdaFunction._create_zipfile_from_plaintext_code(code["ZipFile"])
+            code["ZipFile"] = base64.b64encode(package)
+        properties["Code"] = code
+        return original(
+            original_resource,
+            new_resource_name,
+            {**cloudformation_json, "Properties": properties},
+            account_id,
+            region_name,
+        )
+
+    _patch(LambdaFunction, "update_from_cloudformation_json", classmethod(update))
 
 
 def custom_resource_protocol() -> None:
@@ -335,6 +372,41 @@ def instance_profile_updates() -> None:
         return original_resource
 
     _patch(InstanceProfile, "update_from_cloudformation_json", classmethod(update))
+
+
+def log_group_updates() -> None:
+    """moto: a log group has no update; on a stack update moto drops it from the stack, so the next
+    ``Fn::GetAtt`` of it fails ("references undefined resource") and the group outlives the stack.
+    CDK changes a log group's tags whenever ``Tags.of`` changes the stack's.
+
+    Update like CloudFormation (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html):
+    a new LogGroupName replaces the group; RetentionInDays and Tags change in place.
+    """
+
+    def update(
+        cls: type[LogGroup],
+        original_resource: LogGroup,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LogGroup:
+        properties = cloudformation_json.get("Properties", {})
+        backend = logs_backends[account_id][region_name]
+        name = properties.get("LogGroupName", original_resource.name)
+        if name != original_resource.name:
+            new = LogGroup.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
+            backend.delete_log_group(original_resource.name)
+            return new
+        original_resource.set_retention_policy(properties.get("RetentionInDays"))
+        tags = {tag["Key"]: tag["Value"] for tag in properties.get("Tags", [])}
+        backend.untag_resource(
+            original_resource.arn, list(backend.list_tags_for_resource(original_resource.arn))
+        )
+        backend.tag_resource(original_resource.arn, tags)
+        return original_resource
+
+    _patch(LogGroup, "update_from_cloudformation_json", classmethod(update))
 
 
 def managed_policies_follow_the_stack() -> None:
@@ -680,6 +752,7 @@ FIXES: list[Callable[[], None]] = [
     loopback_response_urls,
     python_lambdas_in_process,
     runnable_runtimes_only,
+    inline_code_updates,
     custom_resource_protocol,
     failures_roll_back,
     deletes_in_dependency_order,
@@ -687,6 +760,7 @@ FIXES: list[Callable[[], None]] = [
     role_properties_applied,
     instance_profile_updates,
     managed_policies_follow_the_stack,
+    log_group_updates,
     list_instance_profiles_filters_and_pages,
     list_instance_profile_tags,
     functions_run_as_their_role,

@@ -45,6 +45,8 @@ class ResourceFailedError(Exception):
         """The resource as the failure left it, where that differs from the stack's (custom resources)."""
         self.logical_id = ""
         self.resource_type = ""
+        self.untouched = False
+        """The resource was left as it was: a rollback has nothing to update back."""
 
 
 @dataclass
@@ -84,7 +86,7 @@ def create(stack: Stack) -> None:
         _stack_status(stack, "ROLLBACK_IN_PROGRESS", f"{failed} Rollback requested by user.")
         if failure.resource is not None:
             # CloudFormation sends Delete to a custom resource that answered FAILED to Create.
-            resource_map._parsed_resources[failure.logical_id] = failure.resource
+            _keep(resource_map, failure)
             created.append(failure.logical_id)
         try:
             delete_resources(stack, resources, created)
@@ -141,8 +143,8 @@ def update(
             f"The following resource(s) failed to {verb}: [{failure.logical_id}].",
         )
         if failure.resource is not None:
-            resource_map._parsed_resources[failure.logical_id] = failure.resource
-        if verb == "update":
+            _keep(resource_map, failure)
+        if verb == "update" and not failure.untouched:
             changes.updated.append(failure.logical_id)
         stack.template = previous_template
         stack._parse_template()
@@ -228,7 +230,15 @@ def _update(stack: Stack, logical_id: str, definition: dict[str, Any], changes: 
         failure = _as_failure(error)
         failure.logical_id, failure.resource_type = logical_id, definition["Type"]
         raise failure from error
-    # moto drops from the stack a resource whose type has no update (it then outlives the stack).
+    if updated is None:
+        # moto has no update for this type and would drop the resource from the stack, to outlive
+        # it; AWS would update it. Say so rather than pretend: the fidelity layer adds updates.
+        failure = ResourceFailedError(
+            f"the emulator cannot update {definition['Type']} (moto has no update for it)"
+        )
+        failure.logical_id, failure.resource_type = logical_id, definition["Type"]
+        failure.untouched = True
+        raise failure
     resource_map._parsed_resources[logical_id] = updated
     changes.updated.append(logical_id)
     replaced = getattr(updated, "replaces", None)
@@ -280,6 +290,12 @@ def _clean_up(stack: Stack, previous: dict[str, Any], removed: list[str], replac
                 stack, resource.logical_id, resource.resource_type, "DELETE_FAILED", _as_failure(error).reason
             )
     resource_map._resource_json_map = stack.template_dict["Resources"]
+
+
+def _keep(resource_map: ResourceMap, failure: ResourceFailedError) -> None:
+    """Hold the failed resource as the stack's, named as moto names what it parsed itself."""
+    failure.resource.logical_resource_id = failure.logical_id
+    resource_map._parsed_resources[failure.logical_id] = failure.resource
 
 
 def _load(resource_map: ResourceMap, template: dict[str, Any], parameters: dict[str, Any] | None) -> None:

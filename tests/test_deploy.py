@@ -28,6 +28,7 @@ APP_STACKS = [
 ]
 APP_PROFILES = ["Assets-Reader", "EC2-S3-Access-Profile", "ECS-Container-Instance", "SSM-Managed-Host"]
 PAGE_SIZE = 2  # smaller than the number of profiles, so listing takes more than one page
+OUTSIDE = [("Batch-Host", "/batch/"), ("Ec2-Lookalike", "/ec2-lookalike/"), ("Root-Host", "/")]
 EC2_TRUST = {
     "Version": "2012-10-17",
     "Statement": [
@@ -100,9 +101,14 @@ def lifecycle(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> L
     bootstrap = emulator.cdk("bootstrap", f"aws://{ACCOUNT}/{REGION}")
     before = account_contents(emulator)
     first_deploy = emulator.cdk(*DEPLOY)
+    # Profiles the app does not own, on paths that /ec2/ must not match: PathPrefix has to filter.
+    for name, path in OUTSIDE:
+        iam.create_instance_profile(InstanceProfileName=name, Path=path)
     after_first = describe_profiles(iam, "/ec2/", PAGE_SIZE)
     _, pages = list_profile_names(iam, "/ec2/", PAGE_SIZE)
     elsewhere, _ = list_profile_names(iam, "/batch/", PAGE_SIZE)
+    for name, _ in OUTSIDE:
+        iam.delete_instance_profile(InstanceProfileName=name)
     diff = emulator.cdk("diff", "--app", str(changed), "--method=template")
     second_deploy = emulator.cdk(*DEPLOY[:1], "--app", str(changed), *DEPLOY[1:])
     after_second = describe_profiles(iam, "/ec2/", PAGE_SIZE)
@@ -138,7 +144,7 @@ def test_every_cli_step_succeeds(lifecycle: Lifecycle) -> None:
 def test_profiles_are_listed_by_path_prefix_across_pages(lifecycle: Lifecycle) -> None:
     assert sorted(lifecycle.after_first) == APP_PROFILES
     assert lifecycle.pages == 2
-    assert lifecycle.elsewhere == []
+    assert lifecycle.elsewhere == ["Batch-Host"]
 
 
 def test_seed_profile_as_iam_reports_it(lifecycle: Lifecycle) -> None:

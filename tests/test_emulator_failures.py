@@ -369,3 +369,17 @@ def test_the_cli_exits_non_zero_and_prints_cloudformations_reason(emulator: Emul
         "Received response status [FAILED] from custom resource. Message returned: told to fail Update"
         in output
     )
+
+
+def test_an_update_the_emulator_cannot_make_fails_with_the_reason(emulator: Emulator) -> None:
+    # moto has no update for a REST API: it would drop the resource from the stack and report success.
+    name = "CannotUpdate"
+
+    def template(api_name: str) -> dict[str, Any]:
+        return {"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": api_name}}}}
+
+    assert deploy(emulator, name, template("one"))["StackStatus"] == "CREATE_COMPLETE"
+    assert deploy(emulator, name, template("two"))["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert reason_of(emulator, name, "Api", "UPDATE_FAILED") == (
+        "the emulator cannot update AWS::ApiGateway::RestApi (moto has no update for it)"
+    )

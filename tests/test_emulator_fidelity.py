@@ -8,6 +8,7 @@ negative controls of ``tests/test_emulator_failures.py`` (deploys that must fail
 
 from __future__ import annotations
 
+import binascii
 import inspect
 import io
 import json
@@ -76,6 +77,7 @@ def test_fixes_cover_every_gap_tested_here() -> None:
         "loopback_response_urls",
         "python_lambdas_in_process",
         "runnable_runtimes_only",
+        "inline_code_updates",
         "custom_resource_protocol",
         "failures_roll_back",
         "deletes_in_dependency_order",
@@ -83,6 +85,7 @@ def test_fixes_cover_every_gap_tested_here() -> None:
         "role_properties_applied",
         "instance_profile_updates",
         "managed_policies_follow_the_stack",
+        "log_group_updates",
         "list_instance_profiles_filters_and_pages",
         "list_instance_profile_tags",
         "functions_run_as_their_role",
@@ -129,6 +132,21 @@ def test_runnable_runtimes_plain_moto_creates_a_function_only_docker_could_run(a
     functions = create_function("nodejs20.x")
     assert functions.get_function(FunctionName="f")["Configuration"]["Runtime"] == "nodejs20.x"
     assert b"docker" in functions.invoke(FunctionName="f", Payload=b"{}")["Payload"].read()
+
+
+def test_inline_code_updates_plain_moto_stores_the_source_as_the_package(aws: None) -> None:
+    def template(source: str) -> dict[str, Any]:
+        result = role_template()
+        function = python_function()
+        function["Properties"]["FunctionName"] = "f"
+        function["Properties"]["Code"] = {"ZipFile": source}
+        result["Resources"]["Function"] = function
+        return result
+
+    stack(template("def handler(event, context):\n    return 1\n"))
+    # moto reads the new source as a base64 package: this one does not decode; others decode to junk.
+    with pytest.raises(binascii.Error):
+        update(template("def handler(event, context):\n    return 2\n"))
 
 
 def test_custom_resource_protocol_plain_moto_leaves_the_stack_in_progress(aws: None) -> None:
@@ -274,6 +292,26 @@ def test_managed_policies_plain_moto_outlive_their_stack(aws: None) -> None:
     client("cloudformation").delete_stack(StackName="s")
     policies = client("iam").list_policies(Scope="Local")["Policies"]
     assert [p["PolicyName"] for p in policies] == ["Left-Behind"]
+
+
+def test_log_group_updates_plain_moto_drops_the_group_from_the_stack(aws: None) -> None:
+    def template(owner: str) -> dict[str, Any]:
+        return {
+            "Resources": {
+                "Logs": {
+                    "Type": "AWS::Logs::LogGroup",
+                    "Properties": {"LogGroupName": "g", "Tags": [{"Key": "Owner", "Value": owner}]},
+                }
+            }
+        }
+
+    stack(template("team-a"))
+    update(template("team-b"))
+    logs = client("logs")
+    assert logs.list_tags_log_group(logGroupName="g")["tags"] == {"Owner": "team-a"}
+    # The stack no longer holds it: its resource entry has lost its logical ID.
+    resources = client("cloudformation").describe_stack_resources(StackName="s")["StackResources"]
+    assert [r.get("LogicalResourceId") for r in resources] == [None]
 
 
 def test_list_instance_profiles_plain_moto_ignores_path_prefix_and_max_items(aws: None) -> None:

@@ -216,6 +216,55 @@ def test_handler_role_can_only_tag_this_stacks_profiles_and_write_its_logs(stack
     ]
 
 
+def tagged_resources(template: Template) -> list[str]:
+    """The instance-profile resources the stack's tag function may tag, as ARN suffixes."""
+    (role,) = template.find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [{"Principal": {"Service": "lambda.amazonaws.com"}}]
+                }
+            }
+        },
+    ).values()
+    (statement,) = [
+        s
+        for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        if s["Sid"] == "TagThisStacksInstanceProfiles"
+    ]
+    return [arn["Fn::Join"][1][-1].removeprefix(":instance-profile") for arn in statement["Resource"]]
+
+
+@pytest.mark.parametrize("untagged_first", [True, False])
+def test_a_profile_opted_out_stays_in_reach_of_its_stacks_function(
+    stack: Stack, untagged_first: bool
+) -> None:
+    # Opting out removes the profile's tag resource, whose Delete untags it after the function's
+    # policy changed: the policy must still reach it, whichever profile the stack made first.
+    def untagged() -> None:
+        Ec2AccessProfile(
+            stack, "Batch", instance_profile_name="Batch", path="/ec2/", tag_instance_profile=False
+        )
+        Ec2AccessProfile(stack, "Generated", path="/gen/", tag_instance_profile=False)
+
+    if untagged_first:
+        untagged()
+    Ec2AccessProfile(stack, "Web", instance_profile_name="Web", path="/ec2/", tags={"A": "1"})
+    if not untagged_first:
+        untagged()
+    template = Template.from_stack(stack)
+    template.resource_count_is(CUSTOM, 1)
+    assert tagged_resources(template) == ["/ec2/Batch", "/ec2/Web", "/gen/*"]
+
+
+def test_a_stack_with_every_profile_opted_out_has_no_function(stack: Stack) -> None:
+    Ec2AccessProfile(stack, "Batch", instance_profile_name="Batch", tag_instance_profile=False)
+    template = Template.from_stack(stack)
+    template.resource_count_is(FUNCTION, 0)
+    template.resource_count_is("AWS::IAM::Role", 1)
+
+
 def test_opting_out_creates_no_function_and_warns_naming_the_profile(stack: Stack) -> None:
     Ec2AccessProfile(stack, "Web", tags={"Service": "WebApp"}, tag_instance_profile=False)
     Tags.of(stack).add("CostCentre", "42")
