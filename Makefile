@@ -14,9 +14,9 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 # Synth, tests and the local deploy need no AWS credentials: without this, the CLI would look for
 # them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
-synth test test-fast benchmark deploy-local audit-local: export AWS_EC2_METADATA_DISABLED := true
+synth test test-fast bench deploy-local audit-local: export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth cdk test test-fast lint typecheck deploy-local audit-local benchmark clean
+.PHONY: synth cdk test test-fast lint typecheck deploy-local audit-local bench clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
@@ -48,8 +48,18 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-benchmark: $(VENV)/.dev-installed node_modules/.installed
-	$(BIN)/python scripts/benchmark.py
+# Synth cost of the library against plain aws-cdk-lib and native JavaScript CDK at N = 1 to 1,000
+# profiles; writes bench/results.md and bench/results.png. Figures only: nothing fails on them.
+bench: $(VENV)/.bench-installed bench/native/node_modules/.installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.dev-installed
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench/native/node_modules/.installed: bench/native/package.json bench/native/package-lock.json $(VENV)/.app-installed
+	cd bench/native && npm ci --no-audit --no-fund
+	touch $@
 
 $(VENV)/.venv-created:
 	$(PYTHON) -m venv $(VENV)
@@ -70,4 +80,4 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.app-installed
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules bench/native/node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,101 @@
+"""``python -m bench`` (``make bench``): synth cost of the library, plain aws-cdk-lib and native CDK.
+
+At each N, one run of every workload per round, in an order that rotates from round to round so
+machine noise falls on all alike; medians over the rounds. Writes ``bench/results.md``,
+``bench/results.json`` and ``bench/results.png``. Figures only: nothing here fails on a target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.measure import Measurement, measure
+from bench.profiles import catalog_yaml
+from bench.report import Results, write_plot, write_table
+from bench.stacks import PROFILES_PER_STACK
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = ROOT / "bench"
+WORKLOADS = ("library", "plain", "native")
+"""library: the catalogue, sharded; plain: hand-written aws-cdk-lib in Python; native: JavaScript CDK."""
+
+
+def command(workload: str, count: int, outdir: str) -> list[str]:
+    if workload == "native":
+        return ["node", str(HERE / "native" / "synth.js"), str(count), outdir, str(PROFILES_PER_STACK)]
+    return [sys.executable, "-m", f"bench.{workload}_synth", str(count), outdir]
+
+
+def run_synth(workload: str, count: int, env: dict[str, str]) -> Measurement:
+    with tempfile.TemporaryDirectory() as outdir:
+        return measure(command(workload, count, outdir), cwd=ROOT, env=env)
+
+
+def time_checker(count: int, rounds: int) -> tuple[float, float]:
+    """Median seconds to load and check ``count`` profiles: in-process (the pure core), and as a CLI."""
+    sys.path.insert(0, str(ROOT))
+    from constructs_lib.catalog import load_catalog
+
+    in_process: list[float] = []
+    whole: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "catalog.yaml"
+        path.write_text(catalog_yaml(count))
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        for _ in range(rounds):
+            started = time.perf_counter()
+            catalog = load_catalog(path)
+            in_process.append(time.perf_counter() - started)
+            if catalog.findings or len(catalog.profiles) != count:
+                raise RuntimeError(f"the benchmark catalogue is not clean: {catalog.findings[:3]}")
+            cli = [sys.executable, "-m", "constructs_lib", "check", str(path)]
+            whole.append(measure(cli, cwd=Path(folder), env=env).wall_seconds)
+    return statistics.median(in_process), statistics.median(whole)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100, 1000])
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each workload at each N (default 3)")
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=WORKLOADS)
+    args = parser.parse_args()
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NODE_PATH": str(HERE / "native" / "node_modules")}
+    samples: dict[str, dict[int, list[Measurement]]] = {
+        w: {n: [] for n in args.sizes} for w in args.workloads
+    }
+    order: list[str] = list(args.workloads)
+    for round_number in range(args.rounds):
+        for count in args.sizes:
+            for workload in order:
+                result = run_synth(workload, count, env)
+                samples[workload][count].append(result)
+                progress(round_number, workload, count, result)
+            order = order[1:] + order[:1]
+    checker = time_checker(1000, args.rounds)
+    results = Results.from_samples(samples, checker_seconds=checker)
+    write_table(results, HERE / "results.md")
+    write_plot(results, HERE / "results.png")
+    (HERE / "results.json").write_text(json.dumps(results.to_json(), indent=2, sort_keys=True) + "\n")
+    print((HERE / "results.md").read_text())
+
+
+def progress(round_number: int, workload: str, count: int, result: Measurement) -> None:
+    line: Callable[..., None] = print
+    line(
+        f"round {round_number + 1}: {workload:8} N={count:<5} {result.wall_seconds:6.2f} s wall "
+        f"{result.cpu_seconds:6.2f} cpu-s {result.peak_mib:7.0f} MiB",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The benchmark's figures: medians, ratios, the targets met or not, as a Markdown table and a plot."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.measure import Measurement
+
+RATIO_TARGET = 1.05
+PEAK_TARGET_MIB = 2048
+CHECKER_TARGET_SECONDS = 1.0
+LINEAR_TOLERANCE = 1.25
+"""Linear: the cost of one more profile from 100 to 1,000 is within 25% of its cost from 10 to 100."""
+LABELS = {
+    "library": "this library (catalogue, sharded)",
+    "plain": "hand-written aws-cdk-lib (Python)",
+    "native": "aws-cdk-lib in JavaScript (Node)",
+}
+
+
+@dataclass(frozen=True)
+class Median:
+    wall_seconds: float
+    cpu_seconds: float
+    peak_mib: float
+    runs: int
+
+
+@dataclass(frozen=True)
+class Results:
+    medians: dict[str, dict[int, Median]]
+    checker_seconds: float
+    checker_cli_seconds: float
+
+    @staticmethod
+    def from_samples(
+        samples: dict[str, dict[int, list[Measurement]]], *, checker_seconds: tuple[float, float]
+    ) -> Results:
+        medians = {
+            workload: {
+                count: Median(
+                    wall_seconds=statistics.median(m.wall_seconds for m in runs),
+                    cpu_seconds=statistics.median(m.cpu_seconds for m in runs),
+                    peak_mib=statistics.median(m.peak_mib for m in runs),
+                    runs=len(runs),
+                )
+                for count, runs in by_count.items()
+            }
+            for workload, by_count in samples.items()
+        }
+        return Results(medians, checker_seconds[0], checker_seconds[1])
+
+    def ratio(self, numerator: str, denominator: str, count: int) -> float | None:
+        try:
+            return self.medians[numerator][count].cpu_seconds / self.medians[denominator][count].cpu_seconds
+        except KeyError:
+            return None
+
+    def marginal_ms(self, workload: str, low: int, high: int) -> float | None:
+        """CPU milliseconds each profile adds between ``low`` and ``high`` profiles."""
+        try:
+            by_count = self.medians[workload]
+            return 1000 * (by_count[high].cpu_seconds - by_count[low].cpu_seconds) / (high - low)
+        except KeyError:
+            return None
+
+    def targets(self) -> list[tuple[str, str, bool | None]]:
+        """(target, figure, met) for every target ``make bench`` can measure."""
+        rows: list[tuple[str, str, bool | None]] = []
+        for count in (100, 1000):
+            ratio = self.ratio("library", "plain", count)
+            rows.append(
+                (
+                    f"library within {RATIO_TARGET}x of hand-written Python CDK at N = {count:,}",
+                    "not measured" if ratio is None else f"{ratio:.2f}x",
+                    None if ratio is None else ratio <= RATIO_TARGET,
+                )
+            )
+        small, large = self.marginal_ms("library", 10, 100), self.marginal_ms("library", 100, 1000)
+        linear = None if small is None or large is None else large <= small * LINEAR_TOLERANCE
+        rows.append(
+            (
+                "cost linear in N (per-profile cost from 100 to 1,000 within 25% of 10 to 100)",
+                "not measured"
+                if small is None or large is None
+                else f"{small:.0f} ms then {large:.0f} ms per profile",
+                linear,
+            )
+        )
+        peak = self.medians.get("library", {}).get(1000)
+        rows.append(
+            (
+                "peak memory under 2 GiB at N = 1,000",
+                "not measured" if peak is None else f"{peak.peak_mib:,.0f} MiB",
+                None if peak is None else peak.peak_mib < PEAK_TARGET_MIB,
+            )
+        )
+        rows.append(
+            (
+                "the checker under 1 s for 1,000 profiles",
+                f"{self.checker_seconds:.2f} s in-process "
+                f"({self.checker_cli_seconds:.2f} s as a CLI process)",
+                self.checker_seconds < CHECKER_TARGET_SECONDS,
+            )
+        )
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "medians": {
+                workload: {str(count): vars(median) for count, median in by_count.items()}
+                for workload, by_count in self.medians.items()
+            },
+            "checker_seconds": self.checker_seconds,
+            "checker_cli_seconds": self.checker_cli_seconds,
+            "targets": [{"target": t, "figure": f, "met": m} for t, f, m in self.targets()],
+        }
+
+
+def write_table(results: Results, path: Path) -> None:
+    workloads = list(results.medians)
+    counts = sorted({count for by_count in results.medians.values() for count in by_count})
+    header = ["N"] + [f"{w}: wall / cpu / peak" for w in workloads]
+    ratios = [("library", "plain"), ("plain", "native"), ("library", "native")]
+    ratios = [(a, b) for a, b in ratios if a in results.medians and b in results.medians]
+    header += [f"{a} / {b} (cpu)" for a, b in ratios]
+    lines = [
+        "<!-- Written by `make bench` (bench/__main__.py); do not edit by hand. -->",
+        "",
+        "Synth of N profiles, whole process (Python and its Node.js together; Node alone for native).",
+        "Medians of " + ", ".join(f"{w}: {LABELS[w]}" for w in workloads) + ".",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + " --- |" * len(header),
+    ]
+    for count in counts:
+        cells = [f"{count:,}"]
+        for workload in workloads:
+            m = results.medians[workload].get(count)
+            cells.append(
+                "" if m is None else f"{m.wall_seconds:.1f} s / {m.cpu_seconds:.1f} s / {m.peak_mib:,.0f} MiB"
+            )
+        for a, b in ratios:
+            ratio = results.ratio(a, b, count)
+            cells.append("" if ratio is None else f"{ratio:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| target | measured | met |", "| --- | --- | --- |"]
+    for target, figure, met in results.targets():
+        lines.append(
+            f"| {target} | {figure} | {'not measured' if met is None else 'yes' if met else '**no**'} |"
+        )
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_plot(results: Results, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(7, 4.5), dpi=100)
+    for workload, by_count in results.medians.items():
+        counts = sorted(by_count)
+        axes.plot(counts, [by_count[c].cpu_seconds for c in counts], marker="o", label=LABELS[workload])
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("profiles (N)")
+    axes.set_ylabel("CPU seconds of the whole synth process (median)")
+    axes.set_title("Synth cost against N")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    # No timestamp in the file, so an unchanged plot is an unchanged file.
+    figure.savefig(path, metadata={"Software": None})
+    pyplot.close(figure)
