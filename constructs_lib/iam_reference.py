@@ -109,6 +109,8 @@ class Action:
     """Empty when the action supports only ``"Resource": "*"``."""
     condition_keys: tuple[str, ...]
     """Keys for the action itself and for each of its resource types."""
+    access_level: str = ""
+    """IAM's access level: ``List``, ``Read``, ``Write``, ``Permissions management`` or ``Tagging``."""
 
     @property
     def full_name(self) -> str:
@@ -166,7 +168,13 @@ class IamReference:
                         str(used["name"]), described["arn"], tuple(described.get("conditionKeys", ()))
                     )
                 )
-        return Action(service.lower(), entry["name"], tuple(resource_types), tuple(dict.fromkeys(keys)))
+        return Action(
+            service.lower(),
+            entry["name"],
+            tuple(resource_types),
+            tuple(dict.fromkeys(keys)),
+            str(entry.get("accessLevel", "")),
+        )
 
     def matching(self, service: str, pattern: str) -> Iterator[Action]:
         """The actions of ``service`` whose names match ``pattern`` (``Get*``, ``*Object``), ignoring case."""
