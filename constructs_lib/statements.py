@@ -104,10 +104,11 @@ def reference_problems(statement: Mapping[str, object], accepted: Collection[str
             _, problem = _known_actions(ref, written)
             if problem is not None:
                 problems.append(problem)
+    effect = str(statement.get("Effect", "Allow"))
     resources = None if "NotResource" in statement else _texts(statement.get("Resource"))
     if resources and "*" not in resources:
         problems += [
-            _resource_problem(written, actions, resources)
+            _resource_problem(written, actions, resources, effect)
             for written, actions in granted
             if not any(_acts_on(action, resources) for action in actions)
         ]
@@ -172,17 +173,20 @@ def _acts_on(action: Action, resources: Sequence[str]) -> bool:
     )
 
 
-def _resource_problem(written: str, actions: Sequence[Action], resources: Sequence[str]) -> ReferenceProblem:
+def _resource_problem(
+    written: str, actions: Sequence[Action], resources: Sequence[str], effect: str
+) -> ReferenceProblem:
     shown = ", ".join(resources)
+    verb = "denies" if effect == "Deny" else "grants"
     if len(actions) == 1:
         (action,) = actions
         kinds = "; ".join(f"{kind.name}: {kind.arn_format}" for kind in action.resource_types)
         expected = f"it acts on {kinds}" if kinds else 'it supports only "Resource": "*"'
-        rule = f"acts on no resource of the statement ({shown}), so it grants nothing; {expected}"
+        rule = f"acts on no resource of the statement ({shown}), so it {verb} nothing; {expected}"
     else:
         rule = (
             f"matches {len(actions)} actions, none of which acts on a resource of the statement "
-            f"({shown}), so it grants nothing"
+            f"({shown}), so it {verb} nothing"
         )
     return ReferenceProblem("EAP083", written, rule)
 

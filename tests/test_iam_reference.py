@@ -269,3 +269,10 @@ def test_cdk_synth_of_a_catalogue_with_a_typo_fails_with_the_suggestion(tmp_path
         "did you mean 's3:GetObject'?"
     ) in result.stderr
     assert list(outdir.glob("*.template.json")) == []
+
+
+def test_a_deny_on_a_resource_its_action_cannot_act_on_denies_nothing() -> None:
+    deny = {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::assets"}
+    (problem,) = reference_problems(deny, set())
+    assert problem.rule_id == "EAP083"
+    assert "so it denies nothing" in problem.rule

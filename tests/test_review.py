@@ -385,3 +385,10 @@ def test_an_unknown_ref_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("review: git rev-parse: 'no-such-ref-anywhere' is not a commit")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_not_action_counts_as_every_service() -> None:
+    broad = {"Effect": "Allow", "NotAction": "IAM:*", "Resource": "arn:aws:s3:::assets/*"}
+    result = run(app(profile(statements=[READ_ASSETS, broad])))
+    assert "reaches new services: *" in messages(result)
+    assert "allows new actions: NotAction:iam:*" in messages(result)

@@ -34,7 +34,10 @@ class Grant:
 
     @property
     def service(self) -> str:
-        return self.action.split(":", 1)[0] if ":" in self.action else "*"
+        """The action's service; ``*`` for ``*`` and for ``NotAction:...`` (every service but some)."""
+        if self.action.startswith("NotAction:") or ":" not in self.action:
+            return "*"
+        return self.action.split(":", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ def _grants(documents: Sequence[Document]) -> Iterator[Grant]:
 
 
 def _normal(action: str) -> str:
+    if action.startswith("NotAction:"):
+        return f"NotAction:{_normal(action.removeprefix('NotAction:'))}"
     service, colon, name = action.partition(":")
     return f"{service.lower()}{colon}{name}"
 
