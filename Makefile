@@ -14,9 +14,9 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 # Synth, tests and the local deploy need no AWS credentials: without this, the CLI would look for
 # them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
-synth test test-fast bench deploy-local audit-local: export AWS_EC2_METADATA_DISABLED := true
+synth test test-fast bench deploy-local audit-local review: export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth cdk test test-fast lint typecheck deploy-local audit-local bench clean
+.PHONY: synth cdk test test-fast lint typecheck deploy-local audit-local bench review clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
@@ -40,6 +40,13 @@ deploy-local: $(VENV)/.dev-installed node_modules/.installed
 # Deploy the app to the emulator, drift it by hand, audit it, repair its tags, audit again, destroy.
 audit-local: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/python scripts/audit_local.py
+
+# What a change does to each instance profile: the app at BASE (a git ref, synthesized in a temporary
+# worktree) against the working tree. Prints Markdown; writes cdk.out/review.md and review.json.
+# Exit 0: no high finding; 1: at least one; 2: the review could not run.
+BASE ?= main
+review: $(VENV)/.dev-installed node_modules/.installed
+	$(BIN)/python -m tooling.review --base "$(BASE)"
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -2,7 +2,9 @@
 """The CDK app: the profiles of the catalogue (context key ``catalog``), and the hand-written stacks.
 
 ``cdk synth`` checks the whole catalogue first. With any problem it prints each one as
-``FILE:LINE:COL: RULE-ID profile 'NAME' FIELD: message`` and exits 1, writing no template.
+``FILE:LINE:COL: RULE-ID profile 'NAME' FIELD: message`` and exits 1, writing no template. Then it
+runs cdk-nag's AwsSolutions and NIST 800-53 R5 packs and cfn-lint over every template
+(``tooling.linters``): a violation fails synth with CDK's validation report.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from aws_cdk import App
 from constructs_lib.catalog import Catalog, load_catalog
 from constructs_lib.checker import AppSettings
 from stacks import AssetsReaderStack, catalog_stacks
+from tooling.linters import add_linters
 
 CATALOG_CONTEXT = "catalog"
 """Context key naming the catalogue file (cdk.json sets it; ``cdk synth -c catalog=...`` overrides)."""
@@ -48,4 +51,5 @@ if __name__ == "__main__":
             file=sys.stderr,
         )
         sys.exit(1)
+    add_linters(app)
     app.synth()

@@ -180,14 +180,16 @@ class Ec2AccessProfile(Construct):
                 *_boundary_context_findings(scope, permissions_boundary),
             ]
         )
-        if findings:
-            raise ProfileValidationError.from_findings(where, [replace(f, profile=where) for f in findings])
+        errors = [replace(f, profile=where) for f in findings if f.severity == "error"]
+        if errors:
+            raise ProfileValidationError.from_findings(where, errors)
         quota = effective_quota(spec, settings)
         plan, _ = plan_managed_policies(spec.presets, spec.managed_policies)
         if role_name is None:
             role_name = instance_profile_name
 
         super().__init__(scope, id)
+        self._warn(findings)
         self._planned: list[PlannedPolicy] = []
         self._managed_policy_quota = quota
         self._acknowledgments = list(spec.acknowledge)
@@ -256,8 +258,9 @@ class Ec2AccessProfile(Construct):
         """
         where = _child_path(scope, id)
         findings = check_profile(spec, settings=AppSettings.read(scope.node.try_get_context), profile=where)
-        if findings:
-            raise ProfileValidationError.from_findings(where, findings)
+        errors = [finding for finding in findings if finding.severity == "error"]
+        if errors:
+            raise ProfileValidationError.from_findings(where, errors)
         seconds = spec.max_session_seconds
         references = {
             "AWS::Partition": Aws.PARTITION,
@@ -435,9 +438,20 @@ class Ec2AccessProfile(Construct):
             self._acknowledge_finding(nag_findings.aws_managed_policy(arn), reason)
 
     def _raise_if_any(self, findings: Sequence[Finding]) -> None:
-        if findings:
-            path = self.node.path
-            raise ProfileValidationError.from_findings(path, [replace(f, profile=path) for f in findings])
+        """Raise for the errors among ``findings``; without any, show the warnings at synth."""
+        path = self.node.path
+        errors = [replace(f, profile=path) for f in findings if f.severity == "error"]
+        if errors:
+            raise ProfileValidationError.from_findings(path, errors)
+        self._warn(findings)
+
+    def _warn(self, findings: Iterable[Finding]) -> None:
+        """Each warning as a CDK warning on this construct (``cdk synth --strict`` fails on them)."""
+        for finding in findings:
+            if finding.severity == "warning":
+                Annotations.of(self).add_warning_v2(
+                    f"ec2-access-profile:{finding.rule_id}", f"{finding.rule_id} {finding.message}"
+                )
 
     def _add_statement(self, statement: iam.PolicyStatement) -> None:
         self._document.add_statements(statement)
@@ -454,6 +468,8 @@ class Ec2AccessProfile(Construct):
     def _record_for_linters(self, acknowledgment: BroadAccess) -> None:
         """Tell cdk-nag about an acknowledged grant, with its reason, on this profile's role."""
         reason = acknowledgment.reason
+        if acknowledgment.kind == "unknown_action":
+            return  # the linters do not read IAM's reference: nothing to tell them
         if acknowledgment.kind == "managed_policy":
             for arn in self._aws_managed_arns.get(acknowledgment.pattern, []):
                 self._acknowledge_finding(nag_findings.aws_managed_policy(arn), reason)

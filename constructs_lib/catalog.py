@@ -40,7 +40,8 @@ DEFAULT_STACK = "Ec2AccessProfiles"
 """The stack of profiles that name none (and whose catalogue's ``defaults`` name none)."""
 
 _PYTHON_ACKNOWLEDGMENT = re.compile(
-    r"BroadAccess\.(action|resource|managed_policy)\(('[^']*'), reason='why it is needed'\) in acknowledge"
+    r"BroadAccess\.(action|resource|managed_policy|unknown_action)\(('[^']*'), "
+    r"reason='why it is needed'\) in acknowledge"
 )
 """The way out the checker words for Python (``BroadAccess.action('s3:*', ...)``), said in YAML."""
 

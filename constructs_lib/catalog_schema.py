@@ -54,9 +54,14 @@ ACKNOWLEDGMENT_KEYS: tuple[Key, ...] = (
     Key("action", "string", "An action wildcard exactly as the statements write it: '*', 's3:*'."),
     Key("resource", "string", "A resource wildcard exactly as the statements write it: '*'."),
     Key("managed_policy", "string", "An AWS-managed policy by name (with its path)."),
+    Key(
+        "unknown_action",
+        "string",
+        "An action IAM's reference does not list yet, exactly as the statements write it: 's3:NewAction'.",
+    ),
     Key("reason", "string", "Why this access is needed: at least 10 characters.", required=True),
 )
-ACKNOWLEDGED_KINDS = ("action", "resource", "managed_policy")
+ACKNOWLEDGED_KINDS = ("action", "resource", "managed_policy", "unknown_action")
 """An acknowledgment gives exactly one of these."""
 
 _SHARED_KEYS: tuple[Key, ...] = (
@@ -154,7 +159,9 @@ def _value(key: Key) -> dict[str, Any]:
 
 
 def _acknowledgment() -> dict[str, Any]:
-    schema = _object(ACKNOWLEDGMENT_KEYS, "One acknowledged broad grant.")
+    schema = _object(
+        ACKNOWLEDGMENT_KEYS, "One acknowledged broad grant, or an action IAM's reference does not list yet."
+    )
     schema["oneOf"] = [{"required": [kind]} for kind in ACKNOWLEDGED_KINDS]
     return schema
 

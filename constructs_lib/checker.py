@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from constructs_lib import limits, pseudo_parameters, validation
+from constructs_lib import iam_reference, limits, pseudo_parameters, validation
 from constructs_lib.findings import Finding
 from constructs_lib.least_privilege import (
     BroadAccess,
@@ -25,7 +25,13 @@ from constructs_lib.least_privilege import (
 )
 from constructs_lib.presets import PRESETS, Preset
 from constructs_lib.spec import DeployTime, Pointer, ProfileSpec, TagSet, Text
-from constructs_lib.statements import ACTION_RULE, identity_statement_problems, malformed_actions
+from constructs_lib.statements import (
+    ACTION_RULE,
+    identity_statement_problems,
+    known_action,
+    malformed_actions,
+    reference_problems,
+)
 
 MANAGED_POLICY_QUOTA_CONTEXT = "ec2-access-profile:managedPolicyQuota"
 """Context key: the account's quota of managed policies per role, if it was raised (10 to 20)."""
@@ -309,6 +315,15 @@ def acknowledgment_findings(
         if problem:
             findings.append(Finding("EAP050", field, acknowledgment.pattern, problem, pointer))
             continue
+        known = acknowledgment.kind == "unknown_action" and known_action(acknowledgment.pattern)
+        if known:
+            rule = (
+                f"is in IAM's reference now (data of {iam_reference.reference().date}); remove the "
+                "acknowledgment, so that the checker reads the action again"
+            )
+            findings.append(
+                Finding("EAP085", field, acknowledgment.pattern, rule, pointer, severity="warning")
+            )
         earlier = [*given, *acknowledgments[: index - first_index]]
         if find_acknowledgment(earlier, acknowledgment.kind, acknowledgment.pattern):
             rule = "is acknowledged twice; give each wildcard or policy once"
@@ -447,6 +462,13 @@ def statement_findings(
     findings += [
         Finding("EAP042", "statements", grant.shown, grant.rule(), pointer)
         for grant in unacknowledged_grants(statement, acknowledgments)
+    ]
+    accepted = {a.pattern for a in acknowledgments if a.kind == "unknown_action"}
+    findings += [
+        Finding(
+            problem.rule_id, "statements", problem.value, problem.rule, pointer, severity=problem.severity
+        )
+        for problem in reference_problems(statement, accepted)
     ]
     return findings
 

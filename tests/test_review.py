@@ -1,0 +1,394 @@
+"""The review (``tooling.review``): every finding, each from a base app and a head app (template JSON).
+
+The apps are small templates shaped as ``cdk synth`` writes them (``app`` below): an instance profile,
+its role with an inline policy, and the tag resource. The last tests run the real command.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tooling.cdk import ROOT
+from tooling.review.compare import Review, review
+from tooling.review.describe import can_do, purpose
+from tooling.review.report import to_json, to_markdown
+
+READ_ASSETS = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::assets/*"}
+
+
+def profile(
+    construct_id: str = "Web",
+    *,
+    name: str | None = "Web-Profile",
+    role_name: str | None = None,
+    path: str = "/ec2/",
+    statements: list[dict[str, Any]] | None = None,
+    managed: tuple[str, ...] = (),
+    boundary: str | None = None,
+    session: int | None = None,
+    tags: dict[str, str] | None = None,
+    description: str | None = "Web servers",
+    trust: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One profile's resources, as ``Ec2AccessProfile`` synthesizes them."""
+    statements = [READ_ASSETS] if statements is None else statements
+    tags = {"Environment": "Production"} if tags is None else tags
+    role: dict[str, Any] = {
+        "AssumeRolePolicyDocument": {
+            "Statement": trust
+            or [
+                {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}
+            ],
+            "Version": "2012-10-17",
+        },
+        "Path": path,
+        "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+    }
+    if statements:
+        role["Policies"] = [
+            {
+                "PolicyName": "Permissions",
+                "PolicyDocument": {"Statement": statements, "Version": "2012-10-17"},
+            }
+        ]
+    if role_name or name:
+        role["RoleName"] = role_name or name
+    if description is not None:
+        role["Description"] = description
+    if managed:
+        role["ManagedPolicyArns"] = [
+            {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":iam::aws:policy/{m}"]]} for m in managed
+        ]
+    if boundary:
+        role["PermissionsBoundary"] = boundary
+    if session:
+        role["MaxSessionDuration"] = session
+    instance_profile: dict[str, Any] = {"Path": path, "Roles": [{"Ref": f"{construct_id}Role"}]}
+    if name:
+        instance_profile["InstanceProfileName"] = name
+    return {
+        f"{construct_id}Role": {"Type": "AWS::IAM::Role", "Properties": role},
+        f"{construct_id}Profile": {
+            "Type": "AWS::IAM::InstanceProfile",
+            "Properties": instance_profile,
+            "Metadata": {"aws:cdk:path": f"Stack/{construct_id}/Resource"},
+        },
+        f"{construct_id}Tags": {
+            "Type": "Custom::InstanceProfileTags",
+            "Properties": {
+                "InstanceProfileName": {"Ref": f"{construct_id}Profile"},
+                "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            },
+        },
+    }
+
+
+def app(*profiles: dict[str, Any], stack: str = "Ec2Access-Web") -> dict[str, dict[str, Any]]:
+    resources: dict[str, Any] = {}
+    for resources_of_one in profiles:
+        resources.update(resources_of_one)
+    return {stack: {"Resources": resources}}
+
+
+BASE = app(profile())
+
+
+def run(head: dict[str, dict[str, Any]], base: dict[str, dict[str, Any]] = BASE) -> Review:
+    return review(base, head, base_ref="main")
+
+
+def only(result: Review) -> tuple[str, list[tuple[str, str]]]:
+    (one,) = result.profiles
+    return one.status, [(f.severity, f.rule) for f in one.findings]
+
+
+def messages(result: Review) -> list[str]:
+    return [f.message for p in result.profiles for f in p.findings]
+
+
+# -- statuses ---------------------------------------------------------------------------------------
+
+
+def test_the_same_app_is_unchanged_with_no_finding() -> None:
+    result = run(copy.deepcopy(BASE))
+    assert only(result) == ("unchanged", [])
+    assert not result.high
+
+
+def test_a_rename_replaces_the_profile_and_says_what_it_does_to_instances() -> None:
+    result = run(app(profile(name="Web-Profile-v2", role_name="Web-Profile")))
+    assert only(result) == ("replaced", [("high", "profile-replaced")])
+    (message,) = messages(result)
+    assert message == (
+        "is replaced because its name changed from Web-Profile to Web-Profile-v2: every running instance "
+        "that uses it loses its AWS credentials when CloudFormation deletes the old one, until it is "
+        "given the new profile"
+    )
+    assert result.high
+    assert to_json(result)["profiles"][0]["was"] == "Web-Profile"
+    (message,) = messages(run(app(profile(name="Web-Profile-v2"))))  # the role's name follows the profile's
+    assert "; its role is replaced too, as its name changed from Web-Profile to Web-Profile-v2:" in message
+
+
+def test_a_new_construct_id_replaces_the_profile() -> None:
+    result = run(app(profile("Frontend")))
+    assert only(result) == ("replaced", [("high", "profile-replaced")])
+    assert "its construct ID changed (logical ID WebProfile → FrontendProfile)" in messages(result)[0]
+
+
+def test_a_new_path_replaces_the_profile() -> None:
+    result = run(app(profile(path="/web/")))
+    assert only(result) == ("replaced", [("high", "profile-replaced")])
+    assert "its path changed from /ec2/ to /web/" in messages(result)[0]
+
+
+def test_a_move_to_another_stack_replaces_the_profile() -> None:
+    result = run(app(profile(), stack="Ec2Access-Frontend"))
+    assert only(result)[0] == "replaced"
+    assert "it moves from stack Ec2Access-Web to Ec2Access-Frontend" in messages(result)[0]
+
+
+def test_a_renamed_role_replaces_the_role() -> None:
+    result = run(app(profile(role_name="Web-Role")))
+    assert only(result) == ("replaced", [("high", "role-replaced")])
+    assert "its role is replaced because its name changed from Web-Profile to Web-Role" in messages(result)[0]
+
+
+def test_a_removed_profile_is_high() -> None:
+    result = run(app(profile("Other", name="Other")), base=app(profile(), profile("Other", name="Other")))
+    statuses = {p.shown.label: (p.status, [f.rule for f in p.findings]) for p in result.profiles}
+    assert statuses == {"Other": ("unchanged", []), "Web-Profile": ("removed", ["profile-removed"])}
+    assert result.high
+
+
+def test_an_added_profile_is_new_and_its_access_is_new() -> None:
+    result = run(app(profile(), profile("Batch", name=None)))
+    added = next(p for p in result.profiles if p.status == "added")
+    assert added.shown.label == "Ec2Access-Web/BatchProfile"  # CloudFormation generates its name
+    assert [(f.severity, f.rule) for f in added.findings] == [
+        ("medium", "new-service"),
+        ("medium", "new-actions"),
+        ("info", "profile-added"),
+    ]
+
+
+# -- access -----------------------------------------------------------------------------------------
+
+
+def test_a_statement_that_widens_the_profile_is_new_resources() -> None:
+    wider = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": ["arn:aws:s3:::assets/*", "arn:aws:s3:::logs/*"],
+    }
+    result = run(app(profile(statements=[wider])))
+    assert only(result) == ("changed", [("medium", "new-resources")])
+    assert messages(result) == ["allows known actions on more: s3:GetObject on arn:aws:s3:::logs/*"]
+
+
+def test_new_actions_and_services_are_medium_and_taken_ones_info() -> None:
+    head = app(
+        profile(
+            statements=[{"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": "arn:aws:sqs:*:*:q"}]
+        )
+    )
+    assert only(run(head)) == (
+        "changed",
+        [("medium", "new-service"), ("medium", "new-actions"), ("info", "actions-removed")],
+    )
+    more = {
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:PutObject"],
+        "Resource": "arn:aws:s3:::assets/*",
+    }
+    assert only(run(app(profile(statements=[more])))) == ("changed", [("medium", "new-actions")])
+
+
+def test_a_new_star_resource_is_high() -> None:
+    star = {"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}
+    result = run(app(profile(statements=[READ_ASSETS, star])))
+    assert ("high", "wildcard-resource") in only(result)[1]
+    assert "allows ec2:DescribeInstances on every resource (`*`)" in messages(result)
+
+
+def test_action_star_and_admin_policies_are_high() -> None:
+    every = {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::assets/*"}
+    assert ("high", "admin-policy") in only(run(app(profile(statements=[every]))))[1]
+    result = run(app(profile(managed=("AdministratorAccess",))))
+    assert [r for r in only(result)[1] if r[0] == "high"] == [("high", "admin-policy")]
+    assert "gets AdministratorAccess, which grants administrator-level access" in messages(result)
+
+
+def test_a_new_managed_policy_is_medium_and_a_dropped_one_info() -> None:
+    head = app(profile(managed=("AmazonSSMManagedInstanceCore",)))
+    assert only(run(head)) == ("changed", [("medium", "new-managed-policy")])
+    assert only(run(BASE, base=head)) == ("changed", [("info", "managed-policy-removed")])
+
+
+@pytest.mark.parametrize(
+    ("actions", "method"),
+    [
+        (["iam:CreatePolicyVersion"], "CreateNewPolicyVersion"),
+        (["iam:AttachRolePolicy"], "AttachRolePolicy"),
+        (["iam:PassRole", "ec2:RunInstances"], "CreateEC2WithExistingIP"),
+    ],
+)
+def test_privilege_escalation_paths_are_cloudsplaining_s(actions: list[str], method: str) -> None:
+    grant = {"Effect": "Allow", "Action": actions, "Resource": "arn:aws:iam::123456789012:role/*"}
+    result = run(app(profile(statements=[READ_ASSETS, grant])))
+    found = [m for m in messages(result) if m.startswith("opens privilege-escalation path")]
+    assert any(f"path {method} (cloudsplaining)" in m for m in found), found
+
+
+def test_pass_role_without_passed_to_service_is_high_and_with_it_is_not() -> None:
+    role = "arn:aws:iam::123456789012:role/app"
+    loose = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role}
+    result = run(app(profile(statements=[READ_ASSETS, loose])))
+    assert ("high", "pass-role-unconstrained") in only(result)[1]
+    tight = {**loose, "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}
+    assert ("high", "pass-role-unconstrained") not in only(
+        run(app(profile(statements=[READ_ASSETS, tight])))
+    )[1]
+
+
+def test_cloudsplaining_exposure_categories_are_medium() -> None:
+    secrets = {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+    assert ("medium", "credentials-exposure") in only(run(app(profile(statements=[READ_ASSETS, secrets]))))[1]
+    policy = {"Effect": "Allow", "Action": "s3:PutBucketPolicy", "Resource": "*"}
+    assert ("medium", "resource-exposure") in only(run(app(profile(statements=[READ_ASSETS, policy]))))[1]
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    assert ("medium", "data-exfiltration") in only(run(app(profile(statements=[read]))))[1]
+    queue = app(profile(statements=[{"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": "*"}]))
+    assert ("medium", "data-exfiltration") not in only(run(BASE, base=queue))[1]  # a named bucket only
+
+
+# -- the role's settings ----------------------------------------------------------------------------
+
+
+def test_trust_widened_is_high() -> None:
+    trust = [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}},
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+        },
+    ]
+    result = run(app(profile(trust=trust)))
+    assert only(result) == ("changed", [("high", "trust-widened")])
+    assert messages(result) == ["lets more principals assume its role: AWS:arn:aws:iam::999999999999:root"]
+
+
+def test_a_removed_boundary_is_high_and_a_changed_one_medium() -> None:
+    boundary = "arn:aws:iam::123456789012:policy/Boundary"
+    bounded = app(profile(boundary=boundary))
+    assert only(run(BASE, base=bounded)) == ("changed", [("high", "boundary-removed")])
+    other = app(profile(boundary="arn:aws:iam::123456789012:policy/Other"))
+    assert only(run(other, base=bounded)) == ("changed", [("medium", "boundary-changed")])
+
+
+def test_a_longer_session_is_medium() -> None:
+    result = run(app(profile(session=10800)))
+    assert only(result) == ("changed", [("medium", "longer-session")])
+    assert messages(result) == ["keeps sessions longer: 1 hour → 3 hours"]
+    assert only(run(BASE, base=app(profile(session=10800)))) == ("changed", [])
+
+
+def test_tags_are_low_and_descriptions_info() -> None:
+    result = run(app(profile(tags={"Environment": "Staging", "Team": "Web"})))
+    assert only(result) == ("changed", [("low", "tags-changed")])
+    assert messages(result) == ["tags change: +Team=Web, Environment: Production → Staging"]
+    result = run(app(profile(description="Web tier")))
+    assert only(result) == ("changed", [("info", "description-changed")])
+    assert not result.high
+
+
+# -- words and formats ------------------------------------------------------------------------------
+
+
+def test_what_a_profile_can_do_in_words() -> None:
+    conditional = {**READ_ASSETS, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
+    result = run(app(profile(statements=[conditional], managed=("AmazonSSMManagedInstanceCore",))))
+    lines = can_do(result.profiles[0].shown)
+    assert lines["managed policies"] == [
+        "AmazonSSMManagedInstanceCore (AWS-managed, for Session Manager, Run Command, Patch Manager)"
+    ]
+    assert lines["inline: s3"] == [
+        'GetObject (Read) on arn:aws:s3:::assets/* when {"Bool":{"aws:SecureTransport":"true"}}'
+    ]
+    assert lines["role"][:3] == [
+        "trusted by: Service:ec2.amazonaws.com",
+        "permissions boundary: none",
+        "longest session: 1 h",
+    ]
+    assert purpose("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess").startswith("AWS-managed: read every S3")
+    assert purpose("arn:aws:iam::123456789012:policy/Mine") == "customer managed policy: read its document"
+
+
+def test_the_json_keeps_the_shape_ci_jobs_gate_on() -> None:
+    document = to_json(run(app(profile(name="Web-Profile-v2", role_name="Web-Profile"))))
+    assert document["base"] == "main"
+    assert document["high"] is True
+    (entry,) = document["profiles"]
+    assert entry["instance_profile"] == "Web-Profile-v2"
+    assert entry["stack"] == "Ec2Access-Web"
+    assert entry["status"] == "replaced"
+    assert set(entry["findings"][0]) == {"severity", "rule", "message"}
+    json.dumps(document)  # serializable as it is
+
+
+def test_the_markdown_has_a_table_then_each_changed_profile() -> None:
+    text = to_markdown(run(app(profile(name="Web-Profile-v2", role_name="Web-Profile"))))
+    assert text.startswith("## Access review: `main` → working tree\n")
+    assert "| `Web-Profile → Web-Profile-v2` | Ec2Access-Web | replaced | high |" in text
+    assert "- **high** `profile-replaced`: is replaced because" in text
+    assert "- inline: s3: `GetObject (Read) on arn:aws:s3:::assets/*`" in text
+
+
+# -- the real command -------------------------------------------------------------------------------
+
+
+def command(*args: str, output: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tooling.review", *args, "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+@pytest.mark.cli
+def test_review_of_head_against_the_working_tree_runs_end_to_end(tmp_path: Path) -> None:
+    """The git worktree, both real syntheses, the files; the working tree is what HEAD is, or close."""
+    result = command("--base", "HEAD", output=tmp_path)
+    assert result.returncode in (0, 1), result.stderr
+    document = json.loads((tmp_path / "review.json").read_text())
+    assert document["base"] == "HEAD"
+    names = {p["instance_profile"] for p in document["profiles"]}
+    assert {"EC2-S3-Access-Profile", "SSM-Managed-Host", "ECS-Container-Instance", "Assets-Reader"} <= names
+    assert (tmp_path / "review.md").read_text() == result.stdout
+    worktrees = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True)
+    assert "review-" not in worktrees.stdout
+
+
+def test_an_unknown_ref_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    result = command("--base", "no-such-ref-anywhere", output=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("review: git rev-parse: 'no-such-ref-anywhere' is not a commit")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_not_action_counts_as_every_service() -> None:
+    broad = {"Effect": "Allow", "NotAction": "IAM:*", "Resource": "arn:aws:s3:::assets/*"}
+    result = run(app(profile(statements=[READ_ASSETS, broad])))
+    assert "reaches new services: *" in messages(result)
+    assert "allows new actions: NotAction:iam:*" in messages(result)

@@ -1,0 +1,5 @@
+import sys
+
+from tooling.review.cli import main
+
+sys.exit(main())
