@@ -30,9 +30,9 @@ synth: $(VENV)/.app-installed node_modules/.installed
 cdk: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) $(ARGS)
 
-# Both cores: the CLI and emulator tests on one worker (they share cdk.out), the rest on the other.
+# Both cores: the CLI and emulator tests in one pytest (they share cdk.out), the rest in another.
 test: $(VENV)/.dev-installed node_modules/.installed lint typecheck
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/python -m tooling.parallel_tests
 
 # The fast tier: everything but the real CLI and the emulator deploys.
 test-fast: $(VENV)/.dev-installed lint typecheck

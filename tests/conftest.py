@@ -16,15 +16,14 @@ from aws_cdk import App, Stack  # noqa: E402  (jsii starts Node.js on this impor
 
 from emulator import Emulator  # noqa: E402
 
-SERIAL_MARKERS = ("cli", "emulator")
-"""Tests that run the real CDK CLI share the repository's cdk.out and one emulator: one worker runs them."""
 
-
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``pytest -n`` (``make test``), keep every CLI and emulator test on one worker, in order."""
+    """A test that uses the emulator is an emulator test, marked or not: ``make test`` runs those
+    (and the CLI tests, which share cdk.out with them) in a process of their own."""
     for item in items:
-        if any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
-            item.add_marker(pytest.mark.xdist_group("cli"))
+        if "emulator" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("emulator"):
+            item.add_marker(pytest.mark.emulator)
 
 
 @pytest.fixture(scope="session")
