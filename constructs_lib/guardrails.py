@@ -95,10 +95,8 @@ class ProfileGuardrails:
 
     def _trust_policy_problems(self) -> Iterable[ProfileValidationError]:
         document = Stack.of(self._role).resolve(self._role.assume_role_policy)
-        size = limits.policy_size(document)
-        problem = limits.check_trust_policy_size(size)
-        if problem:
-            yield self._error("EAP062", "trust policy", f"{size:,} characters", problem)
+        for finding in _trust_size_findings(document):
+            yield self._from(finding)
         for statement in _statements(document):
             if statement.get("Effect", "Allow") != "Allow":
                 continue
@@ -126,21 +124,8 @@ class ProfileGuardrails:
                 yield self._error("EAP024", "managed_policies", name, admin_policy_rule(name))
 
     def _size_problems(self, attachments: _Attachments) -> Iterable[ProfileValidationError]:
-        sizes = [(inline.source, limits.policy_size(inline.document)) for inline in attachments.inline]
-        total = sum(size for _, size in sizes)
-        problem = limits.check_inline_policies_size(total)
-        if problem:
-            parts = ", ".join(f"{source} {size:,}" for source, size in sizes)
-            yield self._error(
-                "EAP060", "inline policies", f"{total:,} characters", f"(from {parts}) {problem}"
-            )
-        for managed in [*attachments.customer_managed, *attachments.boundary]:
-            size = limits.policy_size(managed.document)
-            problem = limits.check_managed_policy_size(size)
-            if problem:
-                yield self._error(
-                    "EAP061", f"managed policy {managed.source}", f"{size:,} characters", problem
-                )
+        for finding in _size_findings(attachments):
+            yield self._from(finding)
 
     def _wildcard_problems(self, attachments: _Attachments) -> Iterable[ProfileValidationError]:
         acknowledgments = self._acknowledgments()
@@ -157,6 +142,59 @@ class ProfileGuardrails:
             yield self._from(finding)
         for finding in required_tag_findings(tags, self._required_tags, fix=REQUIRED_TAGS_CONSTRUCT_FIX):
             yield self._from(finding)
+
+
+@jsii.implements(IValidation)
+class HelperRoleLimits:
+    """IAM's limits on a role the library creates for itself (the tag function's), checked like a profile's.
+
+    The same rules and messages as ``ProfileGuardrails``' limits, naming the helper's construct path.
+    """
+
+    def __init__(self, *, path: str, role: iam.Role) -> None:
+        self._path = path
+        self._role = role
+
+    def validate(self) -> list[str]:
+        return [f"{self._path}: {finding.rule_id} {finding.message}" for finding in self.findings()]
+
+    def findings(self) -> list[Finding]:
+        """Every limit the role breaks as the app leaves it."""
+        attachments = _Attachments(self._role)
+        count = len(attachments.managed_arns)
+        count_problem = limits.check_managed_policy_count(count, limits.MANAGED_POLICIES_DEFAULT_QUOTA)
+        return [
+            *_trust_size_findings(Stack.of(self._role).resolve(self._role.assume_role_policy)),
+            *([Finding("EAP022", "managed_policies", count, count_problem)] if count_problem else []),
+            *_size_findings(attachments),
+        ]
+
+
+def _trust_size_findings(document: object) -> list[Finding]:
+    size = limits.policy_size(document)
+    problem = limits.check_trust_policy_size(size)
+    return [Finding("EAP062", "trust policy", f"{size:,} characters", problem)] if problem else []
+
+
+def _size_findings(attachments: _Attachments) -> list[Finding]:
+    """A role's inline policies together, and each customer managed policy, against IAM's sizes."""
+    findings = []
+    sizes = [(inline.source, limits.policy_size(inline.document)) for inline in attachments.inline]
+    total = sum(size for _, size in sizes)
+    problem = limits.check_inline_policies_size(total)
+    if problem:
+        parts = ", ".join(f"{source} {size:,}" for source, size in sizes)
+        findings.append(
+            Finding("EAP060", "inline policies", f"{total:,} characters", f"(from {parts}) {problem}")
+        )
+    for managed in [*attachments.customer_managed, *attachments.boundary]:
+        size = limits.policy_size(managed.document)
+        problem = limits.check_managed_policy_size(size)
+        if problem:
+            findings.append(
+                Finding("EAP061", f"managed policy {managed.source}", f"{size:,} characters", problem)
+            )
+    return findings
 
 
 def _text(value: str) -> Text:
