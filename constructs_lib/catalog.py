@@ -34,10 +34,19 @@ from constructs_lib.checker import AppSettings, check_profile
 from constructs_lib.findings import Finding
 from constructs_lib.least_privilege import BroadAccess
 from constructs_lib.marked_yaml import Mark, Node, YamlError, load, read_bounded
+from constructs_lib.placement import (
+    SHARD_PREFIX,
+    Placement,
+    Request,
+    estimated_bytes,
+    place,
+    placement_path,
+    read_placement,
+)
 from constructs_lib.spec import Pointer, ProfileSpec
 
-DEFAULT_STACK = "Ec2AccessProfiles"
-"""The stack of profiles that name none (and whose catalogue's ``defaults`` name none)."""
+DEFAULT_STACK = SHARD_PREFIX
+"""The first shard: where the first profiles that name no stack (nor ``defaults``) go."""
 
 _PYTHON_ACKNOWLEDGMENT = re.compile(
     r"BroadAccess\.(action|resource|managed_policy)\(('[^']*'), reason='why it is needed'\) in acknowledge"
@@ -67,7 +76,7 @@ class CatalogProfile:
     id: str
     """Construct ID of the profile: fixes its logical IDs, so it never changes."""
     stack: str
-    """Name of the stack that holds it."""
+    """Name of the stack that holds it: the one it names, else its shard (``placement``)."""
     location: str
     """``FILE:LINE:COL`` of the entry."""
     index: int = 0
@@ -97,6 +106,19 @@ class Catalog:
     path: str
     profiles: tuple[CatalogProfile, ...]
     findings: tuple[Finding, ...]
+    placement: Placement = field(default_factory=Placement)
+    """The shards and their profiles, as the placement file should record them now."""
+    recorded: Placement = field(default_factory=Placement)
+    """What the placement file records (nothing when there is none)."""
+    placement_file: str = ""
+    """Where the placement file is, beside the catalogue."""
+
+    @property
+    def placement_changed(self) -> bool:
+        """Whether the placement file must be written: new profiles placed, or removed ones gone."""
+        return self.placement.render() != self.recorded.render() and bool(
+            self.placement.shards or self.recorded.shards
+        )
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -127,8 +149,68 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
             profile.spec, settings=settings, profile=profile.name, tags_complete=True
         ):
             findings.append(_in_file(finding, profile, reader.written))
+    recorded_file = placement_path(path)
+    recorded, placement_findings = _recorded(recorded_file)
+    placed = place(
+        [
+            Request(profile.name, profile.stack or None, estimated_bytes(profile.spec), profile.location)
+            for profile in profiles
+        ],
+        recorded,
+        placement_file=str(recorded_file),
+    )
+    profiles = [
+        replace(profile, stack=placed.stacks.get(profile.name, profile.stack or DEFAULT_STACK))
+        for profile in profiles
+    ]
+    findings += placement_findings + placed.findings
     findings += _clashes(profiles)
-    return Catalog(shown, tuple(profiles), tuple(sorted(findings, key=_file_order)))
+    return Catalog(
+        shown,
+        tuple(profiles),
+        tuple(sorted(findings, key=_file_order)),
+        placement=placed.placement,
+        recorded=recorded,
+        placement_file=str(recorded_file),
+    )
+
+
+def write_placement(catalog: Catalog) -> None:
+    """Record the catalogue's placement in its placement file (only written when it changed)."""
+    if catalog.placement_changed:
+        Path(catalog.placement_file).write_text(catalog.placement.render())
+
+
+def unrecorded_findings(catalog: Catalog) -> tuple[Finding, ...]:
+    """Why a placement file is out of date: each profile it does not record yet, or one line if stale."""
+    recorded = {name.lower() for name in catalog.recorded.shard_of()}
+    placed = catalog.placement.shard_of()
+    rule = (
+        f"is not recorded in {catalog.placement_file} and the placement is locked "
+        "(ec2-access-profile:lockPlacement); run `ec2-access-profiles place "
+        f"{catalog.path}` and commit the placement file"
+    )
+    findings = tuple(
+        Finding("EAP113", "stack", placed[profile.name], rule, ("stack",), profile.name, profile.location)
+        for profile in catalog.profiles
+        if profile.name in placed and profile.name.lower() not in recorded
+    )
+    stale = f"records profiles the catalogue no longer has; run `ec2-access-profiles place {catalog.path}`"
+    return findings or (
+        Finding("EAP113", "file", catalog.placement_file, stale, location=catalog.placement_file),
+    )
+
+
+def _recorded(path: Path) -> tuple[Placement, list[Finding]]:
+    """What the placement file records; nothing when it does not exist yet."""
+    try:
+        text = read_bounded(path).decode("utf-8")
+    except FileNotFoundError:
+        return Placement(), []
+    except (OSError, UnicodeDecodeError, YamlError) as error:
+        rule = f"cannot be read: {error}"
+        return Placement(), [Finding("EAP110", "file", str(path), rule, location=f"{path}:1:1")]
+    return read_placement(text, f"{path}:1:1")
 
 
 class _Reader:
@@ -196,8 +278,8 @@ class _Reader:
         spec = ProfileSpec(
             **{key: _frozen(value) for key, value in spec_values.items()},
         )
-        stack = placement["stack"] or DEFAULT_STACK
-        stack_problem = validation.check_stack_name(stack)
+        stack = placement["stack"] or ""
+        stack_problem = validation.check_stack_name(stack) if stack else None
         if stack_problem:
             self._problem("EAP108", label, "stack", stack, stack_problem, values["stack"][1].mark)
         construct_id = placement["id"] or label

@@ -252,6 +252,30 @@ RULES: tuple[Rule, ...] = (
         "`stack: ec2_profiles`",
         "Use hyphens, e.g. `Ec2-Profiles`",
     ),
+    Rule(
+        "EAP110",
+        "A placement file is well-formed: version 1, shard names, each profile recorded once",
+        "`catalog.placement.json` listing `web` on two shards",
+        "Restore the file from version control, or delete it and run `ec2-access-profiles place`",
+    ),
+    Rule(
+        "EAP111",
+        "A stack has room for its profiles: at most 99 and 800,000 template bytes by estimate",
+        "`stack: Ec2AccessProfiles` on a hundredth profile",
+        "Leave `stack:` out so placement finds a shard with room, or name a stack with room",
+    ),
+    Rule(
+        "EAP112",
+        "A profile stays on the shard the placement file records",
+        "`stack: Other` on a profile recorded on `Ec2AccessProfiles-2`",
+        "Remove `stack:`; to move it on purpose, delete its entry from the placement file",
+    ),
+    Rule(
+        "EAP113",
+        "With the placement locked, every profile is recorded in the placement file",
+        "a new profile, with `ec2-access-profile:lockPlacement` set in CI",
+        "Run `ec2-access-profiles place CATALOG` and commit the placement file",
+    ),
 )
 """Every rule, by ID."""
 

@@ -57,31 +57,10 @@ def time_in_process_synth(runs: int) -> tuple[float, list[float]]:
     return import_seconds, timings
 
 
-def sample_catalog(profiles: int) -> str:
-    """A catalogue of ``profiles`` realistic, valid profiles: presets, a policy, a statement, tags."""
-    entries = "".join(
-        f"""
-  - name: profile-number-{index:04}-for-team
-    path: /ec2/team/
-    description: Instances of service number {index}
-    presets: [ssm, cloudwatch-agent]
-    managed_policies: [AmazonS3ReadOnlyAccess]
-    statements:
-      - actions: [s3:GetObject, s3:PutObject]
-        resources: ["arn:aws:s3:::bucket-{index:04}/*"]
-    max_session_duration_hours: 2
-    tags: {{Service: service-{index:04}, Team: team-{index % 20}}}
-    acknowledge:
-      - {{managed_policy: AmazonS3ReadOnlyAccess, reason: Reads the team's shared buckets}}
-"""
-        for index in range(profiles)
-    )
-    return f"defaults:\n  tags: {{Environment: Production}}\nprofiles:{entries}"
-
-
 def time_checker(profiles: int, runs: int) -> tuple[list[float], list[float]]:
     """Seconds to load and check a catalogue of ``profiles``: in-process, and the whole CLI process."""
     from constructs_lib.catalog import load_catalog
+    from tooling.sample_catalog import sample_catalog
 
     in_process, whole = [], []
     with tempfile.TemporaryDirectory() as folder:
