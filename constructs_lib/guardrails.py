@@ -18,14 +18,15 @@ and ``validate()`` hands CDK their messages.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import jsii
-from aws_cdk import Stack, Token
+from aws_cdk import Stack, Stage, Token
 from aws_cdk import aws_iam as iam
-from constructs import IValidation
+from constructs import IConstruct, IValidation
 
 from constructs_lib import limits
 from constructs_lib.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
@@ -72,6 +73,7 @@ class ProfileGuardrails:
         self._quota = managed_policy_quota
         self._acknowledgments = acknowledgments
         self._required_tags = tuple(required_tags)
+        watch_policies(role)
 
     def validate(self) -> list[str]:
         return [str(problem) for problem in self.problems()]
@@ -154,6 +156,7 @@ class HelperRoleLimits:
     def __init__(self, *, path: str, role: iam.Role) -> None:
         self._path = path
         self._role = role
+        watch_policies(role)
 
     def validate(self) -> list[str]:
         return [f"{self._path}: {finding.rule_id} {finding.message}" for finding in self.findings()]
@@ -217,9 +220,8 @@ class _Attachments:
         self.boundary: list[_Document] = []
         names_of_role = _names_of(role)
         arns = {_key(arn) for arn in self.managed_arns}
-        for construct in role.node.root.node.find_all():
-            if isinstance(construct, iam.CfnPolicy | iam.CfnRolePolicy | iam.CfnManagedPolicy):
-                self._add(stack, construct, names_of_role, arns)
+        for construct in _policies_of(role.node.root):
+            self._add(stack, construct, names_of_role, arns)
         boundary = role.permissions_boundary
         if isinstance(boundary, iam.ManagedPolicy) and isinstance(
             boundary.node.default_child, iam.CfnManagedPolicy
@@ -255,6 +257,45 @@ class _Attachments:
             self.managed_arns.append(arn)
         if attached_here or _key(arn) in arns:
             self.customer_managed.append(_Document(construct.node.path, document))
+
+
+_PolicyConstruct: TypeAlias = iam.CfnPolicy | iam.CfnRolePolicy | iam.CfnManagedPolicy
+_POLICIES: weakref.WeakKeyDictionary[IConstruct, list[_PolicyConstruct]] = weakref.WeakKeyDictionary()
+"""Every policy construct of an app, found once per validation pass: one search of the whole tree per
+role made synth quadratic (a thousand profiles took minutes)."""
+_WATCHED: weakref.WeakSet[IConstruct] = weakref.WeakSet()
+
+
+def watch_policies(scope: IConstruct) -> None:
+    """Make each validation pass that reaches ``scope`` search its app's policies afresh.
+
+    CDK validates a tree in pre-order, so a validation on the app (or on the stage being synthesized)
+    runs before those of the roles under it: it forgets what an earlier pass found.
+    """
+    for construct in (scope.node.root, Stage.of(scope)):
+        if construct is not None and construct not in _WATCHED:
+            _WATCHED.add(construct)
+            construct.node.add_validation(_ForgetPolicies(scope.node.root))
+
+
+@jsii.implements(IValidation)
+class _ForgetPolicies:
+    def __init__(self, root: IConstruct) -> None:
+        self._root = weakref.ref(root)
+
+    def validate(self) -> list[str]:
+        root = self._root()
+        if root is not None:
+            _POLICIES.pop(root, None)
+        return []
+
+
+def _policies_of(root: IConstruct) -> list[_PolicyConstruct]:
+    found = _POLICIES.get(root)
+    if found is None:
+        policy_types = (iam.CfnPolicy, iam.CfnRolePolicy, iam.CfnManagedPolicy)
+        found = _POLICIES[root] = [c for c in root.node.find_all() if isinstance(c, policy_types)]
+    return found
 
 
 def _names_of(role: iam.Role) -> Callable[[Stack], set[str]]:
