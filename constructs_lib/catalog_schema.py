@@ -60,7 +60,12 @@ ACKNOWLEDGED_KINDS = ("action", "resource", "managed_policy")
 """An acknowledgment gives exactly one of these."""
 
 _SHARED_KEYS: tuple[Key, ...] = (
-    Key("stack", "string", "Name of the stack that holds the profile. Default: Ec2AccessProfiles."),
+    Key(
+        "stack",
+        "string",
+        "Name of the stack that holds the profile; never change it. Default: a shard, recorded in the "
+        "placement file beside the catalogue.",
+    ),
     Key("path", "string", "IAM path of role and instance profile, '/' or '/…/'. Default: /."),
     Key("description", "string", "The role's description, at most 1,000 characters. Default: none."),
     Key(

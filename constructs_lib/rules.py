@@ -276,6 +276,13 @@ RULES: tuple[Rule, ...] = (
         "a new profile, with `ec2-access-profile:lockPlacement` set in CI",
         "Run `ec2-access-profiles place CATALOG` and commit the placement file",
     ),
+    Rule(
+        "EAP114",
+        "A profile that publishes its contract has a name SSM allows (letters, digits, _.-) and a path "
+        "without quotes",
+        "`name: web+1` with the contract published",
+        "Rename the profile, or turn publishing off for it",
+    ),
 )
 """Every rule, by ID."""
 
