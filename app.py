@@ -14,7 +14,7 @@ from aws_cdk import App
 
 from constructs_lib.catalog import Catalog, load_catalog, unrecorded_findings, write_placement
 from constructs_lib.checker import AppSettings
-from stacks import AssetsReaderStack, catalog_stacks
+from stacks import AssetsReaderStack, catalog_stacks, deployment_stages
 
 CATALOG_CONTEXT = "catalog"
 """Context key naming the catalogue file (cdk.json sets it; ``cdk synth -c catalog=...`` overrides)."""
@@ -46,7 +46,10 @@ def compose(app: App) -> None:
             raise CatalogError(replace(catalog, findings=unrecorded_findings(catalog)))
         write_placement(catalog)
         print(f"{catalog.placement_file}: placement recorded; commit it with the catalogue", file=sys.stderr)
-    catalog_stacks(app, catalog)
+    if catalog.deployments:
+        deployment_stages(app, catalog)
+    else:
+        catalog_stacks(app, catalog)
     AssetsReaderStack(app, "Ec2Access-AssetsReader", bucket_name="example-assets")
 
 

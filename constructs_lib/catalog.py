@@ -25,12 +25,14 @@ from constructs_lib.catalog_schema import (
     ACKNOWLEDGED_KINDS,
     ACKNOWLEDGMENT_KEYS,
     DEFAULTS_KEYS,
+    DEPLOYMENT_KEYS,
     PROFILE_KEYS,
     STATEMENT_KEYS,
     TOP_KEYS,
     Key,
 )
 from constructs_lib.checker import AppSettings, check_profile
+from constructs_lib.deployments import ACCOUNT_REMOVAL_CHOICES, Deployment, deployment_findings
 from constructs_lib.findings import Finding
 from constructs_lib.least_privilege import BroadAccess
 from constructs_lib.marked_yaml import Mark, Node, YamlError, load, read_bounded
@@ -83,6 +85,8 @@ class CatalogProfile:
     """Position in the catalogue's ``profiles`` list."""
     locations: Mapping[Pointer, str] = field(default_factory=dict, repr=False, compare=False)
     """``FILE:LINE:COL`` of each value, by its place in the spec."""
+    deployments: tuple[str, ...] | None = None
+    """The deployments it names; ``None``: every one."""
 
     @property
     def name(self) -> str:
@@ -112,6 +116,8 @@ class Catalog:
     """What the placement file records (nothing when there is none)."""
     placement_file: str = ""
     """Where the placement file is, beside the catalogue."""
+    deployments: tuple[Deployment, ...] = ()
+    """Where the profiles deploy; none: environment-agnostic stacks."""
 
     @property
     def placement_changed(self) -> bool:
@@ -165,6 +171,7 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
     ]
     findings += placement_findings + placed.findings
     findings += _clashes(profiles)
+    findings += deployment_findings(reader.deployments) + _unknown_deployments(profiles, reader.deployments)
     return Catalog(
         shown,
         tuple(profiles),
@@ -172,7 +179,33 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
         placement=placed.placement,
         recorded=recorded,
         placement_file=str(recorded_file),
+        deployments=tuple(reader.deployments),
     )
+
+
+def _unknown_deployments(
+    profiles: Sequence[CatalogProfile], deployments: Sequence[Deployment]
+) -> list[Finding]:
+    known = {deployment.name.lower() for deployment in deployments}
+    listed = ", ".join(deployment.name for deployment in deployments) or "none"
+    findings = []
+    for profile in profiles:
+        for position, name in enumerate(profile.deployments or ()):
+            if name.lower() not in known:
+                rule = f"is not a deployment of this catalogue; known: {listed}"
+                pointer = ("deployments", position)
+                findings.append(
+                    Finding(
+                        "EAP117",
+                        "deployments",
+                        name,
+                        rule,
+                        pointer,
+                        profile.name,
+                        profile.location_of(pointer),
+                    )
+                )
+    return findings
 
 
 def write_placement(catalog: Catalog) -> None:
@@ -223,6 +256,7 @@ class _Reader:
         """Values as the file writes them where the spec holds another form (hours, not seconds)."""
         self.kept: dict[int, list[Node]] = {}
         """The items read from each list of mappings (by the list node's ``id``): the spec's positions."""
+        self.deployments: list[Deployment] = []
 
     def read(self, root: Node | None) -> list[CatalogProfile]:
         if root is None or root.kind != "map":
@@ -230,6 +264,8 @@ class _Reader:
             self._problem("EAP102", "", "file", "(empty)" if root is None else _kind(root), _TOP_RULE, where)
             return []
         top = self._mapping(root, TOP_KEYS, "")
+        if "deployments" in top:
+            self.deployments = self._deployments(top["deployments"])
         defaults: dict[str, tuple[Any, Node]] = {}
         if "defaults" in top:
             defaults = self._values(top["defaults"], DEFAULTS_KEYS, "", "defaults")
@@ -244,6 +280,41 @@ class _Reader:
             for index, entry in enumerate(entries.value)
             if (profile := self._profile(index, entry, defaults)) is not None
         ]
+
+    def _deployments(self, node: Node) -> list[Deployment]:
+        if node.kind != "seq":
+            self._wrong(node, "", "deployments", "a list of deployments")
+            return []
+        deployments = []
+        for index, item in enumerate(node.value):
+            values = self._values(item, DEPLOYMENT_KEYS, "", f"deployments[{index}]")
+            written = {key.value for key, _ in item.value} if item.kind == "map" else set()
+            known = {key.name for key in DEPLOYMENT_KEYS}
+            if (
+                item.kind != "map"
+                or "name" not in values
+                or "region" not in values
+                or (written & known) - set(values)
+            ):
+                continue  # reported already: checking the rest would only repeat it
+            removal = values.get("account_removal", ("retain", item))
+            if removal[0] not in ACCOUNT_REMOVAL_CHOICES:
+                rule = f"is not one of {', '.join(ACCOUNT_REMOVAL_CHOICES)}"
+                self._problem("EAP115", "", "deployments.account_removal", removal[0], rule, removal[1].mark)
+                continue
+            deployments.append(
+                Deployment(
+                    name=values["name"][0],
+                    region=values["region"][0],
+                    accounts=values.get("accounts", ((), item))[0],
+                    organizational_units=values.get("organizational_units", ((), item))[0],
+                    tags=values.get("tags", ({}, item))[0],
+                    account_removal=removal[0],
+                    location=self._where(item.mark),
+                    locations={key: self._where(value.mark) for key, (_, value) in values.items()},
+                )
+            )
+        return deployments
 
     # -- one profile --------------------------------------------------------------------------------
 
@@ -274,7 +345,7 @@ class _Reader:
             hours = values["max_session_duration_hours"][0]
             self.written[(index, ("max_session_seconds",))] = hours
             spec_values["max_session_seconds"] = hours * 3600
-        placement = {key: spec_values.pop(key, None) for key in ("id", "stack")}
+        placement = {key: spec_values.pop(key, None) for key in ("id", "stack", "deployments")}
         spec = ProfileSpec(
             **{key: _frozen(value) for key, value in spec_values.items()},
         )
@@ -290,6 +361,7 @@ class _Reader:
             location=self._where(entry.mark),
             index=index,
             locations=locations,
+            deployments=placement["deployments"],
         )
 
     def _locate_items(

@@ -283,6 +283,24 @@ RULES: tuple[Rule, ...] = (
         "`name: web+1` with the contract published",
         "Rename the profile, or turn publishing off for it",
     ),
+    Rule(
+        "EAP115",
+        "A deployment has a unique name and exactly one of accounts and organizational_units",
+        "a deployment with both `accounts:` and `organizational_units:`",
+        "Split it into two deployments",
+    ),
+    Rule(
+        "EAP116",
+        "A deployment's accounts, OUs and region are well-formed",
+        "`accounts: [11111111111]` (11 digits, unquoted)",
+        "Quote 12-digit account IDs; OUs look like `ou-abcd-12345678`; regions like `us-east-1`",
+    ),
+    Rule(
+        "EAP117",
+        "A profile's deployments are deployments of the catalogue",
+        "`deployments: [prdo]`",
+        "Use a name from the catalogue's `deployments:`",
+    ),
 )
 """Every rule, by ID."""
 

@@ -29,10 +29,11 @@ class CatalogStack(Stack):
             CfnWaitConditionHandle(self, "EmptyShard")
 
 
-def catalog_stacks(scope: Construct, catalog: Catalog) -> list[CatalogStack]:
+def catalog_stacks(scope: Construct, catalog: Catalog, **kwargs: Any) -> list[CatalogStack]:
     """One ``CatalogStack`` per stack the catalogue names, in the order the catalogue first names them,
     then every shard of the placement, emptied ones included.
 
+    Each stack is named as the catalogue says, in a Stage too; ``kwargs`` go to every stack.
     The catalogue must be free of errors (``catalog.errors``): a profile with findings would raise
     while its stack is built, one profile at a time, without the file's line numbers.
     """
@@ -41,4 +42,7 @@ def catalog_stacks(scope: Construct, catalog: Catalog) -> list[CatalogStack]:
         by_stack.setdefault(profile.stack, []).append(profile)
     for shard in catalog.placement.shards:
         by_stack.setdefault(shard, [])
-    return [CatalogStack(scope, name, profiles=profiles) for name, profiles in by_stack.items()]
+    return [
+        CatalogStack(scope, name, profiles=profiles, stack_name=name, **kwargs)
+        for name, profiles in by_stack.items()
+    ]

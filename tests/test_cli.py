@@ -80,7 +80,7 @@ def test_problems_exit_1_with_one_line_each_on_stdout(capsys: pytest.CaptureFixt
         "catalog.yaml:3:5: EAP101 profile 'web server' managed_policy: 'managed_policy' is not a key here; "
         "did you mean 'managed_policies'? known keys: name, id, role_name, stack, path, description, "
         "presets, managed_policies, permissions_boundary, max_session_duration_hours, tags, statements, "
-        "acknowledge, managed_policy_quota",
+        "acknowledge, managed_policy_quota, deployments",
     ]
     assert err == "catalog.yaml: 1 profile, 3 problems\n"
 
