@@ -45,9 +45,6 @@ DISTRIBUTION = "ec2-access-profiles"
 CDK_JSON = "cdk.json"
 """Read from the current directory when ``--cdk-json`` is not given, as the CDK CLI reads it."""
 
-PLACEMENT_RULES = ("EAP110", "EAP111", "EAP112")
-"""The findings that stop ``place``; the others are ``check``'s, and do not change where profiles go."""
-
 EXIT_CLEAN = 0
 EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
@@ -120,8 +117,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Place the profiles that name no stack on shards and record it in the placement "
         "file beside the catalogue (catalog.yaml -> catalog.placement.json), as `cdk synth` does: "
         "recorded profiles never move, new ones join the first shard with room, removed ones are "
-        "dropped. Exit status: 0 up to date or written, 1 problems (or, with --check, out of date), "
-        "2 unreadable.",
+        "dropped. A catalogue with problems is not placed. Exit status: 0 up to date or written, "
+        "1 problems (or, with --check, out of date), 2 unreadable.",
     )
     place.add_argument("catalog", metavar="CATALOG", type=Path, help="a catalogue YAML file")
     place.add_argument(
@@ -214,10 +211,10 @@ def _place(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except CatalogReadError as problem:
         print(problem, file=err)
         return EXIT_UNREADABLE
-    placement_errors = [f for f in catalog.errors if f.rule_id in PLACEMENT_RULES]
-    for finding in placement_errors:
+    for finding in catalog.errors:
         print(finding.line(), file=out)
-    if placement_errors:
+    if catalog.errors:
+        print(f"{catalog.path}: fix these first; the placement file was not written", file=err)
         return EXIT_PROBLEMS
     if not catalog.placement_changed:
         print(f"{catalog.placement_file}: up to date", file=err)

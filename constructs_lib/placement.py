@@ -33,8 +33,7 @@ PLACEMENT_SUFFIX = ".placement.json"
 PLACEMENT_VERSION = 1
 
 RESOURCES_PER_PROFILE = 4
-"""Role, instance profile and its tags (``Custom::InstanceProfileTags``) today, and one more budgeted for
-a per-profile contract parameter, so that adding it later moves no profile to another shard."""
+"""Role, instance profile, its tags (``Custom::InstanceProfileTags``) and its contract parameter."""
 HELPER_RESOURCES = 3
 """The tag function's log group, role and function, once per stack."""
 STACK_RESOURCE_LIMIT = 500
@@ -46,8 +45,8 @@ TEMPLATE_BYTES_LIMIT = 1_048_576
 TEMPLATE_BYTES_BUDGET = 800_000
 """What the profiles of one stack may take by ``estimated_bytes``: about 76% of the limit."""
 PROFILE_BASE_BYTES = 3_000
-"""A profile's template bytes before its own values: measured at about 1,500 for a named profile with
-its role, instance profile and tags resource, the rest left for a contract parameter."""
+"""A profile's template bytes before its own values (its role, instance profile, tags resource and
+contract parameter, with their keys and references); ``tests/test_scale.py`` checks the bound."""
 
 _SHARD_NAME = re.compile(rf"^{SHARD_PREFIX}(?:-([1-9][0-9]*))?$")
 

@@ -84,6 +84,26 @@ def time_checker(profiles: int, runs: int) -> tuple[list[float], list[float]]:
     return in_process, whole
 
 
+def time_catalog_synth(profiles: int) -> tuple[float, float, float]:
+    """The real ``cdk synth`` of a sample catalogue of ``profiles``: wall seconds, CPU seconds of every
+    process it started (Node.js, Python, jsii), and the largest process's peak memory in MiB."""
+    from tooling.sample_catalog import sample_catalog
+
+    cdk = ROOT / "node_modules" / ".bin" / "cdk"
+    with tempfile.TemporaryDirectory() as folder:
+        catalog = Path(folder) / "catalog.yaml"
+        catalog.write_text(sample_catalog(profiles))
+        command = [str(cdk), "synth", "--quiet", "-c", f"catalog={catalog}", "--output", f"{folder}/out"]
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            raise SystemExit(f"cdk synth of {profiles} profiles failed ({child.returncode})")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
 def describe(timings: list[float]) -> str:
     return (
         f"median {statistics.median(timings):.2f} s, min {min(timings):.2f} s, "
@@ -94,6 +114,11 @@ def describe(timings: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="runs of each measurement (default 5)")
+    parser.add_argument(
+        "--catalog-sizes",
+        default="100,1000",
+        help="catalogue sizes whose cdk synth is measured once each (default 100,1000; '' for none)",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -106,6 +131,11 @@ def main() -> None:
     print(f"import aws_cdk + start jsii:       {import_seconds:.2f} s")
     print(f"in-process synth (first run):      {in_process[0]:.2f} s")
     print(f"in-process synth (later runs):     {describe(in_process[1:] or in_process)}")
+    for size in filter(None, args.catalog_sizes.split(",")):
+        wall, cpu, peak = time_catalog_synth(int(size))
+        print(
+            f"cdk synth, {int(size):,} catalogue profiles: {wall:.1f} s, CPU {cpu:.1f} s, peak {peak:.0f} MiB"
+        )
     peak_python = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory, Python process:       {peak_python:.0f} MiB")
