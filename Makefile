@@ -20,11 +20,15 @@ export CDK_DISABLE_VERSION_CHECK := true
 # them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
 synth test test-fast bench deploy-local audit-local review: export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth cdk test test-fast lint typecheck deploy-local audit-local bench review lock clean
+.PHONY: synth place cdk test test-fast lint typecheck deploy-local audit-local bench review lock clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
 	@echo "Templates written to cdk.out/"
+
+# Record new catalogue profiles' shards in catalog.placement.json (cdk synth does it too): commit it.
+place: $(VENV)/.app-installed
+	$(BIN)/python -m constructs_lib place catalog.yaml
 
 # Any other CDK CLI command, with the same Node.js: make cdk ARGS="diff"
 cdk: $(VENV)/.app-installed node_modules/.installed

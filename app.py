@@ -10,16 +10,19 @@ runs cdk-nag's AwsSolutions and NIST 800-53 R5 packs and cfn-lint over every tem
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from aws_cdk import App
 
-from constructs_lib.catalog import Catalog, load_catalog
+from constructs_lib.catalog import Catalog, load_catalog, unrecorded_findings, write_placement
 from constructs_lib.checker import AppSettings
-from stacks import AssetsReaderStack, catalog_stacks
+from stacks import AssetsReaderStack, catalog_stacks, deployment_stages
 from tooling.linters import add_linters
 
 CATALOG_CONTEXT = "catalog"
 """Context key naming the catalogue file (cdk.json sets it; ``cdk synth -c catalog=...`` overrides)."""
+LOCK_PLACEMENT_CONTEXT = "ec2-access-profile:lockPlacement"
+"""Context key that, set to true, makes synth refuse a catalogue whose placement file is out of date."""
 
 
 class CatalogError(Exception):
@@ -31,12 +34,25 @@ class CatalogError(Exception):
 
 
 def compose(app: App) -> None:
-    """Add the app's stacks to ``app``; tests call this with the context ``cdk synth`` uses."""
+    """Add the app's stacks to ``app``; tests call this with the context ``cdk synth`` uses.
+
+    New profiles are recorded in the catalogue's placement file, as CDK records lookups in
+    ``cdk.context.json``: commit it. With ``ec2-access-profile:lockPlacement`` set (in CI), a placement
+    file that would change is an error instead.
+    """
     settings = AppSettings.read(app.node.try_get_context)
     catalog = load_catalog(app.node.get_context(CATALOG_CONTEXT), settings=settings)
     if catalog.errors:
         raise CatalogError(catalog)
-    catalog_stacks(app, catalog)
+    if catalog.placement_changed:
+        if app.node.try_get_context(LOCK_PLACEMENT_CONTEXT) in (True, "true"):
+            raise CatalogError(replace(catalog, findings=unrecorded_findings(catalog)))
+        write_placement(catalog)
+        print(f"{catalog.placement_file}: placement recorded; commit it with the catalogue", file=sys.stderr)
+    if catalog.deployments:
+        deployment_stages(app, catalog)
+    else:
+        catalog_stacks(app, catalog)
     AssetsReaderStack(app, "Ec2Access-AssetsReader", bucket_name="example-assets")
 
 

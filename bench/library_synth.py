@@ -24,7 +24,13 @@ def main(count: int, outdir: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "catalog.yaml"
         path.write_text(catalog_yaml(count))
-        context = {**cli_context(), "catalog": str(path), "ec2-access-profile:tagInstanceProfile": False}
+        # Neither the tag function nor the contract parameter: plain CDK builds neither.
+        context = {
+            **cli_context(),
+            "catalog": str(path),
+            "ec2-access-profile:tagInstanceProfile": False,
+            "ec2-access-profile:publishContract": False,
+        }
         app = App(context=context, outdir=outdir)
         catalog = load_catalog(path, settings=AppSettings.read(app.node.try_get_context))
         if catalog.errors:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-PROFILES_PER_STACK = 99
-STACK = "Ec2AccessProfiles"
+from constructs_lib.placement import MAX_PROFILES_PER_STACK, SHARD_PREFIX
+
+PROFILES_PER_STACK = MAX_PROFILES_PER_STACK
+STACK = SHARD_PREFIX
 
 
 def stack_names(count: int) -> list[str]:
-    """The stack of each of ``count`` profiles, in order: shards of ``PROFILES_PER_STACK``."""
+    """The stack of each of ``count`` profiles, in order: full shards, as the library fills them."""
     return [
-        STACK if i // PROFILES_PER_STACK == 0 else f"{STACK}-{i // PROFILES_PER_STACK + 1}"
-        for i in range(count)
+        STACK if i < PROFILES_PER_STACK else f"{STACK}-{i // PROFILES_PER_STACK + 1}" for i in range(count)
     ]

@@ -24,12 +24,14 @@ if TYPE_CHECKING:
     from constructs_lib.access_profile import Ec2AccessProfile
     from constructs_lib.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
     from constructs_lib.managed_policies import ManagedPolicyInput
+    from constructs_lib.published_profile import PublishedProfile
 
 _LAZY = {
     "Ec2AccessProfile": "constructs_lib.access_profile",
     "InstanceProfileTags": "constructs_lib.instance_profile_tags",
     "InstanceProfileTagsProvider": "constructs_lib.instance_profile_tags",
     "ManagedPolicyInput": "constructs_lib.managed_policies",
+    "PublishedProfile": "constructs_lib.published_profile",
 }
 """Names whose modules import aws-cdk-lib (and so start Node.js): loaded when first used."""
 
@@ -57,6 +59,7 @@ __all__ = [
     "Preset",
     "ProfileSpec",
     "ProfileValidationError",
+    "PublishedProfile",
     "Rule",
     "check_profile",
 ]

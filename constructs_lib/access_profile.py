@@ -21,6 +21,7 @@ from aws_cdk import (
     Validations,
 )
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IConstruct
 
 from constructs_lib import nag_findings, pseudo_parameters, validation
@@ -37,6 +38,7 @@ from constructs_lib.checker import (
     required_tags,
     statement_findings,
 )
+from constructs_lib.contract import publish_findings
 from constructs_lib.errors import ProfileValidationError
 from constructs_lib.findings import Finding
 from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails
@@ -44,6 +46,7 @@ from constructs_lib.instance_profile_tags import InstanceProfileTags, InstancePr
 from constructs_lib.least_privilege import BroadAccess, broad_grants, find_acknowledgment
 from constructs_lib.managed_policies import ManagedPolicyInput, as_managed_policy, policy_reference
 from constructs_lib.presets import Preset
+from constructs_lib.published_profile import PUBLISH_CONTRACT_CONTEXT, PublishedProfile, publish
 from constructs_lib.spec import DeployTime, ProfileSpec, Text
 
 TAG_INSTANCE_PROFILE_CONTEXT = "ec2-access-profile:tagInstanceProfile"
@@ -116,6 +119,7 @@ class Ec2AccessProfile(Construct):
         tag_instance_profile: bool | None = None,
         managed_policy_quota: int | None = None,
         acknowledge: Sequence[BroadAccess] | None = None,
+        publish_contract: bool | None = None,
     ) -> None:
         """Create the role and its instance profile.
 
@@ -152,6 +156,10 @@ class Ec2AccessProfile(Construct):
             Required for ``*`` and ``SERVICE:*`` actions, ``*`` resources and admin-level AWS-managed
             policies; for other wildcards and AWS-managed policies it sets the reason cdk-nag reports.
             Default: none.
+        :param publish_contract: publish the profile's names, ARNs and path for consumer apps as one
+            SSM String parameter, ``/ec2-access-profiles/NAME`` (``constructs_lib.contract``), read back
+            with ``Ec2AccessProfile.from_contract``. Needs ``instance_profile_name``. Default: the
+            context value ``ec2-access-profile:publishContract``, else false.
         """
         # Everything is checked before anything is added to the construct tree, so a caught
         # ProfileValidationError leaves no half-built profile behind.
@@ -173,11 +181,13 @@ class Ec2AccessProfile(Construct):
             managed_policy_quota=managed_policy_quota,
         )
         settings = AppSettings.read(scope.node.try_get_context)
+        publishing = _contract_enabled(scope, publish_contract)
         findings = in_field_order(
             [
                 *edge_findings,
                 *_as_shown(check_profile(spec, settings=settings, profile=where), max_session_duration),
                 *_boundary_context_findings(scope, permissions_boundary),
+                *(publish_findings(spec.instance_profile_name, path) if publishing else []),
             ]
         )
         errors = [replace(f, profile=where) for f in findings if f.severity == "error"]
@@ -227,6 +237,16 @@ class Ec2AccessProfile(Construct):
         else:
             InstanceProfileTagsProvider.cover(self, cfn_profile.instance_profile_name, cfn_profile.path)
             Aspects.of(cfn_role).add(_WarnUntaggedProfile(self.node.path), priority=AspectPriority.READONLY)
+        self.contract: ssm.StringParameter | None = None
+        """The contract parameter for consumer apps; None unless ``publish_contract``."""
+        if publishing and instance_profile_name is not None:
+            self.contract = publish(
+                self,
+                instance_profile=self.instance_profile,
+                role=self.role,
+                name=instance_profile_name,
+                path=path or "/",
+            )
         self.node.add_validation(
             ProfileGuardrails(
                 profile_path=self.node.path,
@@ -250,7 +270,13 @@ class Ec2AccessProfile(Construct):
 
     @classmethod
     def from_spec(
-        cls, scope: Construct, id: str, spec: ProfileSpec, *, tag_instance_profile: bool | None = None
+        cls,
+        scope: Construct,
+        id: str,
+        spec: ProfileSpec,
+        *,
+        tag_instance_profile: bool | None = None,
+        publish_contract: bool | None = None,
     ) -> Ec2AccessProfile:
         """Build the profile a ``ProfileSpec`` describes (a catalogue entry, say).
 
@@ -291,7 +317,21 @@ class Ec2AccessProfile(Construct):
             tag_instance_profile=tag_instance_profile,
             managed_policy_quota=spec.managed_policy_quota,
             acknowledge=spec.acknowledge,
+            publish_contract=publish_contract,
         )
+
+    @staticmethod
+    def from_contract(scope: Construct, id: str, name: str) -> PublishedProfile:
+        """Use a profile another app published (``publish_contract``), by its instance-profile name.
+
+        Reads ``/ec2-access-profiles/NAME`` when the consumer stack deploys, in that stack's account and
+        region; the result's ``instance_profile`` and ``role`` go into ``ec2.LaunchTemplate`` and grants.
+        """
+        if not Token.is_unresolved(name):
+            findings = publish_findings(name, None)
+            if findings:
+                raise ProfileValidationError.from_findings(_child_path(scope, id), findings)
+        return PublishedProfile(scope, id, name)
 
     @staticmethod
     def from_instance_profile_name(
@@ -618,6 +658,12 @@ def _is_context_boundary(stack: Stack, arn: str, context: Mapping[str, str]) -> 
         return key.split(":", 1)[-1] == f"policy/{name.strip('/')}"
     formatted = stack.format_arn(service="iam", resource="policy", region="", resource_name=name)
     return bool(resolved == stack.resolve(formatted))
+
+
+def _contract_enabled(scope: Construct, publish_contract: bool | None) -> bool:
+    if publish_contract is not None:
+        return publish_contract
+    return scope.node.try_get_context(PUBLISH_CONTRACT_CONTEXT) in (True, "true")
 
 
 def _tagging_enabled(scope: Construct, tag_instance_profile: bool | None) -> bool:

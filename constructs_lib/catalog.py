@@ -25,19 +25,30 @@ from constructs_lib.catalog_schema import (
     ACKNOWLEDGED_KINDS,
     ACKNOWLEDGMENT_KEYS,
     DEFAULTS_KEYS,
+    DEPLOYMENT_KEYS,
     PROFILE_KEYS,
     STATEMENT_KEYS,
     TOP_KEYS,
     Key,
 )
 from constructs_lib.checker import AppSettings, check_profile
+from constructs_lib.deployments import ACCOUNT_REMOVAL_CHOICES, Deployment, deployment_findings
 from constructs_lib.findings import Finding
 from constructs_lib.least_privilege import BroadAccess
 from constructs_lib.marked_yaml import Mark, Node, YamlError, load, read_bounded
+from constructs_lib.placement import (
+    SHARD_PREFIX,
+    Placement,
+    Request,
+    estimated_bytes,
+    place,
+    placement_path,
+    read_placement,
+)
 from constructs_lib.spec import Pointer, ProfileSpec
 
-DEFAULT_STACK = "Ec2AccessProfiles"
-"""The stack of profiles that name none (and whose catalogue's ``defaults`` name none)."""
+DEFAULT_STACK = SHARD_PREFIX
+"""The first shard: where the first profiles that name no stack (nor ``defaults``) go."""
 
 _PYTHON_ACKNOWLEDGMENT = re.compile(
     r"BroadAccess\.(action|resource|managed_policy|unknown_action)\(('[^']*'), "
@@ -68,13 +79,15 @@ class CatalogProfile:
     id: str
     """Construct ID of the profile: fixes its logical IDs, so it never changes."""
     stack: str
-    """Name of the stack that holds it."""
+    """Name of the stack that holds it: the one it names, else its shard (``placement``)."""
     location: str
     """``FILE:LINE:COL`` of the entry."""
     index: int = 0
     """Position in the catalogue's ``profiles`` list."""
     locations: Mapping[Pointer, str] = field(default_factory=dict, repr=False, compare=False)
     """``FILE:LINE:COL`` of each value, by its place in the spec."""
+    deployments: tuple[str, ...] | None = None
+    """The deployments it names; ``None``: every one."""
 
     @property
     def name(self) -> str:
@@ -98,6 +111,21 @@ class Catalog:
     path: str
     profiles: tuple[CatalogProfile, ...]
     findings: tuple[Finding, ...]
+    placement: Placement = field(default_factory=Placement)
+    """The shards and their profiles, as the placement file should record them now."""
+    recorded: Placement = field(default_factory=Placement)
+    """What the placement file records (nothing when there is none)."""
+    placement_file: str = ""
+    """Where the placement file is, beside the catalogue."""
+    deployments: tuple[Deployment, ...] = ()
+    """Where the profiles deploy; none: environment-agnostic stacks."""
+
+    @property
+    def placement_changed(self) -> bool:
+        """Whether the placement file must be written: new profiles placed, or removed ones gone."""
+        return self.placement.render() != self.recorded.render() and bool(
+            self.placement.shards or self.recorded.shards
+        )
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -128,8 +156,95 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
             profile.spec, settings=settings, profile=profile.name, tags_complete=True
         ):
             findings.append(_in_file(finding, profile, reader.written))
+    recorded_file = placement_path(path)
+    recorded, placement_findings = _recorded(recorded_file)
+    placed = place(
+        [
+            Request(profile.name, profile.stack or None, estimated_bytes(profile.spec), profile.location)
+            for profile in profiles
+        ],
+        recorded,
+        placement_file=str(recorded_file),
+    )
+    profiles = [
+        replace(profile, stack=placed.stacks.get(profile.name, profile.stack or DEFAULT_STACK))
+        for profile in profiles
+    ]
+    findings += placement_findings + placed.findings
     findings += _clashes(profiles)
-    return Catalog(shown, tuple(profiles), tuple(sorted(findings, key=_file_order)))
+    findings += deployment_findings(reader.deployments) + _unknown_deployments(profiles, reader.deployments)
+    return Catalog(
+        shown,
+        tuple(profiles),
+        tuple(sorted(findings, key=_file_order)),
+        placement=placed.placement,
+        recorded=recorded,
+        placement_file=str(recorded_file),
+        deployments=tuple(reader.deployments),
+    )
+
+
+def _unknown_deployments(
+    profiles: Sequence[CatalogProfile], deployments: Sequence[Deployment]
+) -> list[Finding]:
+    known = {deployment.name.lower() for deployment in deployments}
+    listed = ", ".join(deployment.name for deployment in deployments) or "none"
+    findings = []
+    for profile in profiles:
+        for position, name in enumerate(profile.deployments or ()):
+            if name.lower() not in known:
+                rule = f"is not a deployment of this catalogue; known: {listed}"
+                pointer = ("deployments", position)
+                findings.append(
+                    Finding(
+                        "EAP117",
+                        "deployments",
+                        name,
+                        rule,
+                        pointer,
+                        profile.name,
+                        profile.location_of(pointer),
+                    )
+                )
+    return findings
+
+
+def write_placement(catalog: Catalog) -> None:
+    """Record the catalogue's placement in its placement file (only written when it changed)."""
+    if catalog.placement_changed:
+        Path(catalog.placement_file).write_text(catalog.placement.render())
+
+
+def unrecorded_findings(catalog: Catalog) -> tuple[Finding, ...]:
+    """Why a placement file is out of date: each profile it does not record yet, or one line if stale."""
+    recorded = {name.lower() for name in catalog.recorded.shard_of()}
+    placed = catalog.placement.shard_of()
+    rule = (
+        f"is not recorded in {catalog.placement_file} and the placement is locked "
+        "(ec2-access-profile:lockPlacement); run `ec2-access-profiles place "
+        f"{catalog.path}` and commit the placement file"
+    )
+    findings = tuple(
+        Finding("EAP113", "stack", placed[profile.name], rule, ("stack",), profile.name, profile.location)
+        for profile in catalog.profiles
+        if profile.name in placed and profile.name.lower() not in recorded
+    )
+    stale = f"records profiles the catalogue no longer has; run `ec2-access-profiles place {catalog.path}`"
+    return findings or (
+        Finding("EAP113", "file", catalog.placement_file, stale, location=catalog.placement_file),
+    )
+
+
+def _recorded(path: Path) -> tuple[Placement, list[Finding]]:
+    """What the placement file records; nothing when it does not exist yet."""
+    try:
+        text = read_bounded(path).decode("utf-8")
+    except FileNotFoundError:
+        return Placement(), []
+    except (OSError, UnicodeDecodeError, YamlError) as error:
+        rule = f"cannot be read: {error}"
+        return Placement(), [Finding("EAP110", "file", str(path), rule, location=f"{path}:1:1")]
+    return read_placement(text, f"{path}:1:1")
 
 
 class _Reader:
@@ -142,6 +257,7 @@ class _Reader:
         """Values as the file writes them where the spec holds another form (hours, not seconds)."""
         self.kept: dict[int, list[Node]] = {}
         """The items read from each list of mappings (by the list node's ``id``): the spec's positions."""
+        self.deployments: list[Deployment] = []
 
     def read(self, root: Node | None) -> list[CatalogProfile]:
         if root is None or root.kind != "map":
@@ -149,6 +265,8 @@ class _Reader:
             self._problem("EAP102", "", "file", "(empty)" if root is None else _kind(root), _TOP_RULE, where)
             return []
         top = self._mapping(root, TOP_KEYS, "")
+        if "deployments" in top:
+            self.deployments = self._deployments(top["deployments"])
         defaults: dict[str, tuple[Any, Node]] = {}
         if "defaults" in top:
             defaults = self._values(top["defaults"], DEFAULTS_KEYS, "", "defaults")
@@ -163,6 +281,41 @@ class _Reader:
             for index, entry in enumerate(entries.value)
             if (profile := self._profile(index, entry, defaults)) is not None
         ]
+
+    def _deployments(self, node: Node) -> list[Deployment]:
+        if node.kind != "seq":
+            self._wrong(node, "", "deployments", "a list of deployments")
+            return []
+        deployments = []
+        for index, item in enumerate(node.value):
+            values = self._values(item, DEPLOYMENT_KEYS, "", f"deployments[{index}]")
+            written = {key.value for key, _ in item.value} if item.kind == "map" else set()
+            known = {key.name for key in DEPLOYMENT_KEYS}
+            if (
+                item.kind != "map"
+                or "name" not in values
+                or "region" not in values
+                or (written & known) - set(values)
+            ):
+                continue  # reported already: checking the rest would only repeat it
+            removal = values.get("account_removal", ("retain", item))
+            if removal[0] not in ACCOUNT_REMOVAL_CHOICES:
+                rule = f"is not one of {', '.join(ACCOUNT_REMOVAL_CHOICES)}"
+                self._problem("EAP115", "", "deployments.account_removal", removal[0], rule, removal[1].mark)
+                continue
+            deployments.append(
+                Deployment(
+                    name=values["name"][0],
+                    region=values["region"][0],
+                    accounts=values.get("accounts", ((), item))[0],
+                    organizational_units=values.get("organizational_units", ((), item))[0],
+                    tags=values.get("tags", ({}, item))[0],
+                    account_removal=removal[0],
+                    location=self._where(item.mark),
+                    locations={key: self._where(value.mark) for key, (_, value) in values.items()},
+                )
+            )
+        return deployments
 
     # -- one profile --------------------------------------------------------------------------------
 
@@ -193,12 +346,12 @@ class _Reader:
             hours = values["max_session_duration_hours"][0]
             self.written[(index, ("max_session_seconds",))] = hours
             spec_values["max_session_seconds"] = hours * 3600
-        placement = {key: spec_values.pop(key, None) for key in ("id", "stack")}
+        placement = {key: spec_values.pop(key, None) for key in ("id", "stack", "deployments")}
         spec = ProfileSpec(
             **{key: _frozen(value) for key, value in spec_values.items()},
         )
-        stack = placement["stack"] or DEFAULT_STACK
-        stack_problem = validation.check_stack_name(stack)
+        stack = placement["stack"] or ""
+        stack_problem = validation.check_stack_name(stack) if stack else None
         if stack_problem:
             self._problem("EAP108", label, "stack", stack, stack_problem, values["stack"][1].mark)
         construct_id = placement["id"] or label
@@ -209,6 +362,7 @@ class _Reader:
             location=self._where(entry.mark),
             index=index,
             locations=locations,
+            deployments=placement["deployments"],
         )
 
     def _locate_items(

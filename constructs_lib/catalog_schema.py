@@ -24,6 +24,7 @@ Kind = Literal[
     "acknowledgments",
     "defaults",
     "profiles",
+    "deployments",
 ]
 
 
@@ -65,7 +66,12 @@ ACKNOWLEDGED_KINDS = ("action", "resource", "managed_policy", "unknown_action")
 """An acknowledgment gives exactly one of these."""
 
 _SHARED_KEYS: tuple[Key, ...] = (
-    Key("stack", "string", "Name of the stack that holds the profile. Default: Ec2AccessProfiles."),
+    Key(
+        "stack",
+        "string",
+        "Name of the stack that holds the profile; never change it. Default: a shard, recorded in the "
+        "placement file beside the catalogue.",
+    ),
     Key("path", "string", "IAM path of role and instance profile, '/' or '/…/'. Default: /."),
     Key("description", "string", "The role's description, at most 1,000 characters. Default: none."),
     Key(
@@ -90,6 +96,25 @@ _SHARED_KEYS: tuple[Key, ...] = (
     Key("tags", "string-map", "Tags of role and instance profile; a profile's merge over the defaults'."),
 )
 
+DEPLOYMENT_KEYS: tuple[Key, ...] = (
+    Key("name", "string", "The deployment's name: a letter, then letters, digits and -.", required=True),
+    Key("accounts", "strings", "Account IDs (quoted): one CDK Stage per account. Or organizational_units."),
+    Key(
+        "organizational_units",
+        "strings",
+        "OU IDs: one service-managed StackSet per shard, deployed to every account of them. Or accounts.",
+    ),
+    Key("region", "string", "The one region of the stacks (IAM is global).", required=True),
+    Key("tags", "string-map", "Tags on every resource of this deployment that takes tags."),
+    Key(
+        "account_removal",
+        "string",
+        "StackSets only: what an account leaving the OUs keeps. Default: retain (its stacks stay).",
+        choices=("retain", "delete"),
+    ),
+)
+"""One entry of ``deployments:``."""
+
 DEFAULTS_KEYS: tuple[Key, ...] = _SHARED_KEYS
 """What ``defaults:`` may set: every profile gets these unless it gives its own (tags merge)."""
 
@@ -111,11 +136,17 @@ PROFILE_KEYS: tuple[Key, ...] = (
         minimum=10,
         maximum=20,
     ),
+    Key("deployments", "strings", "Names of the deployments that get this profile. Default: every one."),
 )
 
 TOP_KEYS: tuple[Key, ...] = (
     Key("defaults", "defaults", "Values every profile gets unless it gives its own."),
     Key("profiles", "profiles", "The profiles, each an instance profile and its role.", required=True),
+    Key(
+        "deployments",
+        "deployments",
+        "Where the profiles deploy: groups of accounts or OUs. Default: environment-agnostic stacks.",
+    ),
 )
 """The file's top level."""
 
@@ -186,5 +217,12 @@ _KIND_SCHEMAS: dict[str, Any] = {
     "profiles": lambda: {
         "type": "array",
         "items": _object(PROFILE_KEYS, "One instance profile and its role."),
+    },
+    "deployments": lambda: {
+        "type": "array",
+        "items": {
+            **_object(DEPLOYMENT_KEYS, "One group of accounts, or of organizational units, in one region."),
+            "oneOf": [{"required": ["accounts"]}, {"required": ["organizational_units"]}],
+        },
     },
 }

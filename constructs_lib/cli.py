@@ -6,6 +6,8 @@ It reads files and prints what the pure core says; it holds no rule of its own:
   ``FILE:LINE:COL: RULE-ID ...`` line each (or JSON). The app's settings (required tags, the
   managed-policy quota) come from the context of ``--cdk-json PATH``, else of ``./cdk.json`` when it
   exists (the file the CDK CLI reads), else there are none;
+- ``place CATALOG`` records the shards of new profiles in the catalogue's placement file
+  (``placement``), as ``cdk synth`` does; ``--check`` only says whether the file is up to date;
 - ``schema`` prints the catalogue's JSON Schema (``catalog_schema.json_schema``), which is what the
   repository's ``catalog.schema.json`` holds;
 - ``rules`` lists the rules (``rules.RULES``), as text or as the README's Markdown table;
@@ -27,7 +29,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from constructs_lib.catalog import Catalog, CatalogReadError, load_catalog
+from constructs_lib.catalog import (
+    Catalog,
+    CatalogReadError,
+    load_catalog,
+    unrecorded_findings,
+    write_placement,
+)
 from constructs_lib.catalog_schema import json_schema
 from constructs_lib.checker import AppSettings
 from constructs_lib.rules import RULES
@@ -108,6 +116,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(run=_check)
 
+    place = commands.add_parser(
+        "place",
+        help="record new profiles' shards in the catalogue's placement file",
+        description="Place the profiles that name no stack on shards and record it in the placement "
+        "file beside the catalogue (catalog.yaml -> catalog.placement.json), as `cdk synth` does: "
+        "recorded profiles never move, new ones join the first shard with room, removed ones are "
+        "dropped. A catalogue with problems is not placed. Exit status: 0 up to date or written, "
+        "1 problems (or, with --check, out of date), 2 unreadable.",
+    )
+    place.add_argument("catalog", metavar="CATALOG", type=Path, help="a catalogue YAML file")
+    place.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the placement file is out of date"
+    )
+    place.set_defaults(run=_place)
+
     schema = commands.add_parser(
         "schema",
         help="print the catalogue's JSON Schema",
@@ -185,6 +208,29 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if unreadable:
         return EXIT_UNREADABLE
     return EXIT_PROBLEMS if any(catalog.errors for catalog in catalogs) else EXIT_CLEAN
+
+
+def _place(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        catalog = load_catalog(args.catalog)
+    except CatalogReadError as problem:
+        print(problem, file=err)
+        return EXIT_UNREADABLE
+    for finding in catalog.errors:
+        print(finding.line(), file=out)
+    if catalog.errors:
+        print(f"{catalog.path}: fix these first; the placement file was not written", file=err)
+        return EXIT_PROBLEMS
+    if not catalog.placement_changed:
+        print(f"{catalog.placement_file}: up to date", file=err)
+        return EXIT_CLEAN
+    if args.check:
+        for finding in unrecorded_findings(catalog):
+            print(finding.line(), file=out)
+        return EXIT_PROBLEMS
+    write_placement(catalog)
+    print(f"{catalog.placement_file}: written; commit it with the catalogue", file=err)
+    return EXIT_CLEAN
 
 
 def _settings(cdk_json: Path | None) -> AppSettings:

@@ -18,14 +18,15 @@ and ``validate()`` hands CDK their messages.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import jsii
-from aws_cdk import Stack, Token
+from aws_cdk import Stack, Stage, Token
 from aws_cdk import aws_iam as iam
-from constructs import IValidation
+from constructs import IConstruct, IValidation
 
 from constructs_lib import limits
 from constructs_lib.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
@@ -72,6 +73,7 @@ class ProfileGuardrails:
         self._quota = managed_policy_quota
         self._acknowledgments = acknowledgments
         self._required_tags = tuple(required_tags)
+        watch_policies(role)
 
     def validate(self) -> list[str]:
         return [str(problem) for problem in self.problems()]
@@ -95,10 +97,8 @@ class ProfileGuardrails:
 
     def _trust_policy_problems(self) -> Iterable[ProfileValidationError]:
         document = Stack.of(self._role).resolve(self._role.assume_role_policy)
-        size = limits.policy_size(document)
-        problem = limits.check_trust_policy_size(size)
-        if problem:
-            yield self._error("EAP062", "trust policy", f"{size:,} characters", problem)
+        for finding in _trust_size_findings(document):
+            yield self._from(finding)
         for statement in _statements(document):
             if statement.get("Effect", "Allow") != "Allow":
                 continue
@@ -126,21 +126,8 @@ class ProfileGuardrails:
                 yield self._error("EAP024", "managed_policies", name, admin_policy_rule(name))
 
     def _size_problems(self, attachments: _Attachments) -> Iterable[ProfileValidationError]:
-        sizes = [(inline.source, limits.policy_size(inline.document)) for inline in attachments.inline]
-        total = sum(size for _, size in sizes)
-        problem = limits.check_inline_policies_size(total)
-        if problem:
-            parts = ", ".join(f"{source} {size:,}" for source, size in sizes)
-            yield self._error(
-                "EAP060", "inline policies", f"{total:,} characters", f"(from {parts}) {problem}"
-            )
-        for managed in [*attachments.customer_managed, *attachments.boundary]:
-            size = limits.policy_size(managed.document)
-            problem = limits.check_managed_policy_size(size)
-            if problem:
-                yield self._error(
-                    "EAP061", f"managed policy {managed.source}", f"{size:,} characters", problem
-                )
+        for finding in _size_findings(attachments):
+            yield self._from(finding)
 
     def _wildcard_problems(self, attachments: _Attachments) -> Iterable[ProfileValidationError]:
         acknowledgments = self._acknowledgments()
@@ -157,6 +144,60 @@ class ProfileGuardrails:
             yield self._from(finding)
         for finding in required_tag_findings(tags, self._required_tags, fix=REQUIRED_TAGS_CONSTRUCT_FIX):
             yield self._from(finding)
+
+
+@jsii.implements(IValidation)
+class HelperRoleLimits:
+    """IAM's limits on a role the library creates for itself (the tag function's), checked like a profile's.
+
+    The same rules and messages as ``ProfileGuardrails``' limits, naming the helper's construct path.
+    """
+
+    def __init__(self, *, path: str, role: iam.Role) -> None:
+        self._path = path
+        self._role = role
+        watch_policies(role)
+
+    def validate(self) -> list[str]:
+        return [f"{self._path}: {finding.rule_id} {finding.message}" for finding in self.findings()]
+
+    def findings(self) -> list[Finding]:
+        """Every limit the role breaks as the app leaves it."""
+        attachments = _Attachments(self._role)
+        count = len(attachments.managed_arns)
+        count_problem = limits.check_managed_policy_count(count, limits.MANAGED_POLICIES_DEFAULT_QUOTA)
+        return [
+            *_trust_size_findings(Stack.of(self._role).resolve(self._role.assume_role_policy)),
+            *([Finding("EAP022", "managed_policies", count, count_problem)] if count_problem else []),
+            *_size_findings(attachments),
+        ]
+
+
+def _trust_size_findings(document: object) -> list[Finding]:
+    size = limits.policy_size(document)
+    problem = limits.check_trust_policy_size(size)
+    return [Finding("EAP062", "trust policy", f"{size:,} characters", problem)] if problem else []
+
+
+def _size_findings(attachments: _Attachments) -> list[Finding]:
+    """A role's inline policies together, and each customer managed policy, against IAM's sizes."""
+    findings = []
+    sizes = [(inline.source, limits.policy_size(inline.document)) for inline in attachments.inline]
+    total = sum(size for _, size in sizes)
+    problem = limits.check_inline_policies_size(total)
+    if problem:
+        parts = ", ".join(f"{source} {size:,}" for source, size in sizes)
+        findings.append(
+            Finding("EAP060", "inline policies", f"{total:,} characters", f"(from {parts}) {problem}")
+        )
+    for managed in [*attachments.customer_managed, *attachments.boundary]:
+        size = limits.policy_size(managed.document)
+        problem = limits.check_managed_policy_size(size)
+        if problem:
+            findings.append(
+                Finding("EAP061", f"managed policy {managed.source}", f"{size:,} characters", problem)
+            )
+    return findings
 
 
 def _text(value: str) -> Text:
@@ -179,9 +220,8 @@ class _Attachments:
         self.boundary: list[_Document] = []
         names_of_role = _names_of(role)
         arns = {_key(arn) for arn in self.managed_arns}
-        for construct in role.node.root.node.find_all():
-            if isinstance(construct, iam.CfnPolicy | iam.CfnRolePolicy | iam.CfnManagedPolicy):
-                self._add(stack, construct, names_of_role, arns)
+        for construct in _policies_of(role.node.root):
+            self._add(stack, construct, names_of_role, arns)
         boundary = role.permissions_boundary
         if isinstance(boundary, iam.ManagedPolicy) and isinstance(
             boundary.node.default_child, iam.CfnManagedPolicy
@@ -217,6 +257,45 @@ class _Attachments:
             self.managed_arns.append(arn)
         if attached_here or _key(arn) in arns:
             self.customer_managed.append(_Document(construct.node.path, document))
+
+
+_PolicyConstruct: TypeAlias = iam.CfnPolicy | iam.CfnRolePolicy | iam.CfnManagedPolicy
+_POLICIES: weakref.WeakKeyDictionary[IConstruct, list[_PolicyConstruct]] = weakref.WeakKeyDictionary()
+"""Every policy construct of an app, found once per validation pass: one search of the whole tree per
+role made synth quadratic (a thousand profiles took minutes)."""
+_WATCHED: weakref.WeakSet[IConstruct] = weakref.WeakSet()
+
+
+def watch_policies(scope: IConstruct) -> None:
+    """Make each validation pass that reaches ``scope`` search its app's policies afresh.
+
+    CDK validates a tree in pre-order, so a validation on the app (or on the stage being synthesized)
+    runs before those of the roles under it: it forgets what an earlier pass found.
+    """
+    for construct in (scope.node.root, Stage.of(scope)):
+        if construct is not None and construct not in _WATCHED:
+            _WATCHED.add(construct)
+            construct.node.add_validation(_ForgetPolicies(scope.node.root))
+
+
+@jsii.implements(IValidation)
+class _ForgetPolicies:
+    def __init__(self, root: IConstruct) -> None:
+        self._root = weakref.ref(root)
+
+    def validate(self) -> list[str]:
+        root = self._root()
+        if root is not None:
+            _POLICIES.pop(root, None)
+        return []
+
+
+def _policies_of(root: IConstruct) -> list[_PolicyConstruct]:
+    found = _POLICIES.get(root)
+    if found is None:
+        policy_types = (iam.CfnPolicy, iam.CfnRolePolicy, iam.CfnManagedPolicy)
+        found = _POLICIES[root] = [c for c in root.node.find_all() if isinstance(c, policy_types)]
+    return found
 
 
 def _names_of(role: iam.Role) -> Callable[[Stack], set[str]]:

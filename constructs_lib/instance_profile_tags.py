@@ -4,21 +4,25 @@
 ``Custom::InstanceProfileTags`` resource that copies the tags its role ends up with (from the
 profile's ``tags`` and from every ``Tags.of(...)`` that reaches the role) onto the profile through the
 IAM API. One ``InstanceProfileTagsProvider`` per stack holds the Lambda function that does it, with
-its code inline in the template and a role that can only tag this stack's profiles.
+its code inline in the template and a role that can only tag this stack's profiles: by their ARNs, or
+by name prefixes they share when the ARNs would not fit IAM's limits (``tag_permissions``).
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jsii
 from aws_cdk import (
     Acknowledgment,
+    Aspects,
     Aws,
     CustomResource,
     Duration,
+    IAspect,
     IStableAnyProducer,
     IStableListProducer,
     Lazy,
@@ -33,7 +37,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from constructs_lib import nag_findings
+from constructs_lib import limits, nag_findings
+from constructs_lib.guardrails import HelperRoleLimits
+from constructs_lib.tag_permissions import Target, resource_patterns
 
 RESOURCE_TYPE = "Custom::InstanceProfileTags"
 HANDLER_SOURCE = Path(__file__).with_name("instance_profile_tags_handler.py")
@@ -43,6 +49,11 @@ HANDLER_TIMEOUT = Duration.minutes(2)
 SERVICE_TIMEOUT = Duration.minutes(5)
 """How long CloudFormation waits for an answer: bounded even if the function never runs."""
 PROVIDER_ID = "InstanceProfileTagsProvider"
+TAG_STATEMENT_ID = "TagThisStacksInstanceProfiles"
+TAG_ACTIONS = ["iam:TagInstanceProfile", "iam:UntagInstanceProfile"]
+HELPER_POLICY_HEADROOM = 512
+"""Characters of the role's inline policy left free: its log group's ARN is a short ``Fn::GetAtt`` in
+the template and up to a few hundred characters once deployed."""
 
 
 class InstanceProfileTagsProvider(Construct):
@@ -62,7 +73,8 @@ class InstanceProfileTagsProvider(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        self._profile_arns = _stack_profile_arns(Stack.of(self))
+        self._targets = _stack_targets(Stack.of(self))
+        self._resources: tuple[str, ...] | None = None
         log_group = logs.LogGroup(
             self,
             "Logs",
@@ -76,17 +88,18 @@ class InstanceProfileTagsProvider(Construct):
             "credentials, and CloudWatch Logs encrypts it at rest already; a customer managed KMS key "
             "per stack would add a key policy and a monthly cost to every account for nothing secret.",
         )
+        self._log_statement = iam.PolicyStatement(
+            sid="WriteOwnLogs",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn],
+        )
         permissions = iam.PolicyDocument(
             statements=[
+                self._log_statement,
                 iam.PolicyStatement(
-                    sid="WriteOwnLogs",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[log_group.log_group_arn],
-                ),
-                iam.PolicyStatement(
-                    sid="TagThisStacksInstanceProfiles",
-                    actions=["iam:TagInstanceProfile", "iam:UntagInstanceProfile"],
-                    resources=Lazy.list(_SortedValues(self._profile_arns)),
+                    sid=TAG_STATEMENT_ID,
+                    actions=TAG_ACTIONS,
+                    resources=Lazy.list(_ProfileArns(self)),
                 ),
             ]
         )
@@ -97,8 +110,8 @@ class InstanceProfileTagsProvider(Construct):
             description="Tags the instance profiles of this stack (Custom::InstanceProfileTags)",
             inline_policies={"Permissions": permissions},
         )
-        for resource, arn in self._profile_arns.items():  # profiles covered before it existed
-            self._acknowledge_wildcard(resource, arn)
+        for target in self._targets:  # profiles covered before it existed
+            self._acknowledge_generated_name(target)
         _acknowledge(
             self.role,
             nag_findings.NIST_INLINE_POLICY,
@@ -117,6 +130,8 @@ class InstanceProfileTagsProvider(Construct):
             log_group=log_group,
             description="Tags instance profiles for Custom::InstanceProfileTags",
         )
+        Aspects.of(self).add(_AcknowledgeSharedPrefixes(self))
+        self.node.add_validation(HelperRoleLimits(path=self.node.path, role=self.role))
         cfn_function = self.function.node.default_child
         assert isinstance(cfn_function, lambda_.CfnFunction)
         # aws-cdk-lib makes a function depend on its role so that a separately attached policy
@@ -164,44 +179,95 @@ class InstanceProfileTagsProvider(Construct):
         if isinstance(existing, InstanceProfileTagsProvider):
             existing.allow(instance_profile_name, path)
         else:
-            resource, arn = _profile_resource(instance_profile_name, path)
-            _stack_profile_arns(stack)[resource] = arn
+            _stack_targets(stack).add(_target_of(instance_profile_name, path))
 
     def allow(self, instance_profile_name: str | None, path: str | None) -> None:
         """Let the function tag this profile: by its ARN, or all profiles under its path if unnamed."""
-        resource, arn = _profile_resource(instance_profile_name, path)
-        if resource not in self._profile_arns:
-            self._acknowledge_wildcard(resource, arn)
-        self._profile_arns[resource] = arn
+        target = _target_of(instance_profile_name, path)
+        if target not in self._targets:
+            self._acknowledge_generated_name(target)
+        self._targets.add(target)
+        self._resources = None
 
-    def _acknowledge_wildcard(self, resource: str, arn: str) -> None:
-        if resource.endswith("*"):
+    def _acknowledge_generated_name(self, target: Target) -> None:
+        if target.name is None:
             _acknowledge(
                 self.role,
-                nag_findings.wildcard_resource(Stack.of(self).resolve(arn)),
+                nag_findings.wildcard_resource(Stack.of(self).resolve(_profile_arn(target.resource))),
                 "CloudFormation generates the name of this instance profile, so the narrowest ARN "
                 "known at synth is every instance profile under its path.",
             )
 
+    @property
+    def targets(self) -> frozenset[Target]:
+        """The instance profiles the function must be able to tag."""
+        return frozenset(self._targets)
 
-def _profile_resource(instance_profile_name: str | None, path: str | None) -> tuple[str, str]:
-    """The instance-profile resource (path and name, or path and ``*``) and its ARN."""
-    prefix = "/" if path is None or Token.is_unresolved(path) else path
+    def resources(self) -> tuple[str, ...]:
+        """What the function's role may tag, after ``instance-profile`` in the ARN (``tag_permissions``)."""
+        if self._resources is None:
+            stack = Stack.of(self)
+            per_resource = limits.policy_size(stack.resolve(_profile_arn(""))) - len('""')
+            rest = limits.policy_size(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        stack.resolve(self._log_statement.to_statement_json()),
+                        {"Sid": TAG_STATEMENT_ID, "Effect": "Allow", "Action": TAG_ACTIONS, "Resource": []},
+                    ],
+                }
+            )
+            budget = limits.INLINE_POLICIES_MAX_CHARACTERS - HELPER_POLICY_HEADROOM - rest
+
+            sizes: dict[str, int] = {}
+
+            def fits(resources: Sequence[str]) -> bool:
+                for resource in resources:
+                    if resource not in sizes:
+                        sizes[resource] = per_resource + limits.policy_size(resource) + len(",")
+                return sum(sizes[resource] for resource in resources) - len(",") <= budget
+
+            self._resources = resource_patterns(self._targets, fits=fits)
+        return self._resources
+
+
+@jsii.implements(IAspect)
+class _AcknowledgeSharedPrefixes:
+    """Records for cdk-nag why a pattern that groups several named profiles is in the role's policy."""
+
+    def __init__(self, provider: InstanceProfileTagsProvider) -> None:
+        self._provider = provider
+
+    def visit(self, node: IConstruct) -> None:
+        if node is not self._provider:
+            return
+        unnamed = {target.resource for target in self._provider.targets if target.name is None}
+        for resource in self._provider.resources():
+            if resource.endswith("*") and resource not in unnamed:
+                _acknowledge(
+                    self._provider.role,
+                    nag_findings.wildcard_resource(Stack.of(node).resolve(_profile_arn(resource))),
+                    "One ARN per instance profile of this stack would exceed IAM's 10,240 characters "
+                    "for a role's inline policies, so profiles whose names share this prefix are "
+                    "reached by it; it never reaches beyond their path.",
+                )
+
+
+def _target_of(instance_profile_name: str | None, path: str | None) -> Target:
+    """The profile as the function's policy must reach it: by path and name, or by path if unnamed."""
+    if path is not None and Token.is_unresolved(path):
+        return Target("/", None)
     if instance_profile_name is None or Token.is_unresolved(instance_profile_name):
-        resource = prefix + "*"
-    elif path is not None and Token.is_unresolved(path):
-        resource = "/*"
-    else:
-        resource = prefix + instance_profile_name
-    return resource, f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile{resource}"
+        return Target(path or "/", None)
+    return Target(path or "/", instance_profile_name)
 
 
-_PROFILE_ARNS: weakref.WeakKeyDictionary[Stack, dict[str, str]] = weakref.WeakKeyDictionary()
-"""Per stack: the instance profiles its tag function may tag, by resource; filled in any order."""
+_TARGETS: weakref.WeakKeyDictionary[Stack, set[Target]] = weakref.WeakKeyDictionary()
+"""Per stack: the instance profiles its tag function must reach; filled in any order."""
 
 
-def _stack_profile_arns(stack: Stack) -> dict[str, str]:
-    return _PROFILE_ARNS.setdefault(stack, {})
+def _stack_targets(stack: Stack) -> set[Target]:
+    return _TARGETS.setdefault(stack, set())
 
 
 class InstanceProfileTags(Construct):
@@ -248,14 +314,18 @@ class _RenderedTags:
 
 
 @jsii.implements(IStableListProducer)
-class _SortedValues:
-    """The values of a dict, in key order, when the template is written."""
+class _ProfileArns:
+    """The ARNs the provider's role may tag, decided when the template is written."""
 
-    def __init__(self, values: dict[str, str]) -> None:
-        self._values = values
+    def __init__(self, provider: InstanceProfileTagsProvider) -> None:
+        self._provider = provider
 
     def produce(self) -> list[str] | None:
-        return [self._values[key] for key in sorted(self._values)]
+        return [_profile_arn(resource) for resource in self._provider.resources()]
+
+
+def _profile_arn(resource: str) -> str:
+    return f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile{resource}"
 
 
 def _acknowledge(construct: IConstruct, finding: str, reason: str) -> None:

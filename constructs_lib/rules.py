@@ -291,6 +291,55 @@ RULES: tuple[Rule, ...] = (
         "`stack: ec2_profiles`",
         "Use hyphens, e.g. `Ec2-Profiles`",
     ),
+    Rule(
+        "EAP110",
+        "A placement file is well-formed: version 1, shard names, each profile recorded once",
+        "`catalog.placement.json` listing `web` on two shards",
+        "Restore the file from version control, or delete it and run `ec2-access-profiles place`",
+    ),
+    Rule(
+        "EAP111",
+        "A stack has room for its profiles: at most 99 and 800,000 template bytes by estimate",
+        "`stack: Ec2AccessProfiles` on a hundredth profile",
+        "Leave `stack:` out so placement finds a shard with room, or name a stack with room",
+    ),
+    Rule(
+        "EAP112",
+        "A profile stays on the shard the placement file records",
+        "`stack: Other` on a profile recorded on `Ec2AccessProfiles-2`",
+        "Remove `stack:`; to move it on purpose, delete its entry from the placement file",
+    ),
+    Rule(
+        "EAP113",
+        "With the placement locked, every profile is recorded in the placement file",
+        "a new profile, with `ec2-access-profile:lockPlacement` set in CI",
+        "Run `ec2-access-profiles place CATALOG` and commit the placement file",
+    ),
+    Rule(
+        "EAP114",
+        "A profile that publishes its contract has a name SSM allows (letters, digits, _.-) and a path "
+        "without quotes",
+        "`name: web+1` with the contract published",
+        "Rename the profile, or turn publishing off for it",
+    ),
+    Rule(
+        "EAP115",
+        "A deployment has a unique name and exactly one of accounts and organizational_units",
+        "a deployment with both `accounts:` and `organizational_units:`",
+        "Split it into two deployments",
+    ),
+    Rule(
+        "EAP116",
+        "A deployment's accounts, OUs and region are well-formed",
+        "`accounts: [11111111111]` (11 digits, unquoted)",
+        "Quote 12-digit account IDs; OUs look like `ou-abcd-12345678`; regions like `us-east-1`",
+    ),
+    Rule(
+        "EAP117",
+        "A profile's deployments are deployments of the catalogue",
+        "`deployments: [prdo]`",
+        "Use a name from the catalogue's `deployments:`",
+    ),
 )
 """Every rule, by ID."""
 

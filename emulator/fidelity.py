@@ -30,6 +30,7 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.models import InstanceProfile, ManagedPolicy, Role, iam_backends
 from moto.iam.responses import IamResponse
 from moto.logs.models import LogGroup, logs_backends
+from moto.ssm.models import Parameter
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
@@ -547,6 +548,35 @@ def iam_actions_on_their_resources() -> None:
     _patch(IamResponse, "_determine_resource", determine_resource)
 
 
+def ssm_parameter_tags_as_a_map() -> None:
+    """moto: an ``AWS::SSM::Parameter``'s ``Tags`` reach ``put_parameter`` as CloudFormation writes
+    them, a map (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-parameter.html),
+    where moto expects a list of ``{Key, Value}``: the create fails with "string indices must be
+    integers".
+
+    Hand moto the list the SSM API takes, in the map's order.
+    """
+    original = Parameter.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(
+        cls: type[Parameter],
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        tags = cloudformation_json.get("Properties", {}).get("Tags")
+        if isinstance(tags, dict):
+            properties = {
+                **cloudformation_json["Properties"],
+                "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+            }
+            cloudformation_json = {**cloudformation_json, "Properties": properties}
+        return original(cls, resource_name, cloudformation_json, *args, **kwargs)
+
+    _patch(Parameter, "create_from_cloudformation_json", classmethod(create))
+
+
 def _update_role(role: Role, old: dict[str, Any], new: dict[str, Any]) -> None:
     """Bring a role from the properties of one template to those of the next."""
     backend = iam_backends[role.account_id][role.partition]
@@ -765,6 +795,7 @@ FIXES: list[Callable[[], None]] = [
     list_instance_profile_tags,
     functions_run_as_their_role,
     iam_actions_on_their_resources,
+    ssm_parameter_tags_as_a_map,
 ]
 
 

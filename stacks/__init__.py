@@ -2,5 +2,6 @@
 
 from stacks.assets_reader import AssetsReaderStack
 from stacks.catalog import CatalogStack, catalog_stacks
+from stacks.deployments import StackSetsStack, deployment_stages
 
-__all__ = ["AssetsReaderStack", "CatalogStack", "catalog_stacks"]
+__all__ = ["AssetsReaderStack", "CatalogStack", "StackSetsStack", "catalog_stacks", "deployment_stages"]

@@ -1,11 +1,11 @@
-"""The catalogue's profiles as stacks: each profile in the stack it names, under its own construct ID."""
+"""The catalogue's profiles as stacks: each profile in its stack (named, or its shard), under its own ID."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnWaitConditionHandle, Stack
 from constructs import Construct
 
 from constructs_lib import Ec2AccessProfile
@@ -23,15 +23,26 @@ class CatalogStack(Stack):
             profile.name: Ec2AccessProfile.from_spec(self, profile.id, profile.spec) for profile in profiles
         }
         """The profiles of this stack, by instance profile name."""
+        if not profiles:
+            # A shard whose last profile left stays in the app, so the deploy deletes its profiles
+            # instead of leaving the stack behind; CloudFormation needs one resource, this one is inert.
+            CfnWaitConditionHandle(self, "EmptyShard")
 
 
-def catalog_stacks(scope: Construct, catalog: Catalog) -> list[CatalogStack]:
-    """One ``CatalogStack`` per stack the catalogue names, in the order the catalogue first names them.
+def catalog_stacks(scope: Construct, catalog: Catalog, **kwargs: Any) -> list[CatalogStack]:
+    """One ``CatalogStack`` per stack the catalogue names, in the order the catalogue first names them,
+    then every shard of the placement, emptied ones included.
 
+    Each stack is named as the catalogue says, in a Stage too; ``kwargs`` go to every stack.
     The catalogue must be free of errors (``catalog.errors``): a profile with findings would raise
     while its stack is built, one profile at a time, without the file's line numbers.
     """
     by_stack: dict[str, list[CatalogProfile]] = {}
     for profile in catalog.profiles:
         by_stack.setdefault(profile.stack, []).append(profile)
-    return [CatalogStack(scope, name, profiles=profiles) for name, profiles in by_stack.items()]
+    for shard in catalog.placement.shards:
+        by_stack.setdefault(shard, [])
+    return [
+        CatalogStack(scope, name, profiles=profiles, stack_name=name, **kwargs)
+        for name, profiles in by_stack.items()
+    ]

@@ -37,7 +37,7 @@ def app_templates(app_assembly_dir: Path) -> dict[str, dict[str, Any]]:
     return synthesize_app(app_assembly_dir)
 
 
-APP_POLICIES = ("ec2-access-profile:requiredTags",)
+APP_POLICIES = ("ec2-access-profile:requiredTags", "ec2-access-profile:publishContract")
 """Context in cdk.json that is this app's policy, not the library's behaviour: library tests leave it out."""
 
 

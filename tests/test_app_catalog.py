@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -122,3 +123,24 @@ def test_cdk_synth_takes_another_catalogue_from_the_command_line(tmp_path: Path)
         "Ec2Access-AssetsReader.template.json",
         "Ec2Access-Nodes.template.json",
     ]
+
+
+UNPLACED = "profiles:\n  - name: web\n    tags: {Environment: Production}\n"
+
+
+def test_synth_records_new_placements_beside_the_catalogue(tmp_path: Path) -> None:
+    path = write(tmp_path, UNPLACED)
+    cdk_app.compose(app_with_catalog(path))
+    placement = json.loads((tmp_path / "catalog.placement.json").read_text())
+    assert placement["shards"] == {"Ec2AccessProfiles": ["web"]}
+
+
+def test_a_locked_placement_refuses_an_unrecorded_profile_and_writes_nothing(tmp_path: Path) -> None:
+    path = write(tmp_path, UNPLACED)
+    app = App(context={**cli_context(), "catalog": str(path), cdk_app.LOCK_PLACEMENT_CONTEXT: "true"})
+    with pytest.raises(
+        cdk_app.CatalogError, match=r"EAP113 profile 'web' stack: 'Ec2AccessProfiles' is not recorded"
+    ):
+        cdk_app.compose(app)
+    assert not (tmp_path / "catalog.placement.json").exists()
+    assert app.node.children == []

@@ -80,7 +80,7 @@ def test_problems_exit_1_with_one_line_each_on_stdout(capsys: pytest.CaptureFixt
         "catalog.yaml:3:5: EAP101 profile 'web server' managed_policy: 'managed_policy' is not a key here; "
         "did you mean 'managed_policies'? known keys: name, id, role_name, stack, path, description, "
         "presets, managed_policies, permissions_boundary, max_session_duration_hours, tags, statements, "
-        "acknowledge, managed_policy_quota",
+        "acknowledge, managed_policy_quota, deployments",
     ]
     assert err == "catalog.yaml: 1 profile, 3 problems\n"
 
@@ -466,3 +466,30 @@ def test_the_pre_commit_hook_runs_an_installed_script_of_this_package() -> None:
 def test_the_pre_commit_hook_runs_on_catalogue_files(path: str, checked: bool) -> None:
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert bool(re.search(hook["files"], path)) is checked
+
+
+PLACED = "profiles:\n  - name: web\n  - name: db\n"
+
+
+def test_place_writes_the_placement_file_once_and_check_reports_it_up_to_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(PLACED)
+    assert cli.main(["place", "--check", str(path)]) == 1
+    assert "EAP113 profile 'web' stack: 'Ec2AccessProfiles'" in capsys.readouterr().out
+    assert cli.main(["place", str(path)]) == 0
+    placement = json.loads((tmp_path / "catalog.placement.json").read_text())
+    assert placement == {"version": 1, "shards": {"Ec2AccessProfiles": ["db", "web"]}}
+    assert cli.main(["place", "--check", str(path)]) == 0
+    assert "up to date" in capsys.readouterr().err
+
+
+def test_place_refuses_a_catalogue_with_problems_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text("profiles:\n  - name: web server\n")
+    assert cli.main(["place", str(path)]) == 1
+    assert "EAP001" in capsys.readouterr().out
+    assert not (tmp_path / "catalog.placement.json").exists()

@@ -90,6 +90,7 @@ def test_fixes_cover_every_gap_tested_here() -> None:
         "list_instance_profile_tags",
         "functions_run_as_their_role",
         "iam_actions_on_their_resources",
+        "ssm_parameter_tags_as_a_map",
     ]
 
 
@@ -376,3 +377,12 @@ def test_iam_actions_plain_moto_authorizes_instance_profile_actions_against_star
     )
     with enable_iam_authentication(), pytest.raises(ClientError, match="AccessDenied"):
         iam.tag_instance_profile(InstanceProfileName="p", Tags=[{"Key": "A", "Value": "1"}])
+
+
+def test_ssm_parameter_tags_plain_moto_fails_a_tagged_parameter(aws: None) -> None:
+    parameter = {
+        "Type": "AWS::SSM::Parameter",
+        "Properties": {"Name": "/p", "Type": "String", "Value": "v", "Tags": {"A": "1"}},
+    }
+    with pytest.raises(TypeError, match="string indices must be integers"):
+        stack({"Resources": {"Parameter": parameter}})

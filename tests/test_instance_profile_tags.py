@@ -10,8 +10,14 @@ import pytest
 from aws_cdk import App, Aws, Stack, Stage, Tags
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_lib import Ec2AccessProfile
-from constructs_lib.instance_profile_tags import HANDLER_SOURCE
+from constructs_lib import Ec2AccessProfile, limits
+from constructs_lib.guardrails import HelperRoleLimits
+from constructs_lib.instance_profile_tags import (
+    HANDLER_SOURCE,
+    HELPER_POLICY_HEADROOM,
+    InstanceProfileTagsProvider,
+)
+from constructs_lib.tag_permissions import covers
 from tests.conftest import library_context
 
 CUSTOM = "Custom::InstanceProfileTags"
@@ -312,3 +318,71 @@ def test_every_app_template_fits_cloudformations_inline_template_limit(
 def test_app_profiles_are_tagged_like_their_roles(app_templates: Mapping[str, dict[str, Any]]) -> None:
     for template in app_templates.values():
         assert_profiles_tagged_like_roles(Template.from_json(template))
+
+
+LARGEST_STACK = 165
+"""Profiles one stack can hold: three resources each, and the provider's three, within 500."""
+
+
+@pytest.fixture(scope="module")
+def largest_stack() -> Stack:
+    """A stack at CloudFormation's resource limit, with IAM's longest instance-profile names."""
+    stack = Stack(App(context=library_context()), "Largest")
+    for index in range(LARGEST_STACK):
+        name = f"team-{index % 7}-profile-{index:04}-".ljust(128, "x")
+        Ec2AccessProfile(
+            stack, f"P{index}", instance_profile_name=name, role_name=f"role-{index}", path="/ec2/team/"
+        )
+    return stack
+
+
+def helper_policy(template: Template) -> dict[str, Any]:
+    (role,) = template.find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [{"Principal": {"Service": "lambda.amazonaws.com"}}]
+                }
+            }
+        },
+    ).values()
+    (policy,) = role["Properties"]["Policies"]
+    document: dict[str, Any] = policy["PolicyDocument"]
+    return document
+
+
+def test_the_largest_stack_fits_cloudformation_and_its_tag_role_fits_iam(largest_stack: Stack) -> None:
+    template = Template.from_stack(largest_stack)
+    assert len(template.to_json()["Resources"]) == 3 * LARGEST_STACK + 3 == 498
+    document = helper_policy(template)
+    assert limits.policy_size(document) <= limits.INLINE_POLICIES_MAX_CHARACTERS - HELPER_POLICY_HEADROOM
+    provider = InstanceProfileTagsProvider.of(largest_stack)
+    assert HelperRoleLimits(path="Largest", role=provider.role).findings() == []
+
+
+def test_the_largest_stacks_tag_role_reaches_each_profile_and_only_under_their_path(
+    largest_stack: Stack,
+) -> None:
+    provider = InstanceProfileTagsProvider.of(largest_stack)
+    resources = provider.resources()
+    assert all(resource.startswith("/ec2/team/team-") for resource in resources)
+    for target in provider.targets:
+        assert any(covers(resource, target.resource) for resource in resources), target
+    arns = helper_policy(Template.from_stack(largest_stack))["Statement"][1]["Resource"]
+    assert [arn["Fn::Join"][1][4] for arn in arns] == [f":instance-profile{r}" for r in resources]
+
+
+def test_a_tag_role_that_cannot_fit_fails_synth_with_the_profiles_limit_rule() -> None:
+    """A control: a path per profile leaves nothing to share; IAM would refuse the role, so synth does."""
+    app = App(context=library_context())
+    stack = Stack(app, "Paths")
+    for index in range(20):
+        Ec2AccessProfile(
+            stack, f"P{index}", instance_profile_name=f"p{index}", path=f"/{index:03}{'x' * 500}/"
+        )
+    with pytest.raises(
+        RuntimeError,
+        match=r"Paths/InstanceProfileTagsProvider: EAP060 inline policies '1\d,\d{3} characters'",
+    ):
+        app.synth()

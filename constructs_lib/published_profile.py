@@ -1,0 +1,67 @@
+"""The consumer contract in CDK: a profile publishes one SSM parameter, another app imports it.
+
+The format is ``contract``'s (pure). Publishing adds one ``AWS::SSM::Parameter`` to the profile.
+Importing reads the parameter at deploy time (a CloudFormation parameter of type
+``AWS::SSM::Parameter::Value<String>``, resolved in the consumer stack's own account and region when
+it deploys) and picks the values out with ``Fn::Select`` and ``Fn::Split``.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Fn, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from constructs_lib import contract
+
+PUBLISH_CONTRACT_CONTEXT = "ec2-access-profile:publishContract"
+"""Context key that, set to true, makes every profile of an app, stage or stack publish its contract."""
+
+
+class PublishedProfile:
+    """A profile another app published, as a consumer uses it: in launch templates and in grants.
+
+    Every attribute is a deploy-time value (a CDK token): it is known when the consumer stack deploys,
+    not at synth, so it cannot be checked, compared or used in construct IDs.
+    """
+
+    def __init__(self, scope: Construct, id: str, name: str) -> None:
+        self.parameter_name = contract.parameter_name(name)
+        """The SSM parameter read, ``/ec2-access-profiles/NAME``."""
+        value = ssm.StringParameter.value_for_string_parameter(scope, self.parameter_name)
+        parts = Fn.split('"', value)
+        fields = {field: Fn.select(index, parts) for field, index in contract.FIELD_INDEX.items()}
+        self.instance_profile_name: str = fields["instanceProfileName"]
+        self.role_name: str = fields["roleName"]
+        """The role's name. Use this, not ``role.role_name``: CDK derives that from the ARN and, for a
+        role with a path, takes the path's first part instead."""
+        self.path: str = fields["path"]
+        self.role: iam.IRole = iam.Role.from_role_arn(scope, f"{id}Role", fields["roleArn"], mutable=False)
+        """The profile's role, for grants (``grant_pass_role``...); immutable: it is the owner's."""
+        self.instance_profile: iam.IInstanceProfile = iam.InstanceProfile.from_instance_profile_attributes(
+            scope, id, instance_profile_arn=fields["instanceProfileArn"], role=self.role
+        )
+        """The instance profile, for ``ec2.LaunchTemplate(instance_profile=...)`` or ``ec2.Instance``."""
+
+
+def publish(
+    scope: Construct, *, instance_profile: iam.IInstanceProfile, role: iam.IRole, name: str, path: str
+) -> ssm.StringParameter:
+    """The profile's contract parameter, as the child ``Contract`` of ``scope``."""
+    value = Stack.of(scope).to_json_string(
+        {
+            "instanceProfileArn": instance_profile.instance_profile_arn,
+            "instanceProfileName": instance_profile.instance_profile_name,
+            "path": path,
+            "roleArn": role.role_arn,
+            "roleName": role.role_name,
+        }
+    )
+    return ssm.StringParameter(
+        scope,
+        "Contract",
+        parameter_name=contract.parameter_name(name),
+        string_value=value,
+        description=f"Contract of EC2 instance profile {name}: names and ARNs for consumer apps (JSON)",
+    )

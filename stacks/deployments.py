@@ -1,0 +1,124 @@
+"""The catalogue's deployments: a CDK Stage per account, a service-managed StackSet per shard for OUs.
+
+Without ``deployments:`` the catalogue's stacks are environment-agnostic and this module is not used.
+Inside a Stage each shard keeps its stack name (``Ec2AccessProfiles-2``), so a catalogue that starts
+naming accounts replaces nothing in them. A StackSet's template is the shard's stack as a member
+account gets it: synthesized without a bootstrap version check (member accounts are not
+bootstrapped), with the tag function's code inline, so it needs no asset bucket in member accounts;
+it travels in ``TemplateBody`` up to 51,200 bytes, else as an asset of the management account's
+bootstrap bucket (``TemplateURL``).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, BootstraplessSynthesizer, Environment, Stack, Stage, Tags
+from aws_cdk import aws_cloudformation as cloudformation
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from constructs_lib.catalog import Catalog
+from constructs_lib.deployments import Deployment, chosen
+from stacks.catalog import catalog_stacks
+
+TEMPLATE_BODY_LIMIT = 51_200
+"""Bytes CloudFormation takes in ``TemplateBody``; a larger template goes to S3 (``TemplateURL``)."""
+
+
+def deployment_stages(scope: Construct, catalog: Catalog) -> None:
+    """Every deployment of the catalogue: Stages for accounts, a stack of StackSets for OUs."""
+    for deployment in catalog.deployments:
+        own = _profiles_of(catalog, deployment)
+        if deployment.is_stack_set:
+            StackSetsStack(
+                scope, f"Ec2AccessProfiles-StackSets-{deployment.name}", deployment=deployment, catalog=own
+            )
+            continue
+        for account in deployment.accounts:
+            stage = Stage(
+                scope,
+                f"{deployment.name}-{account}",
+                env=Environment(account=account, region=deployment.region),
+            )
+            _tag(stage, deployment)
+            catalog_stacks(stage, own)
+
+
+class StackSetsStack(Stack):
+    """One service-managed StackSet per shard of the catalogue, deployed to the deployment's OUs.
+
+    Deploy it from the organization's management account (or a delegated administrator, with
+    ``call_as``); new accounts in the OUs get the stacks automatically.
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, deployment: Deployment, catalog: Catalog, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.stack_sets: dict[str, cloudformation.CfnStackSet] = {}
+        """The StackSet of each shard, by shard name."""
+        for shard, template in _member_templates(scope, deployment, catalog).items():
+            body = json.dumps(template, separators=(",", ":"), sort_keys=True)
+            template_body: str | None = body
+            template_url: str | None = None
+            if len(body.encode()) > TEMPLATE_BODY_LIMIT:
+                template_body = None
+                folder = Path(tempfile.gettempdir()) / "ec2-access-profiles-stacksets"
+                folder.mkdir(exist_ok=True)
+                path = folder / f"{deployment.name}-{shard}.template.json"
+                path.write_text(body)
+                asset = s3_assets.Asset(self, f"{shard}Template", path=str(path))
+                template_url = asset.http_url
+            self.stack_sets[shard] = cloudformation.CfnStackSet(
+                self,
+                shard,
+                stack_set_name=f"{deployment.name}-{shard}",
+                permission_model="SERVICE_MANAGED",
+                auto_deployment=cloudformation.CfnStackSet.AutoDeploymentProperty(
+                    enabled=True,
+                    retain_stacks_on_account_removal=deployment.account_removal == "retain",
+                ),
+                capabilities=["CAPABILITY_NAMED_IAM"],
+                stack_instances_group=[
+                    cloudformation.CfnStackSet.StackInstancesProperty(
+                        deployment_targets=cloudformation.CfnStackSet.DeploymentTargetsProperty(
+                            organizational_unit_ids=list(deployment.organizational_units)
+                        ),
+                        regions=[deployment.region],
+                    )
+                ],
+                description=f"EC2 access profiles of shard {shard} for deployment {deployment.name}",
+                template_body=template_body,
+                template_url=template_url,
+            )
+
+
+def _member_templates(
+    scope: Construct, deployment: Deployment, catalog: Catalog
+) -> dict[str, dict[str, Any]]:
+    """Each shard's template as member accounts get it, from an app of its own with this app's context.
+
+    Not a Stage of this app: its stacks would be in this app's cloud assembly, where ``cdk deploy``
+    could deploy them to the management account.
+    """
+    with tempfile.TemporaryDirectory() as outdir:
+        members = App(context=scope.node.root.node.get_all_context(), outdir=outdir)
+        _tag(members, deployment)
+        stacks = catalog_stacks(members, catalog, synthesizer=BootstraplessSynthesizer())
+        assembly = members.synth()
+        return {stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks}
+
+
+def _profiles_of(catalog: Catalog, deployment: Deployment) -> Catalog:
+    profiles = tuple(p for p in catalog.profiles if deployment in chosen(catalog.deployments, p.deployments))
+    return replace(catalog, profiles=profiles)
+
+
+def _tag(scope: Construct, deployment: Deployment) -> None:
+    for key, value in sorted(deployment.tags.items()):
+        Tags.of(scope).add(key, value)

@@ -1,0 +1,210 @@
+"""Deployments: a Stage per account, a service-managed StackSet per shard for OUs, self-contained."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+from aws_cdk.cx_api import CloudAssembly
+
+import app as cdk_app
+from constructs_lib.catalog import load_catalog
+from constructs_lib.deployments import Deployment, deployment_findings
+from stacks.deployments import TEMPLATE_BODY_LIMIT
+from tooling.cdk import cli_context
+from tooling.sample_catalog import sample_catalog
+
+DEPLOYMENTS = textwrap.dedent(
+    """\
+    deployments:
+      - name: prod
+        accounts: ["111111111111", "222222222222"]
+        region: us-east-1
+        tags: {CostCentre: platform}
+      - name: org-baseline
+        organizational_units: [ou-abcd-12345678]
+        region: eu-west-1
+        account_removal: delete
+    """
+)
+WEB = "\n  - name: web-only-in-prod\n    deployments: [prod]\n    tags: {Environment: Production}\n"
+PROFILES = 105
+
+
+@dataclass
+class Deployed:
+    assembly: CloudAssembly
+    outdir: Path
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    folder = tmp_path_factory.mktemp("deployments")
+    catalog = folder / "catalog.yaml"
+    catalog.write_text(DEPLOYMENTS + sample_catalog(PROFILES) + WEB)
+    outdir = folder / "cdk.out"
+    application = App(context={**cli_context(), "catalog": str(catalog)}, outdir=str(outdir))
+    cdk_app.compose(application)
+    return Deployed(application.synth(), outdir)
+
+
+def stage_stacks(deployed: Deployed, stage: str) -> dict[str, Any]:
+    (nested,) = (
+        a for a in deployed.assembly.nested_assemblies if a.nested_assembly.directory.endswith(stage)
+    )
+    return {stack.stack_name: stack for stack in nested.nested_assembly.stacks}
+
+
+def profile_names(template: dict[str, Any]) -> set[str]:
+    return {
+        r["Properties"]["InstanceProfileName"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::InstanceProfile"
+    }
+
+
+def stack_sets(deployed: Deployed) -> dict[str, dict[str, Any]]:
+    template = deployed.assembly.get_stack_by_name("Ec2AccessProfiles-StackSets-org-baseline").template
+    return {
+        r["Properties"]["StackSetName"]: r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::CloudFormation::StackSet"
+    }
+
+
+def test_one_stage_per_account_with_the_shards_under_their_own_names(deployed: Deployed) -> None:
+    for account in ("111111111111", "222222222222"):
+        stacks = stage_stacks(deployed, f"assembly-prod-{account}")
+        assert sorted(stacks) == ["Ec2AccessProfiles", "Ec2AccessProfiles-2"]
+        for stack in stacks.values():
+            assert (stack.environment.account, stack.environment.region) == (account, "us-east-1")
+        names = set().union(*(profile_names(s.template) for s in stacks.values()))
+        assert len(names) == PROFILES + 1
+        assert "web-only-in-prod" in names
+
+
+def test_a_deployments_tags_reach_its_resources(deployed: Deployed) -> None:
+    stack = stage_stacks(deployed, "assembly-prod-111111111111")["Ec2AccessProfiles-2"]
+    roles = [r for r in stack.template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert all({"Key": "CostCentre", "Value": "platform"} in r["Properties"]["Tags"] for r in roles)
+
+
+def test_organizational_units_get_one_service_managed_stack_set_per_shard(deployed: Deployed) -> None:
+    sets = stack_sets(deployed)
+    assert sorted(sets) == ["org-baseline-Ec2AccessProfiles", "org-baseline-Ec2AccessProfiles-2"]
+    for properties in sets.values():
+        assert properties["PermissionModel"] == "SERVICE_MANAGED"
+        assert properties["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+        assert properties["Capabilities"] == ["CAPABILITY_NAMED_IAM"]
+        assert properties["StackInstancesGroup"] == [
+            {"DeploymentTargets": {"OrganizationalUnitIds": ["ou-abcd-12345678"]}, "Regions": ["eu-west-1"]}
+        ]
+
+
+def member_templates(deployed: Deployed) -> dict[str, dict[str, Any]]:
+    found = {}
+    for name, properties in stack_sets(deployed).items():
+        if "TemplateBody" in properties:
+            found[name] = json.loads(properties["TemplateBody"])
+        else:
+            manifest = json.loads(
+                (deployed.outdir / "Ec2AccessProfiles-StackSets-org-baseline.assets.json").read_text()
+            )
+            url = json.dumps(properties["TemplateURL"])
+            (asset,) = (asset for asset_id, asset in manifest["files"].items() if asset_id in url)
+            found[name] = json.loads((deployed.outdir / asset["source"]["path"]).read_text())
+    return found
+
+
+def test_stack_set_templates_are_self_contained_and_large_ones_travel_by_url(deployed: Deployed) -> None:
+    sets = stack_sets(deployed)
+    assert "TemplateURL" in sets["org-baseline-Ec2AccessProfiles"]  # 99 profiles: over 51,200 bytes
+    assert len(sets["org-baseline-Ec2AccessProfiles-2"]["TemplateBody"].encode()) <= TEMPLATE_BODY_LIMIT
+    templates = member_templates(deployed)
+    for template in templates.values():
+        assert "Parameters" not in template  # no bootstrap version check
+        assert "Rules" not in template
+        functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+        assert all("ZipFile" in f["Properties"]["Code"] for f in functions)
+        assert "cdk-hnb659fds" not in json.dumps(template)  # no bootstrap bucket or role
+    names = set().union(*(profile_names(t) for t in templates.values()))
+    assert len(names) == PROFILES
+    assert "web-only-in-prod" not in names
+
+
+def test_cfn_lint_passes_on_every_template_of_every_deployment(deployed: Deployed, tmp_path: Path) -> None:
+    files = sorted(deployed.outdir.rglob("*.template.json"))
+    for name, template in member_templates(deployed).items():
+        path = tmp_path / f"{name}.member.template.json"
+        path.write_text(json.dumps(template))
+        files.append(path)
+    assert len(files) == 2 + 2 * 2 + 2  # reader and stack sets, 2 shards x 2 accounts, 2 member templates
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [str(cfn_lint), *map(str, files)], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def deployment(**changes: Any) -> Deployment:
+    return Deployment(
+        **{
+            "name": "prod",
+            "region": "us-east-1",
+            "accounts": ("111111111111",),
+            "location": "c.yaml:2:5",
+            **changes,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule_id", "field"),
+    [
+        ({"organizational_units": ("ou-abcd-12345678",)}, "EAP115", "deployments"),
+        ({"accounts": ()}, "EAP115", "deployments"),
+        ({"name": "1prod"}, "EAP115", "deployments.name"),
+        ({"accounts": ("11111111111",)}, "EAP116", "deployments.accounts"),
+        ({"accounts": (), "organizational_units": ("r-abcd",)}, "EAP116", "deployments.organizational_units"),
+        ({"region": "US East"}, "EAP116", "deployments.region"),
+    ],
+)
+def test_a_bad_deployment_is_a_finding(changes: dict[str, Any], rule_id: str, field: str) -> None:
+    (finding,) = deployment_findings([deployment(**changes)])
+    assert (finding.rule_id, finding.field, finding.location) == (rule_id, field, "c.yaml:2:5")
+
+
+def test_the_catalogue_reports_deployment_problems_at_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            deployments:
+              - name: prod
+                accounts: [111111111111]
+                region: us-east-1
+              - name: prod
+                organizational_units: [ou-abcd-12345678]
+                region: us-east-1
+                account_removal: keep
+            profiles:
+              - name: web
+                deployments: [prdo]
+            """
+        )
+    )
+    lines = [finding.line() for finding in load_catalog(path).findings]
+    assert lines == [
+        f"{path}:3:16: EAP102 deployments[0].accounts[0]: 111111111111 is a number; expected a string; "
+        "quote it: '111111111111'",
+        f"{path}:8:22: EAP115 deployments.account_removal: 'keep' is not one of retain, delete",
+        f"{path}:11:19: EAP117 profile 'web' deployments: 'prdo' is not a deployment of this catalogue; "
+        "known: none",
+    ]

@@ -1,0 +1,187 @@
+"""Placement: recorded profiles never move, new ones fill shards with room, full stacks are findings."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from constructs_lib.placement import (
+    HELPER_RESOURCES,
+    MAX_PROFILES_PER_STACK,
+    RESOURCES_PER_PROFILE,
+    STACK_RESOURCE_LIMIT,
+    Placement,
+    Request,
+    place,
+    placement_path,
+    read_placement,
+)
+
+
+def requests(*names: str, stack: str | None = None, size: int = 10) -> list[Request]:
+    return [Request(name, stack, size, f"c.yaml:{i + 1}:3") for i, name in enumerate(names)]
+
+
+def names(count: int, start: int = 0) -> list[str]:
+    return [f"p{i:04}" for i in range(start, start + count)]
+
+
+def test_the_shard_limit_leaves_cloudformation_headroom() -> None:
+    resources = MAX_PROFILES_PER_STACK * RESOURCES_PER_PROFILE + HELPER_RESOURCES
+    assert resources <= 0.8 * STACK_RESOURCE_LIMIT
+
+
+def test_new_profiles_fill_the_first_shard_then_open_the_next() -> None:
+    placed = place(requests(*names(5)), Placement(), max_profiles=2)
+    assert placed.findings == []
+    assert placed.placement.shards == {
+        "Ec2AccessProfiles": ("p0000", "p0001"),
+        "Ec2AccessProfiles-2": ("p0002", "p0003"),
+        "Ec2AccessProfiles-3": ("p0004",),
+    }
+    assert placed.stacks["p0004"] == "Ec2AccessProfiles-3"
+
+
+def test_a_removed_profile_leaves_a_hole_that_a_new_one_fills_and_nothing_moves() -> None:
+    first = place(requests(*names(4)), Placement(), max_profiles=2).placement
+    later = place(requests("p0003", "new", "p0000", "p0002"), first, max_profiles=2)
+    assert later.findings == []
+    assert later.placement.shards == {
+        "Ec2AccessProfiles": ("new", "p0000"),
+        "Ec2AccessProfiles-2": ("p0002", "p0003"),
+    }
+
+
+def test_an_emptied_shard_keeps_its_name_and_new_shards_never_reuse_one() -> None:
+    first = place(requests(*names(4)), Placement(), max_profiles=2).placement
+    emptied = place(requests("p0000", "p0001"), first, max_profiles=2).placement
+    assert emptied.shards["Ec2AccessProfiles-2"] == ()
+    grown = place(requests("p0000", "p0001", "x", "y", "z"), emptied, max_profiles=2).placement
+    assert grown.shards == {
+        "Ec2AccessProfiles": ("p0000", "p0001"),
+        "Ec2AccessProfiles-2": ("x", "y"),
+        "Ec2AccessProfiles-3": ("z",),
+    }
+
+
+def test_a_named_stack_is_kept_and_counts_against_its_room() -> None:
+    placed = place(requests("a", "b", "c", stack="Hand-Written"), Placement(), max_profiles=2)
+    assert placed.stacks == {"a": "Hand-Written", "b": "Hand-Written"}
+    (finding,) = placed.findings
+    assert (finding.rule_id, finding.profile, finding.value, finding.location) == (
+        "EAP111",
+        "c",
+        "Hand-Written",
+        "c.yaml:3:3",
+    )
+    assert "stack 'Hand-Written' has no room for it: at most 2 profiles" in finding.rule
+    assert "remove 'stack:'" in finding.rule
+    assert placed.placement.shards == {}  # named stacks are the catalogue's to record, not the file's
+
+
+def test_a_shard_that_cannot_take_more_says_so_and_moves_nothing() -> None:
+    recorded = Placement({"Ec2AccessProfiles": ("a", "b", "c")})
+    placed = place(requests("a", "b", "c"), recorded, max_profiles=2)
+    (finding,) = placed.findings
+    assert (finding.rule_id, finding.profile, finding.value) == ("EAP111", "c", "Ec2AccessProfiles")
+    assert "records it there" in finding.rule
+    assert placed.stacks == {"a": "Ec2AccessProfiles", "b": "Ec2AccessProfiles"}
+
+
+def test_the_size_budget_counts_too() -> None:
+    placed = place(requests("a", "b", "c", size=400), Placement(), max_bytes=1000)
+    assert placed.placement.shards == {"Ec2AccessProfiles": ("a", "b"), "Ec2AccessProfiles-2": ("c",)}
+
+
+def test_naming_another_stack_for_a_recorded_profile_is_refused() -> None:
+    recorded = Placement({"Ec2AccessProfiles-2": ("web",)})
+    placed = place(requests("web", stack="Other"), recorded, placement_file="c.placement.json")
+    (finding,) = placed.findings
+    assert finding.rule_id == "EAP112"
+    assert (
+        "would move the profile off shard 'Ec2AccessProfiles-2', where c.placement.json records it"
+        in finding.rule
+    )
+    assert placed.stacks == {}
+
+
+def test_names_are_matched_ignoring_case_as_iam_does() -> None:
+    recorded = Placement({"Ec2AccessProfiles-2": ("Web",)})
+    assert place(requests("web"), recorded).stacks == {"web": "Ec2AccessProfiles-2"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(names(30)), unique=True, max_size=30),
+    st.lists(st.sampled_from(names(30, 100)), unique=True, max_size=20),
+    st.randoms(),
+)
+def test_survivors_never_move_whatever_is_added_removed_or_reordered(
+    before: list[str], added: list[str], rng: random.Random
+) -> None:
+    first = place(requests(*before), Placement(), max_profiles=4)
+    survivors = [name for name in before if rng.random() < 0.7]
+    after = survivors + added
+    rng.shuffle(after)
+    second = place(requests(*after), first.placement, max_profiles=4)
+    assert second.findings == []
+    for name in survivors:
+        assert second.stacks[name] == first.stacks[name]
+    assert all(len(names_) <= 4 for names_ in second.placement.shards.values())
+    assert set(first.placement.shards) <= set(second.placement.shards)
+    # Deterministic: the same inputs give the same file, whatever the order.
+    assert place(requests(*sorted(after)), first.placement, max_profiles=4).placement.render() == (
+        second.placement.render()
+    )
+
+
+def test_the_file_is_sorted_json_one_name_per_line_and_reads_back() -> None:
+    placement = Placement(
+        {"Ec2AccessProfiles-10": ("b",), "Ec2AccessProfiles-2": ("z", "a"), "Ec2AccessProfiles": ()}
+    )
+    text = placement.render()
+    assert list(json.loads(text)["shards"]) == [
+        "Ec2AccessProfiles",
+        "Ec2AccessProfiles-2",
+        "Ec2AccessProfiles-10",
+    ]
+    assert '    "Ec2AccessProfiles-2": [\n      "a",\n      "z"\n    ]' in text
+    assert read_placement(text, "f:1:1") == (
+        Placement({k: tuple(sorted(v)) for k, v in placement.shards.items()}),
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("{", "file", "is not JSON"),
+        ('{"version": 2, "shards": {}}', "version", "is not a placement file"),
+        ('{"version": 1, "shards": []}', "shards", "is not a mapping"),
+        ('{"version": 1, "shards": {"Mine": []}}', "shards", "is not a shard name"),
+        (
+            '{"version": 1, "shards": {"Ec2AccessProfiles": [1]}}',
+            "shards['Ec2AccessProfiles']",
+            "is not a list of names",
+        ),
+        (
+            '{"version": 1, "shards": {"Ec2AccessProfiles": ["a"], "Ec2AccessProfiles-2": ["A"]}}',
+            "shards['Ec2AccessProfiles-2']",
+            "is recorded more than once",
+        ),
+    ],
+)
+def test_a_damaged_file_is_a_finding_at_the_file(text: str, field: str, message: str) -> None:
+    placement, findings = read_placement(text, "c.placement.json:1:1")
+    assert placement == Placement()
+    (finding,) = findings
+    assert (finding.rule_id, finding.field, finding.location) == ("EAP110", field, "c.placement.json:1:1")
+    assert message in finding.rule
+
+
+def test_the_file_sits_beside_the_catalogue() -> None:
+    assert str(placement_path("conf/catalog.yaml")) == "conf/catalog.placement.json"

@@ -1,0 +1,112 @@
+"""1,000 catalogue profiles: sharded templates within CloudFormation's limits, cfn-lint clean, stable.
+
+One synthesis of the big app, shared by every test here (it takes about a minute).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+
+import app as cdk_app
+from constructs_lib import limits
+from constructs_lib.catalog import load_catalog
+from constructs_lib.instance_profile_tags import HELPER_POLICY_HEADROOM
+from constructs_lib.placement import (
+    MAX_PROFILES_PER_STACK,
+    STACK_RESOURCE_LIMIT,
+    TEMPLATE_BYTES_LIMIT,
+    estimated_bytes,
+    placement_path,
+)
+from tooling.cdk import cli_context
+from tooling.sample_catalog import sample_catalog
+
+PROFILES = 1000
+HEADROOM = 0.8
+HELPER_BYTES = 20_000
+"""Template bytes of the tag function (its code inline) and the stack's frame, beyond the profiles'."""
+
+
+@dataclass
+class BigApp:
+    catalog: Path
+    outdir: Path
+    templates: dict[str, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def big_app(tmp_path_factory: pytest.TempPathFactory) -> BigApp:
+    folder = tmp_path_factory.mktemp("big")
+    catalog = folder / "catalog.yaml"
+    catalog.write_text(sample_catalog(PROFILES))
+    outdir = folder / "cdk.out"
+    application = App(context={**cli_context(), "catalog": str(catalog)}, outdir=str(outdir))
+    cdk_app.compose(application)
+    assembly = application.synth()
+    return BigApp(catalog, outdir, {stack.stack_name: stack.template for stack in assembly.stacks})
+
+
+def catalogue_stacks(big_app: BigApp) -> dict[str, dict[str, Any]]:
+    return {name: t for name, t in big_app.templates.items() if name.startswith("Ec2AccessProfiles")}
+
+
+def profile_names(template: dict[str, Any]) -> list[str]:
+    return [
+        r["Properties"]["InstanceProfileName"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::InstanceProfile"
+    ]
+
+
+def test_every_profile_is_in_exactly_one_shard_as_the_placement_file_records(big_app: BigApp) -> None:
+    shards = catalogue_stacks(big_app)
+    assert len(shards) == -(-PROFILES // MAX_PROFILES_PER_STACK) == 11
+    placed = {name: shard for shard, t in shards.items() for name in profile_names(t)}
+    assert len(placed) == sum(len(profile_names(t)) for t in shards.values()) == PROFILES
+    recorded = json.loads(placement_path(big_app.catalog).read_text())["shards"]
+    assert {name: shard for shard, names in recorded.items() for name in names} == placed
+
+
+def test_every_shard_is_within_cloudformations_limits_with_headroom(big_app: BigApp) -> None:
+    catalog = load_catalog(big_app.catalog)
+    estimates = {profile.name: estimated_bytes(profile.spec) for profile in catalog.profiles}
+    for name, template in catalogue_stacks(big_app).items():
+        size = len((big_app.outdir / f"{name}.template.json").read_bytes())
+        assert len(template["Resources"]) <= HEADROOM * STACK_RESOURCE_LIMIT, name
+        assert size <= HEADROOM * TEMPLATE_BYTES_LIMIT, name
+        assert size <= sum(estimates[p] for p in profile_names(template)) + HELPER_BYTES, name
+        assert len(template.get("Outputs", {})) <= HEADROOM * 200
+        assert len(template.get("Parameters", {})) <= HEADROOM * 200
+
+
+def test_the_tag_function_of_the_largest_shard_fits_iam(big_app: BigApp) -> None:
+    largest = max(catalogue_stacks(big_app).values(), key=lambda t: len(t["Resources"]))
+    (role,) = (
+        r
+        for r in largest["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role"
+        and "lambda" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])
+    )
+    (policy,) = role["Properties"]["Policies"]
+    assert (
+        limits.policy_size(policy["PolicyDocument"])
+        <= limits.INLINE_POLICIES_MAX_CHARACTERS - HELPER_POLICY_HEADROOM
+    )
+
+
+def test_cfn_lint_passes_on_every_shard(big_app: BigApp) -> None:
+    templates = sorted(big_app.outdir.glob("*.template.json"))
+    assert len(templates) == len(big_app.templates)
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [str(cfn_lint), *map(str, templates)], capture_output=True, text=True, timeout=900, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
