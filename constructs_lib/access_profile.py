@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, overload
@@ -17,7 +18,6 @@ from aws_cdk import (
     IAspect,
     Stack,
     Tags,
-    Token,
     Validations,
 )
 from aws_cdk import aws_iam as iam
@@ -39,6 +39,7 @@ from constructs_lib.checker import (
     statement_findings,
 )
 from constructs_lib.contract import publish_findings
+from constructs_lib.crossings import child_path, context, is_unresolved, node_path, resolved_once, stack_of
 from constructs_lib.errors import ProfileValidationError
 from constructs_lib.findings import Finding
 from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails
@@ -163,7 +164,7 @@ class Ec2AccessProfile(Construct):
         """
         # Everything is checked before anything is added to the construct tree, so a caught
         # ProfileValidationError leaves no half-built profile behind.
-        where = _child_path(scope, id)
+        where = child_path(scope, id)
         stack = Stack.of(scope)
         spec, edge_findings = _spec_of(
             stack,
@@ -180,7 +181,7 @@ class Ec2AccessProfile(Construct):
             acknowledge=acknowledge,
             managed_policy_quota=managed_policy_quota,
         )
-        settings = AppSettings.read(scope.node.try_get_context)
+        settings = AppSettings.read(lambda key: context(scope, key))
         publishing = _contract_enabled(scope, publish_contract)
         findings = in_field_order(
             [
@@ -199,6 +200,8 @@ class Ec2AccessProfile(Construct):
             role_name = instance_profile_name
 
         super().__init__(scope, id)
+        # One crossing into aws-cdk-lib for all the acknowledgments the constructor records.
+        self._pending_acknowledgments: list[Acknowledgment] | None = []
         self._warn(findings)
         self._planned: list[PlannedPolicy] = []
         self._managed_policy_quota = quota
@@ -228,15 +231,16 @@ class Ec2AccessProfile(Construct):
         cfn_profile = self.instance_profile.node.default_child
         assert isinstance(cfn_role, iam.CfnRole)
         assert isinstance(cfn_profile, iam.CfnInstanceProfile)
+        self._cfn_role = cfn_role
         self.instance_profile_tags: InstanceProfileTags | None = None
         """The resource that tags the instance profile; None when ``tag_instance_profile`` is off."""
-        if _tagging_enabled(self, tag_instance_profile):
+        if _tagging_enabled(scope, tag_instance_profile):
             self.instance_profile_tags = InstanceProfileTags(
                 self, "InstanceProfileTags", instance_profile=cfn_profile, tags=cfn_role.tags
             )
         else:
             InstanceProfileTagsProvider.cover(self, cfn_profile.instance_profile_name, cfn_profile.path)
-            Aspects.of(cfn_role).add(_WarnUntaggedProfile(self.node.path), priority=AspectPriority.READONLY)
+            Aspects.of(cfn_role).add(_WarnUntaggedProfile(where), priority=AspectPriority.READONLY)
         self.contract: ssm.StringParameter | None = None
         """The contract parameter for consumer apps; None unless ``publish_contract``."""
         if publishing and instance_profile_name is not None:
@@ -249,7 +253,7 @@ class Ec2AccessProfile(Construct):
             )
         self.node.add_validation(
             ProfileGuardrails(
-                profile_path=self.node.path,
+                profile_path=where,
                 role=self.role,
                 own_policy_count=lambda: len(self._planned),
                 managed_policy_quota=quota,
@@ -265,6 +269,9 @@ class Ec2AccessProfile(Construct):
             self._attach(planned, explicit[planned.index] if planned.index is not None else None)
         for statement in statements or ():
             self._add_statement(statement)
+        pending, self._pending_acknowledgments = self._pending_acknowledgments, None
+        if pending:
+            Validations.of(self.role).acknowledge(*pending)
         for key, value in sorted((tags or {}).items()):
             Tags.of(self).add(key, value)
 
@@ -282,18 +289,15 @@ class Ec2AccessProfile(Construct):
 
         The spec is checked first, so a bad one fails with every finding and nothing is built.
         """
-        where = _child_path(scope, id)
-        findings = check_profile(spec, settings=AppSettings.read(scope.node.try_get_context), profile=where)
+        where = child_path(scope, id)
+        findings = check_profile(
+            spec, settings=AppSettings.read(lambda key: context(scope, key)), profile=where
+        )
         errors = [finding for finding in findings if finding.severity == "error"]
         if errors:
             raise ProfileValidationError.from_findings(where, errors)
         seconds = spec.max_session_seconds
-        references = {
-            "AWS::Partition": Aws.PARTITION,
-            "AWS::AccountId": Aws.ACCOUNT_ID,
-            "AWS::Region": Aws.REGION,
-            "AWS::URLSuffix": Aws.URL_SUFFIX,
-        }
+        references = _pseudo_parameter_tokens()
 
         def resolved(value: Text | None) -> Any:
             return None if value is None else pseudo_parameters.substitute(str(value), references)
@@ -327,10 +331,10 @@ class Ec2AccessProfile(Construct):
         Reads ``/ec2-access-profiles/NAME`` when the consumer stack deploys, in that stack's account and
         region; the result's ``instance_profile`` and ``role`` go into ``ec2.LaunchTemplate`` and grants.
         """
-        if not Token.is_unresolved(name):
+        if not is_unresolved(name):
             findings = publish_findings(name, None)
             if findings:
-                raise ProfileValidationError.from_findings(_child_path(scope, id), findings)
+                raise ProfileValidationError.from_findings(child_path(scope, id), findings)
         return PublishedProfile(scope, id, name)
 
     @staticmethod
@@ -338,11 +342,11 @@ class Ec2AccessProfile(Construct):
         scope: Construct, id: str, instance_profile_name: str
     ) -> iam.IInstanceProfile:
         """Use an instance profile defined elsewhere, by its name."""
-        if not Token.is_unresolved(instance_profile_name):
+        if not is_unresolved(instance_profile_name):
             problem = validation.check_name(instance_profile_name, validation.INSTANCE_PROFILE_NAME_MAX)
             if problem:
                 raise ProfileValidationError(
-                    _child_path(scope, id),
+                    child_path(scope, id),
                     "instance_profile_name",
                     instance_profile_name,
                     problem,
@@ -355,11 +359,11 @@ class Ec2AccessProfile(Construct):
         scope: Construct, id: str, instance_profile_arn: str
     ) -> iam.IInstanceProfile:
         """Use an instance profile defined elsewhere, by its ARN."""
-        if not Token.is_unresolved(instance_profile_arn):
+        if not is_unresolved(instance_profile_arn):
             problem = validation.check_instance_profile_arn(instance_profile_arn)
             if problem:
                 raise ProfileValidationError(
-                    _child_path(scope, id), "instance_profile_arn", instance_profile_arn, problem
+                    child_path(scope, id), "instance_profile_arn", instance_profile_arn, problem
                 )
         return iam.InstanceProfile.from_instance_profile_arn(scope, id, instance_profile_arn)
 
@@ -466,7 +470,7 @@ class Ec2AccessProfile(Construct):
         self.role.add_managed_policy(managed)
         name = planned.aws_managed_name
         if name is not None:
-            arn = Stack.of(self).resolve(managed.managed_policy_arn)
+            arn = resolved_once(stack_of(self), f"aws-managed:{name}", managed.managed_policy_arn)
             self._aws_managed_arns.setdefault(name, []).append(arn)
             chosen = find_acknowledgment(self._acknowledgments, "managed_policy", name)
             if chosen:
@@ -474,7 +478,7 @@ class Ec2AccessProfile(Construct):
             elif planned.preset is not None:
                 reason = planned.preset.reason
             else:
-                reason = _default_managed_policy_reason(name, self.node.path)
+                reason = _default_managed_policy_reason(name, node_path(self))
             self._acknowledge_finding(nag_findings.aws_managed_policy(arn), reason)
 
     def _raise_if_any(self, findings: Sequence[Finding]) -> None:
@@ -497,8 +501,7 @@ class Ec2AccessProfile(Construct):
         self._document.add_statements(statement)
         # CloudFormation rejects an inline policy without statements, so the role gets its policy
         # with the first statement; later statements land in the same (lazily rendered) document.
-        cfn_role = self.role.node.default_child
-        assert isinstance(cfn_role, iam.CfnRole)
+        cfn_role = self._cfn_role
         if cfn_role.policies is None:
             self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
         cfn_role.policies = [
@@ -529,7 +532,11 @@ class Ec2AccessProfile(Construct):
             )
 
     def _acknowledge_finding(self, finding: str, reason: str) -> None:
-        Validations.of(self.role).acknowledge(Acknowledgment(id=finding, reason=reason))
+        acknowledgment = Acknowledgment(id=finding, reason=reason)
+        if self._pending_acknowledgments is not None:
+            self._pending_acknowledgments.append(acknowledgment)
+        else:
+            Validations.of(self.role).acknowledge(acknowledgment)
 
 
 def _default_managed_policy_reason(name: str, profile: str) -> str:
@@ -570,7 +577,7 @@ def _spec_of(
         managed_policies=tuple(policy_reference(stack, policy) for policy in managed_policies or ()),
         statements=tuple(statement.to_statement_json() for statement in statements or ()),
         permissions_boundary=_text(permissions_boundary) if isinstance(permissions_boundary, str) else None,
-        max_session_seconds=None if seconds is None or Token.is_unresolved(seconds) else seconds,
+        max_session_seconds=None if seconds is None or is_unresolved(seconds) else seconds,
         tags={_text(key): _text(value) for key, value in (tags or {}).items()},
         acknowledge=tuple(acknowledgments),
         managed_policy_quota=managed_policy_quota,
@@ -584,7 +591,7 @@ def _text(value: str) -> Text: ...
 def _text(value: None) -> None: ...
 def _text(value: str | None) -> Text | None:
     """A prop's string, or a ``DeployTime`` when it is a token (unknown until deploy)."""
-    if value is not None and Token.is_unresolved(value):
+    if value is not None and is_unresolved(value):
         return DeployTime(value, value)
     return value
 
@@ -617,24 +624,24 @@ def _as_shown(findings: Iterable[Finding], max_session_duration: Duration | None
 
 def _boundary_context_findings(scope: Construct, boundary: str | iam.IManagedPolicy | None) -> list[Finding]:
     """The profile's boundary and CDK's app-wide one (which CDK puts on every role) must agree."""
-    context = scope.node.try_get_context(PERMISSIONS_BOUNDARY_CONTEXT)
-    if context is None:
+    boundary_context = context(scope, PERMISSIONS_BOUNDARY_CONTEXT)
+    if boundary_context is None:
         return []
     stack = Stack.of(scope)
     field = f"context {PERMISSIONS_BOUNDARY_CONTEXT!r}"
-    if stack.node.try_get_context(PERMISSIONS_BOUNDARY_CONTEXT) != context:
+    if stack.node.try_get_context(PERMISSIONS_BOUNDARY_CONTEXT) != boundary_context:
         rule = (
             "is set below the profile's stack, where CDK does not apply it; set it on the app, a "
             "Stage or the Stack (permissions_boundary=PermissionsBoundary.from_name(...))"
         )
-        return [Finding("EAP031", field, context, rule, ("context",))]
+        return [Finding("EAP031", field, boundary_context, rule, ("context",))]
     if boundary is None:
         return []
     arn = boundary if isinstance(boundary, str) else boundary.managed_policy_arn
-    if _is_context_boundary(stack, arn, context):
+    if _is_context_boundary(stack, arn, boundary_context):  # type: ignore[arg-type]
         return []
     rule = (
-        f"is not the app's permissions boundary {context!r} ({field}), which CDK puts on every "
+        f"is not the app's permissions boundary {boundary_context!r} ({field}), which CDK puts on every "
         "role of the stack in its place (a role has one boundary); leave permissions_boundary "
         "out, or give that same policy"
     )
@@ -663,13 +670,24 @@ def _is_context_boundary(stack: Stack, arn: str, context: Mapping[str, str]) -> 
 def _contract_enabled(scope: Construct, publish_contract: bool | None) -> bool:
     if publish_contract is not None:
         return publish_contract
-    return scope.node.try_get_context(PUBLISH_CONTRACT_CONTEXT) in (True, "true")
+    return context(scope, PUBLISH_CONTRACT_CONTEXT) in (True, "true")
+
+
+@functools.cache
+def _pseudo_parameter_tokens() -> dict[str, str]:
+    """The tokens CDK gives the pseudo parameters (the same strings every time): asked once."""
+    return {
+        "AWS::Partition": Aws.PARTITION,
+        "AWS::AccountId": Aws.ACCOUNT_ID,
+        "AWS::Region": Aws.REGION,
+        "AWS::URLSuffix": Aws.URL_SUFFIX,
+    }
 
 
 def _tagging_enabled(scope: Construct, tag_instance_profile: bool | None) -> bool:
     if tag_instance_profile is not None:
         return tag_instance_profile
-    return scope.node.try_get_context(TAG_INSTANCE_PROFILE_CONTEXT) not in (False, "false")
+    return context(scope, TAG_INSTANCE_PROFILE_CONTEXT) not in (False, "false")
 
 
 @jsii.implements(IAspect)
@@ -693,7 +711,3 @@ class _WarnUntaggedProfile:
 def _non_default_path(path: str | None) -> str | None:
     """Leave the default path out of the template: IAM's default is '/' already."""
     return None if path == "/" else path
-
-
-def _child_path(scope: Construct, id: str) -> str:
-    return f"{scope.node.path}/{id}" if scope.node.path else id

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import jsii
-from aws_cdk import Stack, Stage, Token
+from aws_cdk import Stack, Stage
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
 from constructs_lib import limits
 from constructs_lib.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
+from constructs_lib.crossings import is_unresolved
 from constructs_lib.errors import ProfileValidationError
 from constructs_lib.findings import Finding
 from constructs_lib.least_privilege import (
@@ -201,7 +202,7 @@ def _size_findings(attachments: _Attachments) -> list[Finding]:
 
 
 def _text(value: str) -> Text:
-    return DeployTime(value, value) if Token.is_unresolved(value) else value
+    return DeployTime(value, value) if is_unresolved(value) else value
 
 
 class _Attachments:
@@ -302,9 +303,7 @@ def _names_of(role: iam.Role) -> Callable[[Stack], set[str]]:
     """How the role's name is written in a given stack: a reference, or its literal name."""
     cfn_role = role.node.default_child
     assert isinstance(cfn_role, iam.CfnRole)
-    literal = (
-        cfn_role.role_name if cfn_role.role_name and not Token.is_unresolved(cfn_role.role_name) else None
-    )
+    literal = cfn_role.role_name if cfn_role.role_name and not is_unresolved(cfn_role.role_name) else None
 
     def names(stack: Stack) -> set[str]:
         found = {_key(stack.resolve(role.role_name)), _key(stack.resolve(cfn_role.ref))}

@@ -29,7 +29,6 @@ from aws_cdk import (
     RemovalPolicy,
     Stack,
     TagManager,
-    Token,
     Validations,
 )
 from aws_cdk import aws_iam as iam
@@ -38,6 +37,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from constructs_lib import limits, nag_findings
+from constructs_lib.crossings import is_unresolved
 from constructs_lib.guardrails import HelperRoleLimits
 from constructs_lib.tag_permissions import Target, resource_patterns
 
@@ -255,9 +255,9 @@ class _AcknowledgeSharedPrefixes:
 
 def _target_of(instance_profile_name: str | None, path: str | None) -> Target:
     """The profile as the function's policy must reach it: by path and name, or by path if unnamed."""
-    if path is not None and Token.is_unresolved(path):
+    if path is not None and is_unresolved(path):
         return Target("/", None)
-    if instance_profile_name is None or Token.is_unresolved(instance_profile_name):
+    if instance_profile_name is None or is_unresolved(instance_profile_name):
         return Target(path or "/", None)
     return Target(path or "/", instance_profile_name)
 

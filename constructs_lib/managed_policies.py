@@ -7,14 +7,16 @@ Each is reduced to an identity key so the same policy given twice, in any two fo
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TypeAlias
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_lib import validation
+from constructs_lib.crossings import is_unresolved
 from constructs_lib.spec import DeployTime, Text
 
 ManagedPolicyInput: TypeAlias = str | iam.IManagedPolicy
@@ -29,7 +31,7 @@ def policy_reference(stack: Stack, policy: ManagedPolicyInput) -> Text:
     An ``iam.IManagedPolicy`` or a token is keyed by what its ARN resolves to in ``stack``, so the
     same policy given twice, in any two forms, has the same key.
     """
-    if isinstance(policy, str) and not Token.is_unresolved(policy):
+    if isinstance(policy, str) and not is_unresolved(policy):
         return policy
     arn = policy if isinstance(policy, str) else policy.managed_policy_arn
     key = _identity_of(stack, arn)
@@ -44,9 +46,15 @@ def as_managed_policy(scope: Construct, key: str, policy: ManagedPolicyInput) ->
     """
     if not isinstance(policy, str):
         return policy
-    if Token.is_unresolved(policy) or policy.startswith("arn:"):
+    if is_unresolved(policy) or policy.startswith("arn:"):
         return iam.ManagedPolicy.from_managed_policy_arn(scope, f"Imported:{key}", policy)
-    return iam.ManagedPolicy.from_aws_managed_policy_name(policy)
+    return _aws_managed(policy)
+
+
+@functools.cache
+def _aws_managed(name: str) -> iam.IManagedPolicy:
+    """An AWS-managed policy by name: a plain reference, not a construct, so one serves every role."""
+    return iam.ManagedPolicy.from_aws_managed_policy_name(name)
 
 
 def _identity_of(stack: Stack, arn: str) -> str:
