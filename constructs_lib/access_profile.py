@@ -39,7 +39,15 @@ from constructs_lib.checker import (
     statement_findings,
 )
 from constructs_lib.contract import publish_findings
-from constructs_lib.crossings import child_path, context, is_unresolved, node_path, resolved_once, stack_of
+from constructs_lib.crossings import (
+    child_path,
+    context,
+    default_child,
+    is_unresolved,
+    node_path,
+    resolved_once,
+    stack_of,
+)
 from constructs_lib.errors import ProfileValidationError
 from constructs_lib.findings import Finding
 from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails
@@ -227,7 +235,7 @@ class Ec2AccessProfile(Construct):
             path=_non_default_path(path),
         )
         """The instance profile to give ``ec2.Instance`` or ``ec2.LaunchTemplate``."""
-        cfn_role = self.role.node.default_child
+        cfn_role = default_child(self.role)
         cfn_profile = self.instance_profile.node.default_child
         assert isinstance(cfn_role, iam.CfnRole)
         assert isinstance(cfn_profile, iam.CfnInstanceProfile)
@@ -239,7 +247,7 @@ class Ec2AccessProfile(Construct):
                 self, "InstanceProfileTags", instance_profile=cfn_profile, tags=cfn_role.tags
             )
         else:
-            InstanceProfileTagsProvider.cover(self, cfn_profile.instance_profile_name, cfn_profile.path)
+            InstanceProfileTagsProvider.cover(scope, instance_profile_name, _non_default_path(path))
             Aspects.of(cfn_role).add(_WarnUntaggedProfile(where), priority=AspectPriority.READONLY)
         self.contract: ssm.StringParameter | None = None
         """The contract parameter for consumer apps; None unless ``publish_contract``."""
@@ -470,7 +478,7 @@ class Ec2AccessProfile(Construct):
         self.role.add_managed_policy(managed)
         name = planned.aws_managed_name
         if name is not None:
-            arn = resolved_once(stack_of(self), f"aws-managed:{name}", managed.managed_policy_arn)
+            arn = resolved_once(stack_of(self), f"aws-managed:{name}", lambda: managed.managed_policy_arn)
             self._aws_managed_arns.setdefault(name, []).append(arn)
             chosen = find_acknowledgment(self._acknowledgments, "managed_policy", name)
             if chosen:

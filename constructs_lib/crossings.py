@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Callable
 
 from aws_cdk import Stack, Token
 from constructs import IConstruct
@@ -23,6 +24,7 @@ _PATHS: weakref.WeakKeyDictionary[IConstruct, str] = weakref.WeakKeyDictionary()
 _CONTEXT: weakref.WeakKeyDictionary[IConstruct, dict[str, object]] = weakref.WeakKeyDictionary()
 _STACKS: weakref.WeakKeyDictionary[IConstruct, Stack] = weakref.WeakKeyDictionary()
 _RESOLVED: weakref.WeakKeyDictionary[Stack, dict[str, object]] = weakref.WeakKeyDictionary()
+_CHILDREN: weakref.WeakKeyDictionary[IConstruct, IConstruct | None] = weakref.WeakKeyDictionary()
 
 
 def is_unresolved(value: object) -> bool:
@@ -62,10 +64,17 @@ def stack_of(scope: IConstruct) -> Stack:
     return stack
 
 
-def resolved_once(stack: Stack, key: str, value: object) -> object:
-    """``stack.resolve(value)`` for a value that resolves alike wherever it is used in ``stack``
+def resolved_once(stack: Stack, key: str, value: Callable[[], object]) -> object:
+    """``stack.resolve(value())`` for a value that resolves alike wherever it is used in ``stack``
     (an AWS-managed policy's ARN), remembered under ``key``."""
     values = _RESOLVED.setdefault(stack, {})
     if key not in values:
-        values[key] = stack.resolve(value)
+        values[key] = stack.resolve(value())
     return values[key]
+
+
+def default_child(construct: IConstruct) -> IConstruct | None:
+    """``construct.node.default_child``, asked once (an L2's L1 resource is made with it)."""
+    if construct not in _CHILDREN:
+        _CHILDREN[construct] = construct.node.default_child
+    return _CHILDREN[construct]

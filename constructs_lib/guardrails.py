@@ -30,7 +30,7 @@ from constructs import IConstruct, IValidation
 
 from constructs_lib import limits
 from constructs_lib.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
-from constructs_lib.crossings import is_unresolved
+from constructs_lib.crossings import default_child, is_unresolved, stack_of
 from constructs_lib.errors import ProfileValidationError
 from constructs_lib.findings import Finding
 from constructs_lib.least_privilege import (
@@ -138,7 +138,7 @@ class ProfileGuardrails:
                     yield self._error("EAP042", f"statements (in {policy.source})", grant.shown, grant.rule())
 
     def _tag_problems(self) -> Iterable[ProfileValidationError]:
-        cfn_role = self._role.node.default_child
+        cfn_role = default_child(self._role)
         assert isinstance(cfn_role, iam.CfnRole)
         tags = {_text(key): _text(value) for key, value in cfn_role.tags.tag_values().items()}
         for finding in tag_findings(tags, field_suffix=" (after Tags.of)"):
@@ -210,7 +210,7 @@ class _Attachments:
 
     def __init__(self, role: iam.Role) -> None:
         stack = Stack.of(role)
-        cfn_role = role.node.default_child
+        cfn_role = default_child(role)
         assert isinstance(cfn_role, iam.CfnRole)
         self.inline: list[_Document] = [
             _Document(f"inline policy {_policy_name(policy)!r}", _document(stack, policy))
@@ -273,10 +273,15 @@ def watch_policies(scope: IConstruct) -> None:
     CDK validates a tree in pre-order, so a validation on the app (or on the stage being synthesized)
     runs before those of the roles under it: it forgets what an earlier pass found.
     """
-    for construct in (scope.node.root, Stage.of(scope)):
+    stack = stack_of(scope)
+    if stack in _WATCHED:
+        return  # its app and stage are watched already
+    _WATCHED.add(stack)
+    root = scope.node.root
+    for construct in (root, Stage.of(scope)):
         if construct is not None and construct not in _WATCHED:
             _WATCHED.add(construct)
-            construct.node.add_validation(_ForgetPolicies(scope.node.root))
+            construct.node.add_validation(_ForgetPolicies(root))
 
 
 @jsii.implements(IValidation)
@@ -301,7 +306,7 @@ def _policies_of(root: IConstruct) -> list[_PolicyConstruct]:
 
 def _names_of(role: iam.Role) -> Callable[[Stack], set[str]]:
     """How the role's name is written in a given stack: a reference, or its literal name."""
-    cfn_role = role.node.default_child
+    cfn_role = default_child(role)
     assert isinstance(cfn_role, iam.CfnRole)
     literal = cfn_role.role_name if cfn_role.role_name and not is_unresolved(cfn_role.role_name) else None
 

@@ -37,7 +37,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from constructs_lib import limits, nag_findings
-from constructs_lib.crossings import is_unresolved
+from constructs_lib.crossings import is_unresolved, stack_of
 from constructs_lib.guardrails import HelperRoleLimits
 from constructs_lib.tag_permissions import Target, resource_patterns
 
@@ -65,15 +65,18 @@ class InstanceProfileTagsProvider(Construct):
     @staticmethod
     def of(scope: Construct) -> InstanceProfileTagsProvider:
         """The provider of ``scope``'s stack, created the first time it is asked for."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if isinstance(existing, InstanceProfileTagsProvider):
-            return existing
-        return InstanceProfileTagsProvider(stack, PROVIDER_ID)
+        stack = stack_of(scope)
+        existing = _PROVIDERS.get(stack)
+        if existing is None:
+            found = stack.node.try_find_child(PROVIDER_ID)
+            existing = found if isinstance(found, InstanceProfileTagsProvider) else None
+        return existing or InstanceProfileTagsProvider(stack, PROVIDER_ID)
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        self._targets = _stack_targets(Stack.of(self))
+        stack = stack_of(scope)
+        _PROVIDERS[stack] = self
+        self._targets = _stack_targets(stack)
         self._resources: tuple[str, ...] | None = None
         log_group = logs.LogGroup(
             self,
@@ -174,9 +177,9 @@ class InstanceProfileTagsProvider(Construct):
         keeps its last tags, while a stack that turns tagging off for every profile loses them. Adds
         nothing when no profile of the stack is tagged (there is no function then).
         """
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if isinstance(existing, InstanceProfileTagsProvider):
+        stack = stack_of(scope)
+        existing = _PROVIDERS.get(stack)
+        if existing is not None:
             existing.allow(instance_profile_name, path)
         else:
             _stack_targets(stack).add(_target_of(instance_profile_name, path))
@@ -263,6 +266,8 @@ def _target_of(instance_profile_name: str | None, path: str | None) -> Target:
 
 
 _TARGETS: weakref.WeakKeyDictionary[Stack, set[Target]] = weakref.WeakKeyDictionary()
+_PROVIDERS: weakref.WeakKeyDictionary[Stack, InstanceProfileTagsProvider] = weakref.WeakKeyDictionary()
+"""Per stack: its provider, once made (what ``of`` would find among the stack's children)."""
 """Per stack: the instance profiles its tag function must reach; filled in any order."""
 
 
