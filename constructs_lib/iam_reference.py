@@ -291,28 +291,34 @@ def _takes(wildcard: str, char: str) -> bool:
 
 
 def _intersects(left: str, right: str) -> bool:
-    """Whether two patterns of literal characters and wildcards share a matching string."""
+    """Whether two patterns of literal characters and wildcards share a matching string.
+
+    A search over pairs of positions (the two patterns read side by side) from the start, visiting
+    only the pairs some common prefix reaches: for ARNs, mostly literal, that is a few per character.
+    """
     wild = (_ANY, _SEGMENT, _BUCKET)
     rows, cols = len(left), len(right)
-    # reach[i][j]: the suffixes left[i:] and right[j:] can match a common string.
-    reach = [[False] * (cols + 1) for _ in range(rows + 1)]
-    reach[rows][cols] = True
-    for i in range(rows, -1, -1):
-        for j in range(cols, -1, -1):
-            if i == rows and j == cols:
-                continue
-            a = left[i] if i < rows else None
-            b = right[j] if j < cols else None
-            result = False
-            if a in wild:  # a matches nothing more, or takes b's next literal character
-                result = reach[i + 1][j] or (
-                    b is not None and b not in wild and _takes(a, b) and reach[i][j + 1]
-                )
-            if not result and b in wild:
-                result = reach[i][j + 1] or (
-                    a is not None and a not in wild and _takes(b, a) and reach[i + 1][j]
-                )
-            if not result and a is not None and b is not None and a not in wild and b not in wild:
-                result = a == b and reach[i + 1][j + 1]
-            reach[i][j] = result
-    return reach[0][0]
+    seen = {(0, 0)}
+    pending = [(0, 0)]
+    while pending:
+        i, j = pending.pop()
+        if i == rows and j == cols:
+            return True
+        a = left[i] if i < rows else None
+        b = right[j] if j < cols else None
+        moves = []
+        if a in wild:  # a matches nothing more, or takes b's next literal character
+            moves.append((i + 1, j))
+            if b is not None and b not in wild and _takes(a, b):
+                moves.append((i, j + 1))
+        if b in wild:
+            moves.append((i, j + 1))
+            if a is not None and a not in wild and _takes(b, a):
+                moves.append((i + 1, j))
+        if a is not None and b is not None and a not in wild and b not in wild and a == b:
+            moves.append((i + 1, j + 1))
+        for move in moves:
+            if move not in seen:
+                seen.add(move)
+                pending.append(move)
+    return False

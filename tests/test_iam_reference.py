@@ -276,3 +276,39 @@ def test_a_deny_on_a_resource_its_action_cannot_act_on_denies_nothing() -> None:
     (problem,) = reference_problems(deny, set())
     assert problem.rule_id == "EAP083"
     assert "so it denies nothing" in problem.rule
+
+
+def _intersects_by_table(left: str, right: str) -> bool:
+    """The whole-table form of ``_intersects``, as it was first written: the oracle for the search."""
+    wild = (iam_reference._ANY, iam_reference._SEGMENT, iam_reference._BUCKET)
+    takes = iam_reference._takes
+    rows, cols = len(left), len(right)
+    reach = [[False] * (cols + 1) for _ in range(rows + 1)]
+    reach[rows][cols] = True
+    for i in range(rows, -1, -1):
+        for j in range(cols, -1, -1):
+            if i == rows and j == cols:
+                continue
+            a = left[i] if i < rows else None
+            b = right[j] if j < cols else None
+            result = False
+            if a in wild:
+                result = reach[i + 1][j] or (
+                    b is not None and b not in wild and takes(a, b) and reach[i][j + 1]
+                )
+            if not result and b in wild:
+                result = reach[i][j + 1] or (
+                    a is not None and a not in wild and takes(b, a) and reach[i + 1][j]
+                )
+            if not result and a is not None and b is not None and a not in wild and b not in wild:
+                result = a == b and reach[i + 1][j + 1]
+            reach[i][j] = result
+    return reach[0][0]
+
+
+_GLOB_TEXT = st.text(alphabet=["a", "b", ":", "/", "\0", "\1", "\2"], max_size=7)
+
+
+@given(left=_GLOB_TEXT, right=_GLOB_TEXT)
+def test_property_the_search_agrees_with_the_whole_table(left: str, right: str) -> None:
+    assert iam_reference._intersects(left, right) == _intersects_by_table(left, right)
