@@ -141,3 +141,12 @@ def test_the_table_shows_every_figure_and_each_target(tmp_path: Path) -> None:
 
 def test_a_measurement_is_a_plain_value() -> None:
     assert Measurement(1.0, 2.0, 3.0) == Measurement(wall_seconds=1.0, cpu_seconds=2.0, peak_mib=3.0)
+
+
+def test_the_readme_shows_the_latest_committed_figures() -> None:
+    figures = [
+        line for line in (ROOT / "bench" / "results.md").read_text().splitlines() if line.startswith("|")
+    ]
+    readme = (ROOT / "README.md").read_text()
+    assert figures
+    assert [line for line in figures if line not in readme] == []

@@ -224,20 +224,8 @@ def test_handler_role_can_only_tag_this_stacks_profiles_and_write_its_logs(stack
 
 def tagged_resources(template: Template) -> list[str]:
     """The instance-profile resources the stack's tag function may tag, as ARN suffixes."""
-    (role,) = template.find_resources(
-        "AWS::IAM::Role",
-        {
-            "Properties": {
-                "AssumeRolePolicyDocument": {
-                    "Statement": [{"Principal": {"Service": "lambda.amazonaws.com"}}]
-                }
-            }
-        },
-    ).values()
     (statement,) = [
-        s
-        for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-        if s["Sid"] == "TagThisStacksInstanceProfiles"
+        s for s in helper_policy(template)["Statement"] if s["Sid"] == "TagThisStacksInstanceProfiles"
     ]
     return [arn["Fn::Join"][1][-1].removeprefix(":instance-profile") for arn in statement["Resource"]]
 
