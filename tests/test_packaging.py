@@ -51,6 +51,7 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/checker.py",
         "constructs_lib/cli.py",
         "constructs_lib/contract.py",
+        "constructs_lib/crossings.py",
         "constructs_lib/deployments.py",
         "constructs_lib/errors.py",
         "constructs_lib/findings.py",
