@@ -51,9 +51,16 @@ SERVICE_TIMEOUT = Duration.minutes(5)
 PROVIDER_ID = "InstanceProfileTagsProvider"
 TAG_STATEMENT_ID = "TagThisStacksInstanceProfiles"
 TAG_ACTIONS = ["iam:TagInstanceProfile", "iam:UntagInstanceProfile"]
-HELPER_POLICY_HEADROOM = 512
-"""Characters of the role's inline policy left free: its log group's ARN is a short ``Fn::GetAtt`` in
-the template and up to a few hundred characters once deployed."""
+STACK_STATEMENT_ID = "ReadOwnStack"
+STACK_ACTIONS = [
+    "cloudformation:DescribeStacks",
+    "cloudformation:GetTemplate",
+    "cloudformation:ListStackResources",
+]
+"""What a Delete denied its untag reads to tell a profile the stack deletes next from one it keeps."""
+HELPER_POLICY_HEADROOM = 768
+"""Characters of the role's inline policy left free: its log group's ARN and its stack's ID are a short
+``Fn::GetAtt`` and ``Ref`` in the template, and up to a few hundred characters each once deployed."""
 
 
 class InstanceProfileTagsProvider(Construct):
@@ -96,6 +103,9 @@ class InstanceProfileTagsProvider(Construct):
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
             resources=[log_group.log_group_arn],
         )
+        self._stack_statement = iam.PolicyStatement(
+            sid=STACK_STATEMENT_ID, actions=STACK_ACTIONS, resources=[Aws.STACK_ID]
+        )
         permissions = iam.PolicyDocument(
             statements=[
                 self._log_statement,
@@ -104,6 +114,7 @@ class InstanceProfileTagsProvider(Construct):
                     actions=TAG_ACTIONS,
                     resources=Lazy.list(_ProfileArns(self)),
                 ),
+                self._stack_statement,
             ]
         )
         self.role = iam.Role(
@@ -217,6 +228,7 @@ class InstanceProfileTagsProvider(Construct):
                     "Statement": [
                         stack.resolve(self._log_statement.to_statement_json()),
                         {"Sid": TAG_STATEMENT_ID, "Effect": "Allow", "Action": TAG_ACTIONS, "Resource": []},
+                        stack.resolve(self._stack_statement.to_statement_json()),
                     ],
                 }
             )

@@ -8,13 +8,14 @@ naming the profile when anything goes wrong, and gives up before Lambda's own ti
 Update untags the dropped keys before it tags: IAM may hold keys that differ only in case as one
 key, so untagging 'team' after tagging 'Team' could remove the new tag.
 
-Delete untags this resource's keys and succeeds when IAM answers NoSuchEntity (the profile is gone)
-or AccessDenied. The function's role may untag only the profiles its stack's template tags now, so
-a Delete is denied only for a profile the stack has let go of, in the cleanup of an update or of a
-rollback: replaced or removed, and deleted by CloudFormation right after, tags and all; or with its
-tagging turned off, and then its last tags stay (logged as a warning with IAM's message). Failing
-would not remove them: the retry is denied too, and the stack would end in DELETE_FAILED or
-UPDATE_ROLLBACK_FAILED. Any other error fails the Delete with the reason, as Create and Update do.
+Delete untags this resource's keys and succeeds when IAM answers NoSuchEntity (the profile is gone).
+When IAM answers AccessDenied it asks CloudFormation whether the stack is about to delete the
+profile: the stack itself is being deleted or rolled back from its creation, or the stack's current
+template no longer holds the profile (replaced by a new name or path, or removed), as in the cleanup
+of an update or of a rollback, where the function's role no longer reaches the old profile. Then the
+tags go with the profile, and the Delete succeeds, saying why. Otherwise the profile stays, and the
+Delete fails with IAM's reason (a deny outside the stack: an SCP, a permissions boundary), as any
+other error does.
 """
 
 import json
@@ -31,6 +32,8 @@ from botocore.exceptions import ClientError
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
 SAFETY_SECONDS = 5  # answer FAILED this long before Lambda would kill the function
+STACK_GOING_AWAY = ("DELETE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS")
+"""Stack statuses in which CloudFormation deletes every resource of the stack."""
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
@@ -75,17 +78,40 @@ def apply(event: dict[str, Any], iam: Any) -> str:
         code = error.response["Error"]["Code"]
         if code == "NoSuchEntity":
             LOG.info("Instance profile %r is gone already: nothing to untag", name)
-        elif code == "AccessDenied":
-            LOG.warning(
-                "Not allowed to untag instance profile %r (%s): this stack no longer tags it, so "
-                "CloudFormation deletes it next, or it keeps %s",
-                name,
-                error,
-                sorted(tags),
-            )
-        else:
+        elif code != "AccessDenied":
             raise
+        else:
+            reason = why_deleted_next(_cloudformation(), event["StackId"], name)
+            if reason is None:
+                raise RuntimeError(
+                    f"not allowed to remove tags {sorted(tags)}, and the stack keeps the profile: {error}"
+                ) from error
+            LOG.info("Not allowed to untag instance profile %r (%s); %s", name, error, reason)
     return str(event["PhysicalResourceId"])
+
+
+def why_deleted_next(cloudformation: Any, stack_id: str, name: str) -> str | None:
+    """Why the stack deletes instance profile ``name`` next, tags and all; None if it keeps it."""
+    status = cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+    if status in STACK_GOING_AWAY:
+        return f"the stack is {status}, so CloudFormation deletes the profile with its tags"
+    template = cloudformation.get_template(StackName=stack_id, TemplateStage="Original")["TemplateBody"]
+    if isinstance(template, str):
+        template = json.loads(template)  # CDK writes JSON; a YAML template raises, and the Delete fails
+    current = set(template.get("Resources", {}))
+    pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack_id)
+    for page in pages:
+        for resource in page["StackResourceSummaries"]:
+            if (
+                resource["ResourceType"] == "AWS::IAM::InstanceProfile"
+                and resource.get("PhysicalResourceId") == name
+                and resource["LogicalResourceId"] in current
+            ):
+                return None
+    return (
+        "the stack's template no longer holds the profile (it was replaced or removed), so "
+        "CloudFormation deletes it next with its tags (unless its DeletionPolicy retains it)"
+    )
 
 
 def tags_of(properties: dict[str, Any]) -> dict[str, str]:
@@ -137,6 +163,14 @@ def respond(event: dict[str, Any], status: str, physical_id: str, reason: str, a
 
 
 def _iam() -> Any:
+    return _client("iam")
+
+
+def _cloudformation() -> Any:
+    return _client("cloudformation")
+
+
+def _client(service: str) -> Any:
     return boto3.client(
-        "iam", config=Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard"})
+        service, config=Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard"})
     )

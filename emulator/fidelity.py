@@ -320,7 +320,7 @@ def role_properties_applied() -> None:
             return original_resource
         name = properties.get("RoleName", new_resource_name)
         new = create(cls, name, cloudformation_json, account_id, region_name)
-        delete(cls, original_resource.name, {}, account_id, region_name)
+        cast(Any, new).replaces = original_resource  # deleted in the update's cleanup (stack_operations)
         return new
 
     original_delete = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
@@ -348,8 +348,9 @@ def instance_profile_updates() -> None:
     """moto: an instance profile has no update; on a stack update moto drops it from the stack
     (it then outlives the stack) without changing it.
 
-    Update like CloudFormation: a new InstanceProfileName or Path replaces the profile, a new role
-    is swapped in place.
+    Update like CloudFormation: a new InstanceProfileName or Path replaces the profile (the old one
+    is deleted in the update's cleanup, after what depends on it, and a rollback points the stack back
+    at it, unchanged), a new role is swapped in place.
     """
 
     def update(
@@ -367,7 +368,7 @@ def instance_profile_updates() -> None:
             new = InstanceProfile.create_from_cloudformation_json(
                 name, cloudformation_json, account_id, region_name
             )
-            backend.delete_instance_profile(original_resource.name, ignore_attached_roles=True)
+            cast(Any, new).replaces = original_resource  # deleted in the update's cleanup (stack_operations)
             return new
         original_resource.roles = [backend.get_role(role_name) for role_name in properties["Roles"]]
         return original_resource
@@ -546,6 +547,29 @@ def iam_actions_on_their_resources() -> None:
             return f"arn:{self.partition}:iam::{self.current_account}:instance-profile/{name}"
 
     _patch(IamResponse, "_determine_resource", determine_resource)
+
+
+def cloudformation_actions_on_their_stacks() -> None:
+    """moto: CloudFormation authorizes every action against resource ``*``, so a policy scoped to a
+    stack's ID (``Ref: AWS::StackId``) denies the action even when it names the right stack.
+
+    Authorize actions that name a stack against its ARN, as CloudFormation does
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html):
+    the stack's ID, or, for a name no stack has, the ARN pattern of any stack of that name; actions
+    that name no stack stay authorized against ``*``.
+    """
+
+    def determine_resource(self: CloudFormationResponse) -> str:
+        name = self._get_param("StackName")
+        if not name:
+            return "*"
+        try:
+            return str(self.cloudformation_backend.get_stack(name).stack_id)
+        except Exception:
+            partition, region = get_partition(self.region), self.region
+            return f"arn:{partition}:cloudformation:{region}:{self.current_account}:stack/{name}/*"
+
+    _patch(CloudFormationResponse, "_determine_resource", determine_resource)
 
 
 def ssm_parameter_tags_as_a_map() -> None:
@@ -795,6 +819,7 @@ FIXES: list[Callable[[], None]] = [
     list_instance_profile_tags,
     functions_run_as_their_role,
     iam_actions_on_their_resources,
+    cloudformation_actions_on_their_stacks,
     ssm_parameter_tags_as_a_map,
 ]
 

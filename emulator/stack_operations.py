@@ -6,12 +6,15 @@ done with moto's own create, update and delete of each resource:
 - Create: resources in dependency order. The first that fails (an error, or a custom resource that
   answers FAILED or not at all) fails the stack: what was created is deleted in reverse order and the
   stack ends in ROLLBACK_COMPLETE, or stays in CREATE_FAILED when rollback is disabled.
-- Update: new resources, and resources whose resolved properties changed, in dependency order; then
-  the cleanup deletes removed resources and custom resources whose handler answered a new physical
-  ID, in reverse order. If a resource fails, the update rolls back: every resource already updated,
-  and the one that failed, is updated back to its previous properties (a custom resource gets an
-  Update whose ResourceProperties are the previous ones), what the update created is deleted, and the
-  stack ends in UPDATE_ROLLBACK_COMPLETE (UPDATE_ROLLBACK_FAILED if that fails too).
+- Update: new resources, and resources whose resolved properties changed, in dependency order; a
+  change that needs replacement creates the new resource and keeps the old one. Then the cleanup
+  deletes removed resources and the old ones of replaced resources (custom resources whose handler
+  answered a new physical ID included), in reverse dependency order. If a resource fails, the update
+  rolls back: a replaced resource gets its old one back, every other resource already updated, and
+  the one that failed, is updated back to its previous properties (a custom resource gets an Update
+  whose ResourceProperties are the previous ones); then the cleanup deletes what the update created,
+  new resources and replacements alike, and the stack ends in UPDATE_ROLLBACK_COMPLETE
+  (UPDATE_ROLLBACK_FAILED if that fails too).
 - Delete: reverse dependency order; a resource that fails to delete leaves the stack in DELETE_FAILED.
 
 Each step is a stack event with CloudFormation's status and reason, which the CDK CLI prints.
@@ -21,6 +24,7 @@ already in progress finish first).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from dataclasses import dataclass, field
@@ -31,6 +35,7 @@ from moto.cloudformation.parsing import ResourceMap, clean_json, parse_and_updat
 
 from emulator.dependencies import creation_order, deletion_order
 
+CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 REQUEST = threading.local()
 """Options of the API call being served (``disable_rollback``), set by the CloudFormation responses."""
 
@@ -49,14 +54,32 @@ class ResourceFailedError(Exception):
         """The resource was left as it was: a rollback has nothing to update back."""
 
 
+@dataclass(frozen=True)
+class _Replacement:
+    """A resource an update replaced: its old physical resource is deleted in the cleanup."""
+
+    logical_id: str
+    resource_type: str
+    old: Any
+    new: Any
+    old_definition: dict[str, Any]
+    new_definition: dict[str, Any]
+
+    @property
+    def restorable(self) -> bool:
+        """A rollback points the stack back at the old resource; a custom resource's handler is
+        sent an Update back instead, and decides."""
+        return not (self.resource_type.startswith("Custom::") or self.resource_type == CUSTOM_RESOURCE)
+
+
 @dataclass
 class _Update:
     """What one stack update changed so far: enough to roll it back or to clean up after it."""
 
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
-    replaced: list[Any] = field(default_factory=list)
-    """Custom resources whose handler answered a new physical ID: deleted in the cleanup."""
+    replaced: list[_Replacement] = field(default_factory=list)
+    """In the order they were replaced, which is dependency order."""
 
 
 def create(stack: Stack) -> None:
@@ -126,7 +149,7 @@ def update(
                 if _create(stack, logical_id):
                     changes.created.append(logical_id)
             elif _resolved(resource_map, resources[logical_id]) != before.get(logical_id):
-                _update(stack, logical_id, resources[logical_id], changes)
+                _update(stack, logical_id, resources[logical_id], changes, previous[logical_id])
     except ResourceFailedError as failure:
         verb = "create" if failure.logical_id not in previous else "update"
         _resource_event(
@@ -219,7 +242,13 @@ def _create(stack: Stack, logical_id: str) -> bool:
     return True
 
 
-def _update(stack: Stack, logical_id: str, definition: dict[str, Any], changes: _Update) -> None:
+def _update(
+    stack: Stack,
+    logical_id: str,
+    definition: dict[str, Any],
+    changes: _Update,
+    old_definition: dict[str, Any] | None = None,
+) -> None:
     resource_map = stack.resource_map
     _resource_event(stack, logical_id, definition["Type"], "UPDATE_IN_PROGRESS")
     try:
@@ -244,18 +273,35 @@ def _update(stack: Stack, logical_id: str, definition: dict[str, Any], changes: 
     replaced = getattr(updated, "replaces", None)
     if replaced is not None:
         cast(Any, updated).replaces = None
-        changes.replaced.append(replaced)
+        changes.replaced.append(
+            _Replacement(
+                logical_id,
+                definition["Type"],
+                replaced,
+                updated,
+                old_definition if old_definition is not None else definition,
+                definition,
+            )
+        )
     _resource_event(stack, logical_id, definition["Type"], "UPDATE_COMPLETE", physical=updated)
 
 
 def _roll_back(stack: Stack, previous: dict[str, Any], attempted: dict[str, Any], changes: _Update) -> None:
-    """Update what the failed update touched back to ``previous``, then delete what it created."""
+    """Point replaced resources back at their old ones and update the rest of what the failed update
+    touched back to ``previous``; then delete what it created, replacements included."""
     resource_map = stack.resource_map
+    restored = {r.logical_id: r for r in changes.replaced if r.restorable}
     back = _Update()
     try:
         for logical_id in creation_order(previous):
-            if logical_id in changes.updated:
-                _update(stack, logical_id, previous[logical_id], back)
+            if logical_id in restored:
+                replacement = restored[logical_id]
+                resource_map._parsed_resources[logical_id] = replacement.old
+                _resource_event(
+                    stack, logical_id, replacement.resource_type, "UPDATE_COMPLETE", physical=replacement.old
+                )
+            elif logical_id in changes.updated:
+                _update(stack, logical_id, previous[logical_id], back, attempted.get(logical_id))
     except ResourceFailedError as failure:
         _resource_event(stack, failure.logical_id, failure.resource_type, "UPDATE_FAILED", failure.reason)
         _stack_status(stack, "UPDATE_ROLLBACK_FAILED", _failed_to("update", failure))
@@ -263,18 +309,24 @@ def _roll_back(stack: Stack, previous: dict[str, Any], attempted: dict[str, Any]
     _stack_status(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     try:
         delete_resources(stack, attempted, changes.created)
-        for resource in back.replaced:
-            resource.delete(resource_map._account_id, resource_map._region_name)
-    except Exception as error:
-        _stack_status(stack, "UPDATE_ROLLBACK_FAILED", _as_failure(error).reason)
+        replacements = [(r.new, r.new_definition, r) for r in restored.values()]
+        replacements += [(r.old, r.old_definition, r) for r in back.replaced]
+        for resource, definition, replacement in reversed(replacements):
+            _delete_replaced(stack, resource, definition, replacement)
+    except ResourceFailedError as failure:
+        _stack_status(stack, "UPDATE_ROLLBACK_FAILED", failure.reason)
         return
     resource_map._resource_json_map = previous
     stack.output_map = stack._create_output_map()
     _stack_status(stack, "UPDATE_ROLLBACK_COMPLETE")
 
 
-def _clean_up(stack: Stack, previous: dict[str, Any], removed: list[str], replaced: list[Any]) -> None:
-    """After a successful update: a failure here leaves the resource behind, not the update failed."""
+def _clean_up(
+    stack: Stack, previous: dict[str, Any], removed: list[str], replaced: list[_Replacement]
+) -> None:
+    """After a successful update, delete what it let go of, dependents first: removed resources, then
+    the old resources of replaced ones. A failure here leaves the resource behind, not the update
+    failed."""
     resource_map = stack.resource_map
     for logical_id in deletion_order(previous):
         if logical_id in removed and logical_id in resource_map._parsed_resources:
@@ -282,14 +334,27 @@ def _clean_up(stack: Stack, previous: dict[str, Any], removed: list[str], replac
                 delete_resources(stack, previous, [logical_id])
             except ResourceFailedError:
                 resource_map._parsed_resources.pop(logical_id, None)
-    for resource in replaced:
-        try:
-            resource.delete(resource_map._account_id, resource_map._region_name)
-        except Exception as error:
-            _resource_event(
-                stack, resource.logical_id, resource.resource_type, "DELETE_FAILED", _as_failure(error).reason
-            )
+    for replacement in reversed(replaced):
+        # A DELETE_FAILED event says why; the stack is updated all the same.
+        with contextlib.suppress(ResourceFailedError):
+            _delete_replaced(stack, replacement.old, replacement.old_definition, replacement)
     resource_map._resource_json_map = stack.template_dict["Resources"]
+
+
+def _delete_replaced(
+    stack: Stack, resource: Any, definition: dict[str, Any], replacement: _Replacement
+) -> None:
+    """Delete one physical resource the stack no longer holds, with its events."""
+    logical_id, resource_type = replacement.logical_id, replacement.resource_type
+    _resource_event(stack, logical_id, resource_type, "DELETE_IN_PROGRESS", physical=resource)
+    try:
+        stack.resource_map._delete_resource(resource, definition)
+    except Exception as error:
+        failure = _as_failure(error)
+        failure.logical_id, failure.resource_type = logical_id, resource_type
+        _resource_event(stack, logical_id, resource_type, "DELETE_FAILED", failure.reason, resource)
+        raise failure from error
+    _resource_event(stack, logical_id, resource_type, "DELETE_COMPLETE", physical=resource)
 
 
 def _keep(resource_map: ResourceMap, failure: ResourceFailedError) -> None:

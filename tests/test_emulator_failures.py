@@ -188,6 +188,59 @@ def test_a_custom_resource_that_fails_on_update_rolls_the_update_back(emulator: 
     assert template == control_template(name, "one")  # boto3 decodes the JSON body
 
 
+def replaceable_template(
+    name: str, profile: str, value: str, fail: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The control template plus an instance profile, which a new name replaces; Control needs it."""
+    template = control_template(name, value, fail=fail)
+    template["Resources"]["Profile"] = {
+        "Type": "AWS::IAM::InstanceProfile",
+        "Properties": {"InstanceProfileName": profile, "Roles": [{"Ref": "Role"}]},
+    }
+    template["Resources"]["Control"]["DependsOn"] = ["Profile"]
+    return template
+
+
+def test_a_replaced_profile_is_deleted_in_the_cleanup_after_what_depends_on_it(emulator: Emulator) -> None:
+    name = "ReplacesAProfile"
+    iam = emulator.client("iam")
+    deploy(emulator, name, replaceable_template(name, f"{name}-1", "one"))
+    # A new name replaces the profile: the new one is created during the update, the old one deleted
+    # only in its cleanup (it is still there if the update fails), after what depends on it.
+    described = deploy(emulator, name, replaceable_template(name, f"{name}-2", "two"))
+    assert described["StackStatus"] == "UPDATE_COMPLETE"
+    cleanup = [e[:2] for e in events(emulator, name)]
+    cleanup = cleanup[cleanup.index((name, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")) :]
+    assert cleanup == [
+        (name, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"),
+        ("Profile", "DELETE_IN_PROGRESS"),
+        ("Profile", "DELETE_COMPLETE"),
+        (name, "UPDATE_COMPLETE"),
+    ]
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_instance_profile(InstanceProfileName=f"{name}-1")
+    assert iam.get_instance_profile(InstanceProfileName=f"{name}-2")["InstanceProfile"]["Roles"]
+
+
+def test_a_rollback_after_a_replacement_gets_the_very_same_profile_back(emulator: Emulator) -> None:
+    name = "RollsBackAReplacement"
+    iam = emulator.client("iam")
+    deploy(emulator, name, replaceable_template(name, f"{name}-1", "one"))
+    kept = iam.get_instance_profile(InstanceProfileName=f"{name}-1")["InstanceProfile"]
+    # The rename fails at Control, after the profile was replaced: the rollback points the stack back
+    # at the profile it had, the same one (instances using it keep it), and deletes the new one.
+    failing = replaceable_template(name, f"{name}-2", "two", fail={"Update": 1})
+    assert deploy(emulator, name, failing)["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    back = iam.get_instance_profile(InstanceProfileName=f"{name}-1")["InstanceProfile"]
+    assert back["InstanceProfileId"] == kept["InstanceProfileId"]
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_instance_profile(InstanceProfileName=f"{name}-2")
+    resources = emulator.client("cloudformation").list_stack_resources(StackName=name)[
+        "StackResourceSummaries"
+    ]
+    assert {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}["Profile"] == f"{name}-1"
+
+
 def test_a_failed_rollback_leaves_the_stack_update_rollback_failed(emulator: Emulator) -> None:
     name = "FailsEveryUpdate"
     # The rollback's Update carries these properties again, so it fails too.

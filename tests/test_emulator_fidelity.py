@@ -90,6 +90,7 @@ def test_fixes_cover_every_gap_tested_here() -> None:
         "list_instance_profile_tags",
         "functions_run_as_their_role",
         "iam_actions_on_their_resources",
+        "cloudformation_actions_on_their_stacks",
         "ssm_parameter_tags_as_a_map",
     ]
 
@@ -377,6 +378,18 @@ def test_iam_actions_plain_moto_authorizes_instance_profile_actions_against_star
     )
     with enable_iam_authentication(), pytest.raises(ClientError, match="AccessDenied"):
         iam.tag_instance_profile(InstanceProfileName="p", Tags=[{"Key": "A", "Value": "1"}])
+
+
+def test_cloudformation_actions_plain_moto_authorizes_them_against_star(aws: None) -> None:
+    stack(role_template())
+    stack_id = client("cloudformation").describe_stacks(StackName="s")["Stacks"][0]["StackId"]
+    cloudformation = boto3.client(
+        "cloudformation",
+        region_name="us-east-1",
+        **user_allowed({"Action": "cloudformation:DescribeStacks", "Resource": stack_id}),
+    )
+    with enable_iam_authentication(), pytest.raises(ClientError, match="AccessDenied"):
+        cloudformation.describe_stacks(StackName=stack_id)
 
 
 def test_ssm_parameter_tags_plain_moto_fails_a_tagged_parameter(aws: None) -> None:

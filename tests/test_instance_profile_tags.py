@@ -162,7 +162,9 @@ def test_function_runs_the_handler_module_inline_on_a_pinned_runtime(stack: Stac
     assert function["Timeout"] == 120  # under the custom resource's 300-second service timeout
 
 
-def test_handler_role_can_only_tag_this_stacks_profiles_and_write_its_logs(stack: Stack) -> None:
+def test_handler_role_can_only_tag_this_stacks_profiles_write_its_logs_and_read_its_stack(
+    stack: Stack,
+) -> None:
     Ec2AccessProfile(stack, "Named", instance_profile_name="Web", path="/ec2/", tags={"A": "1"})
     Ec2AccessProfile(stack, "Unnamed", path="/batch/", tags={"A": "1"})
     template = Template.from_stack(stack)
@@ -215,6 +217,16 @@ def test_handler_role_can_only_tag_this_stacks_profiles_and_write_its_logs(stack
                         "Effect": "Allow",
                         "Action": ["iam:TagInstanceProfile", "iam:UntagInstanceProfile"],
                         "Resource": [profile_arn("/batch/*"), profile_arn("/ec2/Web")],
+                    },
+                    {
+                        "Sid": "ReadOwnStack",
+                        "Effect": "Allow",
+                        "Action": [
+                            "cloudformation:DescribeStacks",
+                            "cloudformation:GetTemplate",
+                            "cloudformation:ListStackResources",
+                        ],
+                        "Resource": {"Ref": "AWS::StackId"},
                     },
                 ],
             },

@@ -21,9 +21,16 @@ from moto import mock_aws
 from moto.core import enable_iam_authentication
 
 from constructs_lib import instance_profile_tags_handler as handler_module
+from constructs_lib.instance_profile_tags import STACK_ACTIONS
 from constructs_lib.instance_profile_tags_handler import handler
 
 PROFILE = "Web"
+EC2_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
+}
 ACCOUNT_ID = "123456789012"  # moto's default account
 
 
@@ -327,47 +334,187 @@ def test_a_key_changed_only_in_case_ends_as_exactly_the_new_key(
     assert [body["Status"] for body in response_url.bodies] == ["SUCCESS"] * 3
 
 
-def function_credentials(iam: Any, monkeypatch: pytest.MonkeyPatch, *profile_arns: str) -> None:
-    """The handler calls IAM as a principal holding the tag function's policy for ``profile_arns``."""
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": ["iam:TagInstanceProfile", "iam:UntagInstanceProfile"],
-                "Resource": list(profile_arns),
-            }
-        ],
-    }
+def function_credentials(
+    iam: Any, monkeypatch: pytest.MonkeyPatch, *profile_arns: str, read_stack: bool = True
+) -> None:
+    """The handler calls IAM and CloudFormation as a principal holding the tag function's policy.
+
+    In-process moto authorizes CloudFormation actions against ``*`` only, so the stack statement
+    names ``*`` here; its real resource, the stack's ID, is exercised on the emulator
+    (``tests/test_update_paths.py``), which authorizes it as CloudFormation does.
+    """
+    statements = [
+        {
+            "Effect": "Allow",
+            "Action": ["iam:TagInstanceProfile", "iam:UntagInstanceProfile"],
+            "Resource": list(profile_arns),
+        }
+    ]
+    if read_stack:
+        statements.append({"Effect": "Allow", "Action": STACK_ACTIONS, "Resource": "*"})
+    policy = {"Version": "2012-10-17", "Statement": statements}
     iam.create_user(UserName="tag-function")
     iam.put_user_policy(UserName="tag-function", PolicyName="Permissions", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName="tag-function")["AccessKey"]
+    credentials = {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+    monkeypatch.setattr(handler_module, "_iam", lambda: boto3.client("iam", **credentials))
     monkeypatch.setattr(
-        handler_module,
-        "_iam",
-        lambda: boto3.client(
-            "iam", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"]
-        ),
+        handler_module, "_cloudformation", lambda: boto3.client("cloudformation", **credentials)
     )
 
 
-def test_delete_denied_for_a_profile_the_stack_let_go_succeeds_and_says_why(
-    iam: Any, response_url: ResponseUrl, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    # After a rename the function's policy names only the new profile; the old resource's Delete
-    # then comes for the old one, which CloudFormation deletes next.
-    create(iam, response_url, {"Environment": "Production"})
-    iam.create_instance_profile(InstanceProfileName="Web-2", Path="/ec2/")
-    function_credentials(iam, monkeypatch, f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/ec2/Web-2")
-    delete = event("Delete", response_url, {"Environment": "Production"}, physical_id="id-1")
+def stack_holding(profile: str) -> str:
+    """Create a stack (moto's CloudFormation) whose template holds instance profile ``profile``."""
+    template = {
+        "Resources": {
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": EC2_TRUST}},
+            "Profile": {
+                "Type": "AWS::IAM::InstanceProfile",
+                "Properties": {"InstanceProfileName": profile, "Path": "/ec2/", "Roles": [{"Ref": "Role"}]},
+            },
+        }
+    }
+    cloudformation = boto3.client("cloudformation")
+    return str(cloudformation.create_stack(StackName="S", TemplateBody=json.dumps(template))["StackId"])
+
+
+def denied_delete(response_url: ResponseUrl, stack_id: str, name: str = PROFILE) -> None:
+    delete = event("Delete", response_url, {"Environment": "Production"}, name=name, physical_id="id-1")
+    delete["StackId"] = stack_id
     with enable_iam_authentication():
         run(delete)
+
+
+def test_delete_denied_for_a_profile_the_stack_replaced_succeeds_and_says_why(
+    iam: Any, response_url: ResponseUrl, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # After a rename the stack's template holds the new profile, and the function's policy names only
+    # it; the old resource's Delete then comes for the old profile, which CloudFormation deletes next.
+    create(iam, response_url, {"Environment": "Production"})
+    stack_id = stack_holding("Web-2")
+    function_credentials(iam, monkeypatch, f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/ec2/Web-2")
+    caplog.set_level("INFO")
+    denied_delete(response_url, stack_id)
     assert response_url.last["Status"] == "SUCCESS"
     assert response_url.last["PhysicalResourceId"] == "id-1"
-    (warning,) = [record for record in caplog.records if record.levelname == "WARNING"]
-    assert "Not allowed to untag instance profile 'Web' (An error occurred (AccessDenied)" in warning.message
-    assert "it keeps ['Environment']" in warning.message
+    (said,) = [record.message for record in caplog.records if "Not allowed to untag" in record.message]
+    assert said.startswith("Not allowed to untag instance profile 'Web' (An error occurred (AccessDenied)")
+    assert "the stack's template no longer holds the profile" in said
     assert tags_in_iam(iam) == {"Environment": "Production"}
+
+
+def test_delete_denied_for_a_profile_the_stack_keeps_fails_with_the_reason(
+    iam: Any, response_url: ResponseUrl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A deny from outside the stack (an SCP, a boundary): the profile stays, so its tags would too.
+    stack_id = stack_holding("Kept")
+    iam.tag_instance_profile(InstanceProfileName="Kept", Tags=[{"Key": "Environment", "Value": "Production"}])
+    function_credentials(iam, monkeypatch, f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/ec2/Other")
+    denied_delete(response_url, stack_id, name="Kept")
+    assert response_url.last["Status"] == "FAILED"
+    assert response_url.last["Reason"].startswith(
+        "Tags of instance profile 'Kept': not allowed to remove tags ['Environment'], and the stack keeps "
+        "the profile: An error occurred (AccessDenied) when calling the UntagInstanceProfile operation"
+    )
+    assert tags_in_iam(iam, "Kept") == {"Environment": "Production"}
+
+
+def test_delete_denied_fails_when_the_stack_cannot_be_read(
+    iam: Any, response_url: ResponseUrl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack_id = stack_holding("Web-2")
+    function_credentials(
+        iam, monkeypatch, f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/ec2/Web-2", read_stack=False
+    )
+    denied_delete(response_url, stack_id)
+    assert response_url.last["Status"] == "FAILED"
+    assert "when calling the DescribeStacks operation" in response_url.last["Reason"]
+
+
+@dataclass
+class StackSeenByTheHandler:
+    """CloudFormation's answers to the three reads of ``why_deleted_next``."""
+
+    status: str
+    template: Any
+    resources: list[tuple[str, str, str]]  # logical ID, type, physical ID
+
+    def describe_stacks(self, **call: str) -> dict[str, Any]:
+        return {"Stacks": [{"StackName": call["StackName"], "StackStatus": self.status}]}
+
+    def get_template(self, **call: str) -> dict[str, Any]:
+        assert call["TemplateStage"] == "Original"
+        return {"TemplateBody": self.template}
+
+    def get_paginator(self, operation: str) -> Any:
+        assert operation == "list_stack_resources"
+        summaries = [
+            {"LogicalResourceId": logical, "ResourceType": kind, "PhysicalResourceId": physical}
+            for logical, kind, physical in self.resources
+        ]
+        pages = [{"StackResourceSummaries": summaries[:1]}, {"StackResourceSummaries": summaries[1:]}]
+        return type("Paginator", (), {"paginate": lambda _, **call: iter(pages)})()
+
+
+PROFILE_TYPE = "AWS::IAM::InstanceProfile"
+HOLDING: dict[str, Any] = {"Resources": {"Tags": {}, "Profile": {}}}
+
+
+@pytest.mark.parametrize(
+    ("seen", "deleted_next"),
+    [
+        # The stack keeps it: the current template holds the logical ID whose profile it is.
+        (
+            StackSeenByTheHandler(
+                "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", HOLDING, [("Profile", PROFILE_TYPE, "Web")]
+            ),
+            False,
+        ),
+        (
+            StackSeenByTheHandler(
+                "UPDATE_COMPLETE",
+                json.dumps(HOLDING),
+                [("Tags", "Custom::X", "t"), ("Profile", PROFILE_TYPE, "Web")],
+            ),
+            False,
+        ),
+        # Replaced: the logical ID now holds a profile of another name.
+        (
+            StackSeenByTheHandler(
+                "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", HOLDING, [("Profile", PROFILE_TYPE, "Web-2")]
+            ),
+            True,
+        ),
+        # Removed: still listed until its Delete, but no longer in the template.
+        (
+            StackSeenByTheHandler(
+                "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+                {"Resources": {"Tags": {}}},
+                [("Profile", PROFILE_TYPE, "Web")],
+            ),
+            True,
+        ),
+        # A rollback's cleanup: the template is the previous one, without the new profile.
+        (
+            StackSeenByTheHandler(
+                "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", HOLDING, [("Profile", PROFILE_TYPE, "Old")]
+            ),
+            True,
+        ),
+        # The whole stack goes.
+        (StackSeenByTheHandler("DELETE_IN_PROGRESS", HOLDING, [("Profile", PROFILE_TYPE, "Web")]), True),
+        (StackSeenByTheHandler("ROLLBACK_IN_PROGRESS", HOLDING, [("Profile", PROFILE_TYPE, "Web")]), True),
+        # Another type with the same physical ID is not the profile.
+        (StackSeenByTheHandler("UPDATE_COMPLETE", HOLDING, [("Profile", "AWS::IAM::Role", "Web")]), True),
+    ],
+)
+def test_why_deleted_next_tells_a_profile_the_stack_deletes_from_one_it_keeps(
+    seen: StackSeenByTheHandler, deleted_next: bool
+) -> None:
+    reason = handler_module.why_deleted_next(seen, "arn:aws:cloudformation:us-east-1:1:stack/S/x", "Web")
+    assert (reason is not None) == deleted_next
+    if seen.status.endswith("_IN_PROGRESS") and "CLEANUP" not in seen.status and deleted_next:
+        assert reason == f"the stack is {seen.status}, so CloudFormation deletes the profile with its tags"
 
 
 @pytest.mark.parametrize("request_type", ["Create", "Update"])
