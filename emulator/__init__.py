@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -105,6 +106,15 @@ class Emulator:
     def cdk(self, *args: str, timeout: float = CLI_TIMEOUT_SECONDS) -> subprocess.CompletedProcess[str]:
         """Run the real CDK CLI against this emulator; never waits longer than ``timeout``."""
         return run_cdk(*args, env=self.cli_environment(), timeout=timeout)
+
+    def bootstrap(self) -> subprocess.CompletedProcess[str]:
+        """``cdk bootstrap`` of the emulator's account and region, outside the project: the CLI
+        synthesizes the app it finds in ``cdk.json`` even for a named environment, and the app has
+        nothing to say about bootstrapping (it uses the default synthesizer)."""
+        with tempfile.TemporaryDirectory() as nowhere:
+            return run_cdk(
+                "bootstrap", f"aws://{ACCOUNT}/{REGION}", env=self.cli_environment(), cwd=Path(nowhere)
+            )
 
     def _wait_until_answering(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS

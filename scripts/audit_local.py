@@ -26,8 +26,8 @@ from tooling.cdk import use_supported_node  # noqa: E402
 
 use_supported_node()
 
-from emulator import ACCOUNT, DEPLOY, REGION, Emulator  # noqa: E402
-from emulator.walkthrough import destroy_all, step  # noqa: E402
+from emulator import DEPLOY, Emulator  # noqa: E402
+from emulator.walkthrough import bootstrap, destroy_all, step  # noqa: E402
 
 TAGGED = "EC2-S3-Access-Profile"
 HAND_MADE = "Hand-Made"
@@ -82,7 +82,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work, Emulator(log_path=Path(work) / "moto.log") as emulator:
         assembly = Path(work) / "cdk.out"
         print(f"==> Emulator listening on {emulator.endpoint}")
-        step(emulator, "Bootstrap", "bootstrap", f"aws://{ACCOUNT}/{REGION}", output=assembly)
+        bootstrap(emulator)
         step(emulator, "Deploy", *DEPLOY, output=assembly)
         iam = emulator.client("iam")
         audit(emulator, assembly, "Audit after the deploy", expect=0)
@@ -96,7 +96,7 @@ def main() -> None:
         if left != INJECTED[1:]:
             raise SystemExit(f"After the repair the audit found {left}, not {INJECTED[1:]}")
         iam.delete_instance_profile(InstanceProfileName=HAND_MADE)
-        destroy_all(emulator, iam, output=assembly)
+        destroy_all(emulator, iam, assembly)
         print("==> The audit found each drift; tags repaired; destroyed, no instance profile left.")
 
 

@@ -21,20 +21,21 @@ from tooling.cdk import use_supported_node  # noqa: E402
 
 use_supported_node()
 
-from emulator import ACCOUNT, DEPLOY, REGION, Emulator  # noqa: E402
+from emulator import DEPLOY, Emulator  # noqa: E402
 from emulator.inspect import describe_profiles, render  # noqa: E402
-from emulator.walkthrough import destroy_all, step  # noqa: E402
+from emulator.walkthrough import bootstrap, destroy_all, step  # noqa: E402
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as logs, Emulator(log_path=Path(logs) / "moto.log") as emulator:
+    with tempfile.TemporaryDirectory() as work, Emulator(log_path=Path(work) / "moto.log") as emulator:
+        assembly = Path(work) / "cdk.out"
         print(f"==> Emulator listening on {emulator.endpoint}")
-        step(emulator, "Bootstrap", "bootstrap", f"aws://{ACCOUNT}/{REGION}")
-        step(emulator, "Deploy", *DEPLOY)
+        bootstrap(emulator)
+        step(emulator, "Deploy", *DEPLOY, output=assembly)
         iam = emulator.client("iam")
         print("==> Instance profiles, as the IAM API reports them:\n")
         print(render(describe_profiles(iam)), end="\n\n")
-        destroy_all(emulator, iam)
+        destroy_all(emulator, iam, assembly)
         print("==> Destroyed: no instance profile left. Stopping the emulator.")
 
 

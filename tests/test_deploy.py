@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aws_cdk import App
 
-from emulator import ACCOUNT, DEPLOY, REGION, Emulator
+from emulator import ACCOUNT, DEPLOY, Emulator
 from emulator.inspect import ProfileView, describe_profiles, list_profile_names, policy_document
 from tests.changed_app import RENAMED_PROFILE, compose_changed
 from tooling.cdk import cli_context
@@ -98,7 +98,7 @@ def lifecycle(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> L
     application.synth()
     iam = emulator.client("iam")
 
-    bootstrap = emulator.cdk("bootstrap", f"aws://{ACCOUNT}/{REGION}")
+    bootstrap = emulator.bootstrap()
     before = account_contents(emulator)
     first_deploy = emulator.cdk(*DEPLOY)
     # Profiles the app does not own, on paths that /ec2/ must not match: PathPrefix has to filter.
@@ -115,7 +115,7 @@ def lifecycle(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> L
     boundary_arn = after_second["Assets-Reader"].roles[0].boundary_arn
     boundary_after_second = policy_document(iam, boundary_arn) if boundary_arn else {}
     failures_by_second = failures(emulator)
-    destroy = emulator.cdk("destroy", "--all", "--force")
+    destroy = emulator.cdk("destroy", "--app", str(changed), "--all", "--force")  # the same stacks
     stacks = emulator.client("cloudformation").list_stacks()["StackSummaries"]
     return Lifecycle(
         bootstrap=bootstrap,

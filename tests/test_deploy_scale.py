@@ -17,7 +17,7 @@ import pytest
 from aws_cdk import App
 
 import app as cdk_app
-from emulator import ACCOUNT, DEPLOY, REGION, Emulator
+from emulator import DEPLOY, Emulator
 from emulator.inspect import list_profile_names
 from tooling.cdk import cli_context
 from tooling.sample_catalog import sample_catalog
@@ -70,7 +70,7 @@ def run(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Run:
     started = time.perf_counter()
     catalog.write_text(sample_catalog(PROFILES))
     synthesize(catalog, folder / "first.out")
-    emulator.cdk("bootstrap", f"aws://{ACCOUNT}/{REGION}")
+    assert emulator.bootstrap().returncode == 0
     first = emulator.cdk(*DEPLOY[:1], "--app", str(folder / "first.out"), *DEPLOY[1:], timeout=DEPLOY_TIMEOUT)
     listed_first, pages_first = list_profile_names(iam, PATH, PAGE_SIZE)
     ids_first = profile_ids(iam, listed_first)

@@ -22,6 +22,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws, settings
 from moto.cloudformation.custom_model import CustomModel
+from moto.cloudformation.models import Stack
 from moto.cloudformation.parsing import ResourceMap
 from moto.core import enable_iam_authentication
 
@@ -91,6 +92,7 @@ def test_fixes_cover_every_gap_tested_here() -> None:
         "functions_run_as_their_role",
         "iam_actions_on_their_resources",
         "cloudformation_actions_on_their_stacks",
+        "json_templates_parsed_as_json",
         "ssm_parameter_tags_as_a_map",
     ]
 
@@ -390,6 +392,21 @@ def test_cloudformation_actions_plain_moto_authorizes_them_against_star(aws: Non
     )
     with enable_iam_authentication(), pytest.raises(ClientError, match="AccessDenied"):
         cloudformation.describe_stacks(StackName=stack_id)
+
+
+def test_json_templates_plain_moto_parses_them_with_the_yaml_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    loaded: list[str] = []
+
+    def load(stream: str, **_: Any) -> dict[str, Any]:
+        loaded.append(stream)
+        return {}
+
+    monkeypatch.setattr(yaml, "load", load)
+    template = json.dumps(role_template())
+    Stack.parse_template(template)
+    assert loaded == [template]
 
 
 def test_ssm_parameter_tags_plain_moto_fails_a_tagged_parameter(aws: None) -> None:

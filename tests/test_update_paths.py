@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from aws_cdk import App
 
-from emulator import ACCOUNT, DEPLOY, REGION, Emulator
+from emulator import ACCOUNT, DEPLOY, Emulator
 from emulator.inspect import ProfileView, describe_profiles, list_profile_names
 from tests.conftest import library_context
 from tests.update_paths_app import (
@@ -67,7 +67,7 @@ def paths(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Updat
     second = synthesize(tmp_path_factory.mktemp("after.out"), after=True)
     iam = emulator.client("iam")
     cloudformation = emulator.client("cloudformation")
-    assert emulator.cdk("bootstrap", f"aws://{ACCOUNT}/{REGION}").returncode == 0
+    assert emulator.bootstrap().returncode == 0
 
     first_deploy = deploy(emulator, first, *STACKS)
     before = describe_profiles(iam, PATH, 3)

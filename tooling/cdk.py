@@ -45,14 +45,17 @@ def offline_cli_environment() -> dict[str, str]:
 
 
 def run_cdk(
-    *args: str, env: dict[str, str] | None = None, timeout: float = CLI_TIMEOUT_SECONDS
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = CLI_TIMEOUT_SECONDS,
+    cwd: Path = ROOT,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real CDK CLI from the project's root; never waits longer than ``timeout``."""
+    """Run the real CDK CLI (from the project's root unless told); never waits longer than ``timeout``."""
     if not CDK.exists():
         raise RuntimeError("the CDK CLI is not installed: run `make test`, which installs it")
     return subprocess.run(
         [str(CDK), *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=env if env is not None else offline_cli_environment(),
         capture_output=True,
         text=True,
