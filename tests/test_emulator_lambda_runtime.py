@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -104,3 +105,49 @@ def test_the_handlers_boto3_calls_with_the_credentials_it_is_given() -> None:
     }
     result = invoke(code, "index.handler", {}, timeout_seconds=5, function_name="f", credentials=credentials)
     assert result == (["ASIAFUNCTIONSESSION", "ASIAFUNCTIONSESSION"], False)
+
+
+COUNTER = package(
+    index=(
+        "import time\n"
+        "calls = []\n"
+        "def handler(event, context):\n"
+        "    calls.append(event)\n"
+        "    time.sleep(event.get('sleep', 0))\n"
+        "    return len(calls)\n"
+    )
+)
+
+
+def count(function_name: str, *, sleep: float = 0, timeout: float = 5, key: str = "A") -> tuple[object, bool]:
+    credentials = {"aws_access_key_id": key, "aws_secret_access_key": "s", "aws_session_token": "t"}
+    return invoke(
+        COUNTER,
+        "index.handler",
+        {"sleep": sleep},
+        timeout_seconds=timeout,
+        function_name=function_name,
+        credentials=credentials,
+    )
+
+
+def test_a_warm_environment_keeps_its_module_between_invocations() -> None:
+    # Lambda reuses an execution environment, module state included, for the invocations after.
+    assert [count("warm") for _ in range(3)] == [(1, False), (2, False), (3, False)]
+    # Another function, or a new session of the execution role, is another environment.
+    assert count("other") == (1, False)
+    assert count("warm", key="B") == (1, False)
+
+
+def test_concurrent_invocations_get_environments_of_their_own() -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: count("concurrent", sleep=0.5), range(2)))
+    assert results == [(1, False), (1, False)]
+
+
+def test_an_environment_that_timed_out_is_not_reused() -> None:
+    assert count("timeout") == (1, False)
+    result, errored = count("timeout", sleep=1, timeout=0.2)
+    assert errored
+    assert result["errorType"] == "Sandbox.Timedout"  # type: ignore[index]
+    assert count("timeout") == (1, False)  # a fresh environment: its module loaded again
