@@ -27,6 +27,7 @@ from moto.awslambda.utils import get_backend as get_lambda_backend
 from moto.cloudformation.custom_model import CustomModel
 from moto.cloudformation.models import CloudFormationBackend, Stack, cloudformation_backends
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudtrail.responses import CloudTrailResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.models import InstanceProfile, ManagedPolicy, Role, iam_backends
 from moto.iam.responses import IamResponse
@@ -597,6 +598,21 @@ def json_templates_parsed_as_json() -> None:
     _patch(Stack, "parse_template", staticmethod(parse_template))
 
 
+def cloudtrail_event_history() -> None:
+    """moto: CloudTrail has no ``LookupEvents`` (moto raises NotImplementedError, which its server
+    answers with an HTML page). The CDK CLI looks up CloudTrail's event history when a deploy fails,
+    to explain it; its SDK retries that page for about 28 s before it prints CloudFormation's reason.
+
+    Answer as an account whose event history holds nothing in the window (moto records no events):
+    https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+    """
+
+    def lookup_events(self: CloudTrailResponse) -> str:
+        return json.dumps({"Events": []})
+
+    _patch(CloudTrailResponse, "lookup_events", lookup_events)
+
+
 def ssm_parameter_tags_as_a_map() -> None:
     """moto: an ``AWS::SSM::Parameter``'s ``Tags`` reach ``put_parameter`` as CloudFormation writes
     them, a map (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-parameter.html),
@@ -858,6 +874,7 @@ FIXES: list[Callable[[], None]] = [
     iam_actions_on_their_resources,
     cloudformation_actions_on_their_stacks,
     json_templates_parsed_as_json,
+    cloudtrail_event_history,
     ssm_parameter_tags_as_a_map,
 ]
 

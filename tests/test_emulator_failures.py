@@ -422,6 +422,8 @@ def test_the_cli_exits_non_zero_and_prints_cloudformations_reason(emulator: Emul
         "Received response status [FAILED] from custom resource. Message returned: told to fail Update"
         in output
     )
+    # The CLI looked in CloudTrail's event history to explain the failure: here it holds nothing.
+    assert emulator.client("cloudtrail").lookup_events(MaxResults=50)["Events"] == []
 
 
 def test_an_update_the_emulator_cannot_make_fails_with_the_reason(emulator: Emulator) -> None:

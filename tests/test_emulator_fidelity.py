@@ -93,6 +93,7 @@ def test_fixes_cover_every_gap_tested_here() -> None:
         "iam_actions_on_their_resources",
         "cloudformation_actions_on_their_stacks",
         "json_templates_parsed_as_json",
+        "cloudtrail_event_history",
         "ssm_parameter_tags_as_a_map",
     ]
 
@@ -407,6 +408,11 @@ def test_json_templates_plain_moto_parses_them_with_the_yaml_loader(monkeypatch:
     template = json.dumps(role_template())
     Stack.parse_template(template)
     assert loaded == [template]
+
+
+def test_cloudtrail_event_history_plain_moto_has_no_lookup_events(aws: None) -> None:
+    with pytest.raises(NotImplementedError, match="lookup_events"):
+        client("cloudtrail").lookup_events(MaxResults=1)
 
 
 def test_ssm_parameter_tags_plain_moto_fails_a_tagged_parameter(aws: None) -> None:
