@@ -34,8 +34,8 @@ place: $(VENV)/.app-installed
 cdk: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) $(ARGS)
 
-# Both cores: the CLI and emulator tests in one pytest (they share cdk.out), the rest in another.
-test: $(VENV)/.dev-installed node_modules/.installed lint typecheck
+# Both cores: mypy, the CLI and emulator tests in one pytest (they share cdk.out), the rest in another.
+test: $(VENV)/.dev-installed node_modules/.installed lint
 	$(BIN)/python -m tooling.parallel_tests
 
 # The fast tier: everything but the real CLI and the emulator deploys.
