@@ -7,22 +7,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, overload
 
-import jsii
 from aws_cdk import (
     Acknowledgment,
     Annotations,
-    AspectPriority,
-    Aspects,
     Aws,
     Duration,
-    IAspect,
     Stack,
     Tags,
     Validations,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from constructs_lib import nag_findings, pseudo_parameters, validation
 from constructs_lib.checker import (
@@ -50,7 +46,11 @@ from constructs_lib.crossings import (
 )
 from constructs_lib.errors import ProfileValidationError
 from constructs_lib.findings import Finding
-from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails
+from constructs_lib.guardrails import (
+    EC2_SERVICE_PRINCIPAL,
+    ProfileGuardrails,
+    StackGuardrails,
+)
 from constructs_lib.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
 from constructs_lib.least_privilege import BroadAccess, broad_grants, find_acknowledgment
 from constructs_lib.managed_policies import ManagedPolicyInput, as_managed_policy, policy_reference
@@ -63,8 +63,6 @@ TAG_INSTANCE_PROFILE_CONTEXT = "ec2-access-profile:tagInstanceProfile"
 
 PERMISSIONS_BOUNDARY_CONTEXT = "@aws-cdk/core:permissionsBoundary"
 """CDK's context key that puts one permissions boundary on every role of a stack."""
-
-UNTAGGED_PROFILE_WARNING = "ec2-access-profile:instanceProfileNotTagged"
 
 INLINE_POLICY_NAME = "Permissions"
 """The name of the inline policy that holds the profile's statements, on its role."""
@@ -173,7 +171,7 @@ class Ec2AccessProfile(Construct):
         # Everything is checked before anything is added to the construct tree, so a caught
         # ProfileValidationError leaves no half-built profile behind.
         where = child_path(scope, id)
-        stack = Stack.of(scope)
+        stack = stack_of(scope)
         spec, edge_findings = _spec_of(
             stack,
             instance_profile_name=instance_profile_name,
@@ -242,13 +240,13 @@ class Ec2AccessProfile(Construct):
         self._cfn_role = cfn_role
         self.instance_profile_tags: InstanceProfileTags | None = None
         """The resource that tags the instance profile; None when ``tag_instance_profile`` is off."""
-        if _tagging_enabled(scope, tag_instance_profile):
+        tagging = _tagging_enabled(scope, tag_instance_profile)
+        if tagging:
             self.instance_profile_tags = InstanceProfileTags(
                 self, "InstanceProfileTags", instance_profile=cfn_profile, tags=cfn_role.tags
             )
         else:
             InstanceProfileTagsProvider.cover(scope, instance_profile_name, _non_default_path(path))
-            Aspects.of(cfn_role).add(_WarnUntaggedProfile(where), priority=AspectPriority.READONLY)
         self.contract: ssm.StringParameter | None = None
         """The contract parameter for consumer apps; None unless ``publish_contract``."""
         if publishing and instance_profile_name is not None:
@@ -259,7 +257,7 @@ class Ec2AccessProfile(Construct):
                 name=instance_profile_name,
                 path=path or "/",
             )
-        self.node.add_validation(
+        StackGuardrails.of(stack).add(
             ProfileGuardrails(
                 profile_path=where,
                 role=self.role,
@@ -267,6 +265,7 @@ class Ec2AccessProfile(Construct):
                 managed_policy_quota=quota,
                 acknowledgments=lambda: self._acknowledgments,
                 required_tags=required_tags(settings),
+                warn_untagged=not tagging,
             )
         )
 
@@ -696,24 +695,6 @@ def _tagging_enabled(scope: Construct, tag_instance_profile: bool | None) -> boo
     if tag_instance_profile is not None:
         return tag_instance_profile
     return context(scope, TAG_INSTANCE_PROFILE_CONTEXT) not in (False, "false")
-
-
-@jsii.implements(IAspect)
-class _WarnUntaggedProfile:
-    """Warns at synth when a role has tags that its instance profile will not get."""
-
-    def __init__(self, profile_path: str) -> None:
-        self._profile_path = profile_path
-
-    def visit(self, node: IConstruct) -> None:
-        if isinstance(node, iam.CfnRole) and node.tags.has_tags():
-            keys = ", ".join(sorted(node.tags.tag_values()))
-            Annotations.of(node).add_warning_v2(
-                UNTAGGED_PROFILE_WARNING,
-                f"Ec2AccessProfile '{self._profile_path}': the instance profile does not get the "
-                f"role's tags ({keys}) because tag_instance_profile is off; CloudFormation cannot "
-                "tag instance profiles itself.",
-            )
 
 
 def _non_default_path(path: str | None) -> str | None:
