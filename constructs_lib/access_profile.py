@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from typing import Any, overload
 
-import jsii
 from aws_cdk import (
     Acknowledgment,
     Annotations,
-    AspectPriority,
-    Aspects,
     Aws,
     Duration,
-    IAspect,
     Stack,
     Tags,
     Validations,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from constructs_lib import nag_findings, pseudo_parameters, validation
 from constructs_lib.checker import (
@@ -40,6 +37,7 @@ from constructs_lib.checker import (
 )
 from constructs_lib.contract import publish_findings
 from constructs_lib.crossings import (
+    adopt,
     child_path,
     context,
     default_child,
@@ -50,7 +48,11 @@ from constructs_lib.crossings import (
 )
 from constructs_lib.errors import ProfileValidationError
 from constructs_lib.findings import Finding
-from constructs_lib.guardrails import EC2_SERVICE_PRINCIPAL, ProfileGuardrails
+from constructs_lib.guardrails import (
+    EC2_SERVICE_PRINCIPAL,
+    ProfileGuardrails,
+    StackGuardrails,
+)
 from constructs_lib.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
 from constructs_lib.least_privilege import BroadAccess, broad_grants, find_acknowledgment
 from constructs_lib.managed_policies import ManagedPolicyInput, as_managed_policy, policy_reference
@@ -63,8 +65,6 @@ TAG_INSTANCE_PROFILE_CONTEXT = "ec2-access-profile:tagInstanceProfile"
 
 PERMISSIONS_BOUNDARY_CONTEXT = "@aws-cdk/core:permissionsBoundary"
 """CDK's context key that puts one permissions boundary on every role of a stack."""
-
-UNTAGGED_PROFILE_WARNING = "ec2-access-profile:instanceProfileNotTagged"
 
 INLINE_POLICY_NAME = "Permissions"
 """The name of the inline policy that holds the profile's statements, on its role."""
@@ -171,117 +171,116 @@ class Ec2AccessProfile(Construct):
             context value ``ec2-access-profile:publishContract``, else false.
         """
         # Everything is checked before anything is added to the construct tree, so a caught
-        # ProfileValidationError leaves no half-built profile behind.
-        where = child_path(scope, id)
-        stack = Stack.of(scope)
-        spec, edge_findings = _spec_of(
-            stack,
-            instance_profile_name=instance_profile_name,
-            role_name=role_name,
-            path=path,
-            description=description,
-            presets=presets,
-            managed_policies=managed_policies,
-            statements=statements,
-            permissions_boundary=permissions_boundary,
-            max_session_duration=max_session_duration,
-            tags=tags,
-            acknowledge=acknowledge,
-            managed_policy_quota=managed_policy_quota,
-        )
-        settings = AppSettings.read(lambda key: context(scope, key))
-        publishing = _contract_enabled(scope, publish_contract)
-        findings = in_field_order(
-            [
-                *edge_findings,
-                *_as_shown(check_profile(spec, settings=settings, profile=where), max_session_duration),
-                *_boundary_context_findings(scope, permissions_boundary),
-                *(publish_findings(spec.instance_profile_name, path) if publishing else []),
-            ]
-        )
-        errors = [replace(f, profile=where) for f in findings if f.severity == "error"]
-        if errors:
-            raise ProfileValidationError.from_findings(where, errors)
-        quota = effective_quota(spec, settings)
-        plan, _ = plan_managed_policies(spec.presets, spec.managed_policies)
-        if role_name is None:
-            role_name = instance_profile_name
+        # ProfileValidationError leaves no half-built profile behind. ``from_spec`` checks a spec and
+        # hands over what it checked, so that is not translated and checked a second time.
+        checked = _HANDED_OVER.get()
+        if checked is None or checked.scope is not scope or checked.id != id:
+            checked = _check_props(
+                scope,
+                id,
+                instance_profile_name=instance_profile_name,
+                role_name=role_name,
+                path=path,
+                description=description,
+                presets=presets,
+                managed_policies=managed_policies,
+                statements=statements,
+                permissions_boundary=permissions_boundary,
+                max_session_duration=max_session_duration,
+                tags=tags,
+                tag_instance_profile=tag_instance_profile,
+                managed_policy_quota=managed_policy_quota,
+                acknowledge=acknowledge,
+                publish_contract=publish_contract,
+            )
+        else:
+            _HANDED_OVER.set(None)
 
         super().__init__(scope, id)
+        adopt(self, scope, id)
         # One crossing into aws-cdk-lib for all the acknowledgments the constructor records.
         self._pending_acknowledgments: list[Acknowledgment] | None = []
-        self._warn(findings)
+        self._warn(checked.findings)
         self._planned: list[PlannedPolicy] = []
-        self._managed_policy_quota = quota
-        self._acknowledgments = list(spec.acknowledge)
+        self._managed_policy_quota = checked.quota
+        self._acknowledgments = list(checked.acknowledge)
         self._aws_managed_arns: dict[str, list[object]] = {}
-        self._document = iam.PolicyDocument()
+        for acknowledgment in self._acknowledgments:
+            self._record_for_linters(acknowledgment)
+        # The role gets its managed policies and its inline policy as props, as hand-written CDK
+        # would: one call into aws-cdk-lib instead of one per policy and per statement.
+        explicit = checked.managed_policies
+        managed = [
+            self._plan_policy(planned, explicit[planned.index] if planned.index is not None else None)
+            for planned in checked.plan
+        ]
+        self._document: iam.PolicyDocument | None = None
+        if checked.statement_json:
+            self._document = iam.PolicyDocument.from_json({"Statement": list(checked.statement_json)})
+        elif checked.statements:
+            self._document = iam.PolicyDocument(statements=list(checked.statements))
+        if self._document is not None:
+            self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
+        path = _non_default_path(checked.path)
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal(EC2_SERVICE_PRINCIPAL),
-            role_name=role_name,
-            path=_non_default_path(path),
-            description=description,
-            permissions_boundary=self._boundary(permissions_boundary),
-            max_session_duration=max_session_duration,
+            assumed_by=_ec2_principal(),
+            role_name=checked.role_name,
+            path=path,
+            description=checked.description,
+            permissions_boundary=self._boundary(checked.permissions_boundary),
+            max_session_duration=checked.max_session_duration,
+            managed_policies=managed or None,
+            inline_policies={INLINE_POLICY_NAME: self._document} if self._document is not None else None,
         )
         """The role instances with this profile run as."""
         self.instance_profile: iam.IInstanceProfile = iam.InstanceProfile(
             self,
             "Resource",
             role=self.role,
-            instance_profile_name=instance_profile_name,
-            path=_non_default_path(path),
+            instance_profile_name=checked.instance_profile_name,
+            path=path,
         )
         """The instance profile to give ``ec2.Instance`` or ``ec2.LaunchTemplate``."""
-        cfn_role = default_child(self.role)
-        cfn_profile = self.instance_profile.node.default_child
-        assert isinstance(cfn_role, iam.CfnRole)
-        assert isinstance(cfn_profile, iam.CfnInstanceProfile)
-        self._cfn_role = cfn_role
         self.instance_profile_tags: InstanceProfileTags | None = None
         """The resource that tags the instance profile; None when ``tag_instance_profile`` is off."""
-        if _tagging_enabled(scope, tag_instance_profile):
+        if checked.tagging:
+            cfn_profile = default_child(self.instance_profile)
+            assert isinstance(cfn_profile, iam.CfnInstanceProfile)
             self.instance_profile_tags = InstanceProfileTags(
-                self, "InstanceProfileTags", instance_profile=cfn_profile, tags=cfn_role.tags
+                self, "InstanceProfileTags", instance_profile=cfn_profile, tags=self._cfn_role().tags
             )
         else:
-            InstanceProfileTagsProvider.cover(scope, instance_profile_name, _non_default_path(path))
-            Aspects.of(cfn_role).add(_WarnUntaggedProfile(where), priority=AspectPriority.READONLY)
+            InstanceProfileTagsProvider.cover(scope, checked.instance_profile_name, path)
         self.contract: ssm.StringParameter | None = None
         """The contract parameter for consumer apps; None unless ``publish_contract``."""
-        if publishing and instance_profile_name is not None:
+        if checked.publishing and checked.instance_profile_name is not None:
             self.contract = publish(
                 self,
                 instance_profile=self.instance_profile,
                 role=self.role,
-                name=instance_profile_name,
-                path=path or "/",
+                name=checked.instance_profile_name,
+                path=checked.path or "/",
             )
-        self.node.add_validation(
+        StackGuardrails.of(checked.stack).add(
             ProfileGuardrails(
-                profile_path=where,
+                profile_path=checked.where,
                 role=self.role,
                 own_policy_count=lambda: len(self._planned),
-                managed_policy_quota=quota,
+                managed_policy_quota=checked.quota,
                 acknowledgments=lambda: self._acknowledgments,
-                required_tags=required_tags(settings),
+                required_tags=required_tags(checked.settings),
+                warn_untagged=not checked.tagging,
             )
         )
-
-        for acknowledgment in self._acknowledgments:
-            self._record_for_linters(acknowledgment)
-        explicit = list(managed_policies or ())
-        for planned in plan:
-            self._attach(planned, explicit[planned.index] if planned.index is not None else None)
-        for statement in statements or ():
-            self._add_statement(statement)
         pending, self._pending_acknowledgments = self._pending_acknowledgments, None
         if pending:
             Validations.of(self.role).acknowledge(*pending)
-        for key, value in sorted((tags or {}).items()):
-            Tags.of(self).add(key, value)
+        if checked.tags:
+            tagger = Tags.of(self)
+            for key, value in sorted(checked.tags.items()):
+                tagger.add(key, value)
 
     @classmethod
     def from_spec(
@@ -297,40 +296,14 @@ class Ec2AccessProfile(Construct):
 
         The spec is checked first, so a bad one fails with every finding and nothing is built.
         """
-        where = child_path(scope, id)
-        findings = check_profile(
-            spec, settings=AppSettings.read(lambda key: context(scope, key)), profile=where
+        checked = _check_spec(
+            scope, id, spec, tag_instance_profile=tag_instance_profile, publish_contract=publish_contract
         )
-        errors = [finding for finding in findings if finding.severity == "error"]
-        if errors:
-            raise ProfileValidationError.from_findings(where, errors)
-        seconds = spec.max_session_seconds
-        references = _pseudo_parameter_tokens()
-
-        def resolved(value: Text | None) -> Any:
-            return None if value is None else pseudo_parameters.substitute(str(value), references)
-
-        return cls(
-            scope,
-            id,
-            instance_profile_name=_shown(spec.instance_profile_name),
-            role_name=_shown(spec.role_name),
-            path=_shown(spec.path),
-            description=_shown(spec.description),
-            presets=spec.presets,
-            managed_policies=[resolved(policy) for policy in spec.managed_policies],
-            statements=[
-                iam.PolicyStatement.from_json(pseudo_parameters.substitute(dict(statement), references))
-                for statement in spec.statements
-            ],
-            permissions_boundary=resolved(spec.permissions_boundary),
-            max_session_duration=Duration.seconds(seconds) if seconds is not None else None,
-            tags={str(key): str(value) for key, value in spec.tags.items()},
-            tag_instance_profile=tag_instance_profile,
-            managed_policy_quota=spec.managed_policy_quota,
-            acknowledge=spec.acknowledge,
-            publish_contract=publish_contract,
-        )
+        handed_over = _HANDED_OVER.set(checked)
+        try:
+            return cls(scope, id)
+        finally:
+            _HANDED_OVER.reset(handed_over)
 
     @staticmethod
     def from_contract(scope: Construct, id: str, name: str) -> PublishedProfile:
@@ -420,7 +393,7 @@ class Ec2AccessProfile(Construct):
         The same policy attached twice is an error, whatever the two forms were (a preset's
         included), and so is one more than the managed-policy quota.
         """
-        reference = policy_reference(Stack.of(self), policy)
+        reference = policy_reference(stack_of(self), policy)
         plan, findings = plan_managed_policies((), [reference], attached=self._planned)
         findings += managed_policy_count_findings(len(self._planned) + 1, self._managed_policy_quota)
         findings += admin_policy_findings(plan, self._acknowledgments)
@@ -471,11 +444,14 @@ class Ec2AccessProfile(Construct):
 
     def _attach(self, planned: PlannedPolicy, policy: ManagedPolicyInput | None) -> None:
         """Attach a planned policy: ``policy`` as given, or the preset's AWS-managed policy by name."""
+        self.role.add_managed_policy(self._plan_policy(planned, policy))
+
+    def _plan_policy(self, planned: PlannedPolicy, policy: ManagedPolicyInput | None) -> iam.IManagedPolicy:
+        """The policy to attach for ``planned``, counted, and cdk-nag told why if it is AWS-managed."""
         self._planned.append(planned)
         managed = as_managed_policy(
             self, planned.key, policy if policy is not None else str(planned.reference)
         )
-        self.role.add_managed_policy(managed)
         name = planned.aws_managed_name
         if name is not None:
             arn = resolved_once(stack_of(self), f"aws-managed:{name}", lambda: managed.managed_policy_arn)
@@ -488,6 +464,7 @@ class Ec2AccessProfile(Construct):
             else:
                 reason = _default_managed_policy_reason(name, node_path(self))
             self._acknowledge_finding(nag_findings.aws_managed_policy(arn), reason)
+        return managed
 
     def _raise_if_any(self, findings: Sequence[Finding]) -> None:
         """Raise for the errors among ``findings``; without any, show the warnings at synth."""
@@ -506,15 +483,22 @@ class Ec2AccessProfile(Construct):
                 )
 
     def _add_statement(self, statement: iam.PolicyStatement) -> None:
-        self._document.add_statements(statement)
-        # CloudFormation rejects an inline policy without statements, so the role gets its policy
-        # with the first statement; later statements land in the same (lazily rendered) document.
-        cfn_role = self._cfn_role
-        if cfn_role.policies is None:
-            self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
-        cfn_role.policies = [
+        if self._document is not None:
+            # The role's inline policy renders its document when the template is written.
+            self._document.add_statements(statement)
+            return
+        # CloudFormation rejects an inline policy without statements, so a role built without any
+        # gets its policy with the first statement added.
+        self._document = iam.PolicyDocument(statements=[statement])
+        self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
+        self._cfn_role().policies = [
             iam.CfnRole.PolicyProperty(policy_name=INLINE_POLICY_NAME, policy_document=self._document)
         ]
+
+    def _cfn_role(self) -> iam.CfnRole:
+        cfn_role = default_child(self.role)
+        assert isinstance(cfn_role, iam.CfnRole)
+        return cfn_role
 
     def _record_for_linters(self, acknowledgment: BroadAccess) -> None:
         """Tell cdk-nag about an acknowledged grant, with its reason, on this profile's role."""
@@ -526,7 +510,8 @@ class Ec2AccessProfile(Construct):
                 self._acknowledge_finding(nag_findings.aws_managed_policy(arn), reason)
             return
         if acknowledgment.kind == "resource":
-            resource = Stack.of(self).resolve(acknowledgment.pattern)
+            pattern = acknowledgment.pattern
+            resource = stack_of(self).resolve(pattern) if is_unresolved(pattern) else pattern
             self._acknowledge_finding(nag_findings.wildcard_resource(resource), reason)
         else:
             self._acknowledge_finding(nag_findings.wildcard_action(acknowledgment.pattern), reason)
@@ -552,6 +537,189 @@ def _default_managed_policy_reason(name: str, profile: str) -> str:
         f"AWS-managed policy {name} was chosen by name for Ec2AccessProfile '{profile}'; give the "
         f"reason with BroadAccess.managed_policy({name!r}, reason=...)"
     )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A profile's props once checked, with what building it needs: what both front doors give."""
+
+    scope: Construct
+    id: str
+    where: str
+    stack: Stack
+    settings: AppSettings
+    findings: list[Finding]
+    """Every finding: warnings only, as errors were raised."""
+    quota: int
+    plan: list[PlannedPolicy]
+    managed_policies: list[ManagedPolicyInput]
+    """As given, by index in ``plan``."""
+    acknowledge: tuple[BroadAccess, ...]
+    statements: Sequence[iam.PolicyStatement]
+    statement_json: Sequence[Mapping[str, Any]]
+    """A spec's statements (with CDK's pseudo-parameters in): JSON, never made into objects and back."""
+    instance_profile_name: str | None
+    role_name: str | None
+    path: str | None
+    description: str | None
+    permissions_boundary: str | iam.IManagedPolicy | None
+    max_session_duration: Duration | None
+    tags: Mapping[str, str]
+    tagging: bool
+    publishing: bool
+
+
+_HANDED_OVER: ContextVar[_Checked | None] = ContextVar("ec2_access_profile_checked", default=None)
+"""What ``from_spec`` checked, for the constructor it calls next (a spec is checked once)."""
+
+
+def _check_props(
+    scope: Construct,
+    id: str,
+    *,
+    instance_profile_name: str | None,
+    role_name: str | None,
+    path: str | None,
+    description: str | None,
+    presets: Sequence[str | Preset] | None,
+    managed_policies: Sequence[ManagedPolicyInput] | None,
+    statements: Sequence[iam.PolicyStatement] | None,
+    permissions_boundary: str | iam.IManagedPolicy | None,
+    max_session_duration: Duration | None,
+    tags: Mapping[str, str] | None,
+    tag_instance_profile: bool | None,
+    managed_policy_quota: int | None,
+    acknowledge: Sequence[BroadAccess] | None,
+    publish_contract: bool | None,
+) -> _Checked:
+    """The constructor's props, checked; raises ``ProfileValidationError`` with every problem."""
+    where = child_path(scope, id)
+    stack = stack_of(scope)
+    spec, edge_findings = _spec_of(
+        stack,
+        instance_profile_name=instance_profile_name,
+        role_name=role_name,
+        path=path,
+        description=description,
+        presets=presets,
+        managed_policies=managed_policies,
+        statements=statements,
+        permissions_boundary=permissions_boundary,
+        max_session_duration=max_session_duration,
+        tags=tags,
+        acknowledge=acknowledge,
+        managed_policy_quota=managed_policy_quota,
+    )
+    settings = AppSettings.read(lambda key: context(scope, key))
+    publishing = _contract_enabled(scope, publish_contract)
+    findings = in_field_order(
+        [
+            *edge_findings,
+            *_as_shown(check_profile(spec, settings=settings, profile=where), max_session_duration),
+            *_boundary_context_findings(scope, permissions_boundary),
+            *(publish_findings(spec.instance_profile_name, path) if publishing else []),
+        ]
+    )
+    errors = [replace(f, profile=where) for f in findings if f.severity == "error"]
+    if errors:
+        raise ProfileValidationError.from_findings(where, errors)
+    plan, _ = plan_managed_policies(spec.presets, spec.managed_policies)
+    return _Checked(
+        scope=scope,
+        id=id,
+        where=where,
+        stack=stack,
+        settings=settings,
+        findings=findings,
+        quota=effective_quota(spec, settings),
+        plan=plan,
+        managed_policies=list(managed_policies or ()),
+        acknowledge=spec.acknowledge,
+        statements=list(statements or ()),
+        statement_json=(),
+        instance_profile_name=instance_profile_name,
+        role_name=instance_profile_name if role_name is None else role_name,
+        path=path,
+        description=description,
+        permissions_boundary=permissions_boundary,
+        max_session_duration=max_session_duration,
+        tags=dict(tags or {}),
+        tagging=_tagging_enabled(scope, tag_instance_profile),
+        publishing=publishing,
+    )
+
+
+def _check_spec(
+    scope: Construct,
+    id: str,
+    spec: ProfileSpec,
+    *,
+    tag_instance_profile: bool | None,
+    publish_contract: bool | None,
+) -> _Checked:
+    """A spec, checked as the constructor checks its props; raises ``ProfileValidationError``.
+
+    Its pseudo-parameters (``${AWS::Partition}``) become CDK's references, resolved per account.
+    """
+    where = child_path(scope, id)
+    stack = stack_of(scope)
+    settings = AppSettings.read(lambda key: context(scope, key))
+    references = _pseudo_parameter_tokens()
+
+    def resolved(value: Text | None) -> Any:
+        return None if value is None else pseudo_parameters.substitute(str(value), references)
+
+    boundary = resolved(spec.permissions_boundary)
+    publishing = _contract_enabled(scope, publish_contract)
+    findings = in_field_order(
+        [
+            *check_profile(spec, settings=settings, profile=where),
+            *_boundary_context_findings(scope, boundary),
+            *(publish_findings(spec.instance_profile_name, _shown(spec.path)) if publishing else []),
+        ]
+    )
+    errors = [replace(f, profile=where) for f in findings if f.severity == "error"]
+    if errors:
+        raise ProfileValidationError.from_findings(where, errors)
+    managed_policies = [resolved(policy) for policy in spec.managed_policies]
+    plan, _ = plan_managed_policies(
+        spec.presets, [policy_reference(stack, policy) for policy in managed_policies]
+    )
+    seconds = spec.max_session_seconds
+    instance_profile_name = _shown(spec.instance_profile_name)
+    role_name = _shown(spec.role_name)
+    return _Checked(
+        scope=scope,
+        id=id,
+        where=where,
+        stack=stack,
+        settings=settings,
+        findings=findings,
+        quota=effective_quota(spec, settings),
+        plan=plan,
+        managed_policies=managed_policies,
+        acknowledge=spec.acknowledge,
+        statements=(),
+        statement_json=[
+            {key: pseudo_parameters.substitute(value, references) for key, value in statement.items()}
+            for statement in spec.statements
+        ],
+        instance_profile_name=instance_profile_name,
+        role_name=instance_profile_name if role_name is None else role_name,
+        path=_shown(spec.path),
+        description=_shown(spec.description),
+        permissions_boundary=boundary,
+        max_session_duration=Duration.seconds(seconds) if seconds is not None else None,
+        tags={str(key): str(value) for key, value in spec.tags.items()},
+        tagging=_tagging_enabled(scope, tag_instance_profile),
+        publishing=publishing,
+    )
+
+
+@functools.cache
+def _ec2_principal() -> iam.ServicePrincipal:
+    """EC2 as a principal: a value, not a construct, so one serves every role."""
+    return iam.ServicePrincipal(EC2_SERVICE_PRINCIPAL)
 
 
 def _spec_of(
@@ -696,24 +864,6 @@ def _tagging_enabled(scope: Construct, tag_instance_profile: bool | None) -> boo
     if tag_instance_profile is not None:
         return tag_instance_profile
     return context(scope, TAG_INSTANCE_PROFILE_CONTEXT) not in (False, "false")
-
-
-@jsii.implements(IAspect)
-class _WarnUntaggedProfile:
-    """Warns at synth when a role has tags that its instance profile will not get."""
-
-    def __init__(self, profile_path: str) -> None:
-        self._profile_path = profile_path
-
-    def visit(self, node: IConstruct) -> None:
-        if isinstance(node, iam.CfnRole) and node.tags.has_tags():
-            keys = ", ".join(sorted(node.tags.tag_values()))
-            Annotations.of(node).add_warning_v2(
-                UNTAGGED_PROFILE_WARNING,
-                f"Ec2AccessProfile '{self._profile_path}': the instance profile does not get the "
-                f"role's tags ({keys}) because tag_instance_profile is off; CloudFormation cannot "
-                "tag instance profiles itself.",
-            )
 
 
 def _non_default_path(path: str | None) -> str | None:

@@ -5,7 +5,8 @@ most of what a profile does. These helpers answer without crossing, or cross onc
 - ``is_unresolved``: for a string, aws-cdk-lib's own test (``Token.isUnresolved``: its string-token
   and stringified-number patterns), run in Python; anything else still asks aws-cdk-lib;
 - ``node_path``, ``stack_of`` and ``context``: a construct's path and stack never change, and CDK
-  refuses new context on a scope once it has children, so each is read once per scope;
+  refuses new context on a scope once it has children, so each is read once per scope; ``adopt``
+  tells them a new construct's path and stack, which its scope gives;
 - ``resolved_once``: a value that resolves alike everywhere in a stack is resolved once.
 """
 
@@ -46,6 +47,17 @@ def child_path(scope: IConstruct, id: str) -> str:
     """The path a child ``id`` of ``scope`` will have."""
     parent = node_path(scope)
     return f"{parent}/{id}" if parent else id
+
+
+def adopt(construct: IConstruct, scope: IConstruct, id: str) -> None:
+    """Remember the stack and path of ``construct``, just made as child ``id`` of ``scope``, unasked.
+
+    Its stack is its scope's; its path is ``child_path`` unless ``id`` holds a character constructs
+    rewrites (``/``), which is then asked for when needed.
+    """
+    _STACKS[construct] = stack_of(scope)
+    if "/" not in id and "\n" not in id:
+        _PATHS[construct] = child_path(scope, id)
 
 
 def context(scope: IConstruct, key: str) -> object:

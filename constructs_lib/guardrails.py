@@ -3,12 +3,18 @@
 What a profile's role ends up with is only known once the whole app is built: policies attached from
 elsewhere (``profile.role.add_managed_policy``, ``iam.ManagedPolicy(roles=[profile.role])``,
 ``profile.role.add_to_policy``), statements added to its trust policy, and tags from
-``Tags.of(...)``. ``ProfileGuardrails`` is added to the profile with ``node.add_validation``; CDK runs
-it after aspects and before writing templates, and fails synthesis with every message it returns,
-each shaped like a ``ProfileValidationError``::
+``Tags.of(...)``. Each profile gives its ``ProfileGuardrails`` to its stack's ``StackGuardrails``,
+which is added to the stack with ``node.add_validation``: CDK runs it after aspects and before writing
+templates, and fails synthesis with every message it returns, each shaped like a
+``ProfileValidationError`` and naming the profile::
 
     Validation failed with the following errors:
-      [Prod/WebServer] Ec2AccessProfile 'Prod/WebServer': managed_policies '11 attached …' is more …
+      [Prod] Ec2AccessProfile 'Prod/WebServer': managed_policies '11 attached …' is more …
+
+One pass per stack, not one callback per profile: Node.js calls Python once for the stack, which reads
+each role's properties as CloudFormation will get them (one question per role) and resolves them
+all at once. The same pass warns, on each role whose tags its instance profile will not get, that
+they will not reach it.
 
 CDK collects these as strings and raises one error for all of them (a ``RuntimeError`` in Python),
 so they cannot be raised as ``ProfileValidationError`` objects; ``problems()`` builds them as such
@@ -17,6 +23,7 @@ and ``validate()`` hands CDK their messages.
 
 from __future__ import annotations
 
+import itertools
 import json
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,13 +31,13 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import jsii
-from aws_cdk import Stack, Stage
+from aws_cdk import Annotations, Stack, Stage
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
 from constructs_lib import limits
 from constructs_lib.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
-from constructs_lib.crossings import default_child, is_unresolved, stack_of
+from constructs_lib.crossings import default_child, is_unresolved, node_path, stack_of
 from constructs_lib.errors import ProfileValidationError
 from constructs_lib.findings import Finding
 from constructs_lib.least_privilege import (
@@ -45,6 +52,9 @@ from constructs_lib.spec import DeployTime, Text
 EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
 """The principal EC2 assumes a role as; AWS uses this name in every partition."""
 
+UNTAGGED_PROFILE_WARNING = "ec2-access-profile:instanceProfileNotTagged"
+"""The ID of the warning on a role whose tags its instance profile does not get (tagging off)."""
+
 
 @dataclass(frozen=True)
 class _Document:
@@ -54,9 +64,8 @@ class _Document:
     document: Any
 
 
-@jsii.implements(IValidation)
 class ProfileGuardrails:
-    """The checks of one profile against the finished app."""
+    """The checks of one profile against the finished app, run by its stack's ``StackGuardrails``."""
 
     def __init__(
         self,
@@ -67,28 +76,43 @@ class ProfileGuardrails:
         managed_policy_quota: int,
         acknowledgments: Callable[[], Sequence[BroadAccess]],
         required_tags: Sequence[str],
+        warn_untagged: bool = False,
     ) -> None:
+        """
+        :param warn_untagged: warn, on the role, when it has tags: its instance profile is not tagged.
+        """
         self._path = profile_path
-        self._role = role
+        self.role = role
         self._own_policy_count = own_policy_count
         self._quota = managed_policy_quota
         self._acknowledgments = acknowledgments
         self._required_tags = tuple(required_tags)
-        watch_policies(role)
-
-    def validate(self) -> list[str]:
-        return [str(problem) for problem in self.problems()]
+        self._warn_untagged = warn_untagged
 
     def problems(self) -> list[ProfileValidationError]:
-        """Everything wrong with the role as the app leaves it."""
-        attachments = _Attachments(self._role)
+        """Everything wrong with the role as the app leaves it (checked alone, not in its stack's pass)."""
+        (role,) = _Roles.of(stack_of(self.role), [self.role])
+        return self._problems(role)
+
+    def _problems(self, role: _Role) -> list[ProfileValidationError]:
+        attachments = role.attachments()
         return [
-            *self._trust_policy_problems(),
+            *self._trust_policy_problems(role),
             *self._managed_policy_problems(attachments),
             *self._size_problems(attachments),
             *self._wildcard_problems(attachments),
-            *self._tag_problems(),
+            *self._tag_problems(role),
         ]
+
+    def _warn(self, role: _Role) -> None:
+        if self._warn_untagged and role.tags:
+            keys = ", ".join(sorted(str(key) for key in role.tags))
+            Annotations.of(role.cfn_role).add_warning_v2(
+                UNTAGGED_PROFILE_WARNING,
+                f"Ec2AccessProfile '{self._path}': the instance profile does not get the role's tags "
+                f"({keys}) because tag_instance_profile is off; CloudFormation cannot tag instance "
+                "profiles itself.",
+            )
 
     def _error(self, rule_id: str, field: str, value: object, rule: str) -> ProfileValidationError:
         return ProfileValidationError(self._path, field, value, rule, rule_id=rule_id)
@@ -96,8 +120,8 @@ class ProfileGuardrails:
     def _from(self, finding: Finding) -> ProfileValidationError:
         return self._error(finding.rule_id, finding.field, finding.value, finding.rule)
 
-    def _trust_policy_problems(self) -> Iterable[ProfileValidationError]:
-        document = Stack.of(self._role).resolve(self._role.assume_role_policy)
+    def _trust_policy_problems(self, role: _Role) -> Iterable[ProfileValidationError]:
+        document = role.trust_policy
         for finding in _trust_size_findings(document):
             yield self._from(finding)
         for statement in _statements(document):
@@ -137,14 +161,56 @@ class ProfileGuardrails:
                 for grant in unacknowledged_grants(statement, acknowledgments):
                     yield self._error("EAP042", f"statements (in {policy.source})", grant.shown, grant.rule())
 
-    def _tag_problems(self) -> Iterable[ProfileValidationError]:
-        cfn_role = default_child(self._role)
-        assert isinstance(cfn_role, iam.CfnRole)
-        tags = {_text(key): _text(value) for key, value in cfn_role.tags.tag_values().items()}
+    def _tag_problems(self, role: _Role) -> Iterable[ProfileValidationError]:
+        tags = role.tags
         for finding in tag_findings(tags, field_suffix=" (after Tags.of)"):
             yield self._from(finding)
         for finding in required_tag_findings(tags, self._required_tags, fix=REQUIRED_TAGS_CONSTRUCT_FIX):
             yield self._from(finding)
+
+
+@jsii.implements(IValidation)
+class StackGuardrails:
+    """The ``ProfileGuardrails`` of every profile of one stack, run in one validation pass.
+
+    Use ``StackGuardrails.of(stack)``: it is created, and added to the stack, on first use.
+    """
+
+    @staticmethod
+    def of(stack: Stack) -> StackGuardrails:
+        """The guardrails of ``stack``, created and added to its validations the first time."""
+        existing = _GUARDRAILS.get(stack)
+        if existing is None:
+            existing = _GUARDRAILS[stack] = StackGuardrails(stack)
+            stack.node.add_validation(existing)
+        return existing
+
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+        self._profiles: list[ProfileGuardrails] = []
+        watch_policies(stack)
+
+    def add(self, profile: ProfileGuardrails) -> None:
+        """Check ``profile`` (a profile of this stack) when the app is synthesized."""
+        self._profiles.append(profile)
+
+    def validate(self) -> list[str]:
+        return [str(problem) for problem in self.problems()]
+
+    def problems(self) -> list[ProfileValidationError]:
+        """Everything wrong with the stack's profiles as the app leaves them, profile by profile.
+
+        Warns, too, on each role whose tags its instance profile will not get.
+        """
+        roles = _Roles.of(self._stack, [profile.role for profile in self._profiles])
+        found = []
+        for profile, role in zip(self._profiles, roles, strict=True):
+            found += profile._problems(role)
+            profile._warn(role)
+        return found
+
+
+_GUARDRAILS: weakref.WeakKeyDictionary[Stack, StackGuardrails] = weakref.WeakKeyDictionary()
 
 
 @jsii.implements(IValidation)
@@ -164,11 +230,12 @@ class HelperRoleLimits:
 
     def findings(self) -> list[Finding]:
         """Every limit the role breaks as the app leaves it."""
-        attachments = _Attachments(self._role)
+        (role,) = _Roles.of(stack_of(self._role), [self._role])
+        attachments = role.attachments()
         count = len(attachments.managed_arns)
         count_problem = limits.check_managed_policy_count(count, limits.MANAGED_POLICIES_DEFAULT_QUOTA)
         return [
-            *_trust_size_findings(Stack.of(self._role).resolve(self._role.assume_role_policy)),
+            *_trust_size_findings(role.trust_policy),
             *([Finding("EAP022", "managed_policies", count, count_problem)] if count_problem else []),
             *_size_findings(attachments),
         ]
@@ -205,73 +272,202 @@ def _text(value: str) -> Text:
     return DeployTime(value, value) if is_unresolved(value) else value
 
 
+class _Roles:
+    """The roles of one stack as CloudFormation will get them, read in one go."""
+
+    @staticmethod
+    def of(stack: Stack, roles: Sequence[iam.Role]) -> list[_Role]:
+        """Each role's properties, resolved together: one question per role, one resolve for them all.
+
+        Tags and the role's name are kept as CDK holds them (a token stays a token), as the construct
+        gave them; only what the checks read is resolved.
+        """
+        app = _App.of(stack.node.root)
+        cfn_roles = [app.cfn_role(role) for role in roles]
+        properties = [dict(cfn_role._cfn_properties) for cfn_role in cfn_roles]
+        resolved = stack.resolve([{key: p.get(key) for key in _RESOLVED_PROPERTIES} for p in properties])
+        found = [
+            _Role(app, stack, *each) for each in zip(roles, cfn_roles, properties, resolved, strict=True)
+        ]
+        for role in found:
+            role.batch = found
+        return found
+
+
+_RESOLVED_PROPERTIES = ("assumeRolePolicyDocument", "managedPolicyArns", "policies", "permissionsBoundary")
+
+
+class _Role:
+    """One role: its properties as CDK holds them, those the checks read resolved in its stack."""
+
+    def __init__(
+        self,
+        app: _App,
+        stack: Stack,
+        role: iam.Role,
+        cfn_role: iam.CfnRole,
+        properties: Mapping[str, Any],
+        resolved: Mapping[str, Any],
+    ) -> None:
+        self._app = app
+        self.stack = stack
+        self.role = role
+        self.cfn_role = cfn_role
+        self.resolved = resolved
+        self.batch: list[_Role] = [self]
+        """The roles read together with this one: their names are looked up together too."""
+        name = properties.get("roleName")
+        self.literal_name = name if isinstance(name, str) and not is_unresolved(name) else None
+        self.trust_policy: object = resolved.get("assumeRolePolicyDocument")
+        self.tags: dict[Text, Text] = {
+            _text(tag["key"]): _text(tag["value"])
+            for tag in _as_list(properties.get("tags"))
+            if isinstance(tag, Mapping)
+        }
+
+    def attachments(self) -> _Attachments:
+        return _Attachments(self, self._app)
+
+    def names_in(self, stack: Stack) -> set[str]:
+        """How the role's name is written in ``stack``: a reference, or its literal name."""
+        return self._app.role_names(self, stack)
+
+
 class _Attachments:
     """Every policy IAM will count against the role, found in the finished app."""
 
-    def __init__(self, role: iam.Role) -> None:
-        stack = Stack.of(role)
-        cfn_role = default_child(role)
-        assert isinstance(cfn_role, iam.CfnRole)
+    def __init__(self, role: _Role, app: _App) -> None:
+        properties = role.resolved
         self.inline: list[_Document] = [
-            _Document(f"inline policy {_policy_name(policy)!r}", _document(stack, policy))
-            for policy in _as_list(stack.resolve(cfn_role.policies))
+            _Document(f"inline policy {_policy_name(policy)!r}", _document(policy))
+            for policy in _as_list(properties.get("policies"))
         ]
-        self.managed_arns: list[object] = list(_as_list(stack.resolve(cfn_role.managed_policy_arns)))
+        self.managed_arns: list[object] = list(_as_list(properties.get("managedPolicyArns")))
         self.customer_managed: list[_Document] = []
         self.boundary: list[_Document] = []
-        names_of_role = _names_of(role)
+        if not app.policies:
+            return
         arns = {_key(arn) for arn in self.managed_arns}
-        for construct in _policies_of(role.node.root):
-            self._add(stack, construct, names_of_role, arns)
-        boundary = role.permissions_boundary
-        if isinstance(boundary, iam.ManagedPolicy) and isinstance(
-            boundary.node.default_child, iam.CfnManagedPolicy
-        ):
-            cfn_boundary = boundary.node.default_child
-            self.boundary.append(
-                _Document(
-                    cfn_boundary.node.path, Stack.of(cfn_boundary).resolve(cfn_boundary.policy_document)
-                )
-            )
-
-    def _add(
-        self,
-        role_stack: Stack,
-        construct: iam.CfnPolicy | iam.CfnRolePolicy | iam.CfnManagedPolicy,
-        names_of_role: Callable[[Stack], set[str]],
-        arns: set[str],
-    ) -> None:
-        stack = Stack.of(construct)
-        document = _parsed(stack.resolve(construct.policy_document))
-        if isinstance(construct, iam.CfnRolePolicy):
-            if _key(stack.resolve(construct.role_name)) in names_of_role(stack):
-                self.inline.append(_Document(construct.node.path, document))
-            return
-        attached_here = any(_key(r) in names_of_role(stack) for r in _as_list(stack.resolve(construct.roles)))
-        if isinstance(construct, iam.CfnPolicy):
+        boundary = properties.get("permissionsBoundary")
+        for policy in app.policies:
+            attached_here = policy.attached_to(role)
+            if policy.kind is not iam.CfnManagedPolicy:
+                if attached_here:
+                    self.inline.append(_Document(policy.path, policy.document))
+                continue
+            arn = app.arn_in(policy, role.stack)
             if attached_here:
-                self.inline.append(_Document(construct.node.path, document))
-            return
-        arn = role_stack.resolve(construct.ref)
-        if attached_here:
-            # Not also in the role's ManagedPolicyArns: that would be a dependency cycle CDK refuses.
-            self.managed_arns.append(arn)
-        if attached_here or _key(arn) in arns:
-            self.customer_managed.append(_Document(construct.node.path, document))
+                # Not also in the role's ManagedPolicyArns: that would be a dependency cycle CDK refuses.
+                self.managed_arns.append(arn)
+            if attached_here or _key(arn) in arns:
+                self.customer_managed.append(_Document(policy.path, policy.document))
+            if boundary is not None and _key(arn) == _key(boundary):
+                self.boundary.append(_Document(policy.path, policy.document))
 
 
 _PolicyConstruct: TypeAlias = iam.CfnPolicy | iam.CfnRolePolicy | iam.CfnManagedPolicy
-_POLICIES: weakref.WeakKeyDictionary[IConstruct, list[_PolicyConstruct]] = weakref.WeakKeyDictionary()
-"""Every policy construct of an app, found once per validation pass: one search of the whole tree per
-role made synth quadratic (a thousand profiles took minutes)."""
+_POLICY_TYPES = (iam.CfnPolicy, iam.CfnRolePolicy, iam.CfnManagedPolicy)
+_POLICY_PROPERTIES = ("policyDocument", "roles", "roleName")
+
+
+class _Policy:
+    """A policy construct of the app, its properties resolved in its own stack."""
+
+    def __init__(self, construct: _PolicyConstruct, stack: Stack, properties: Mapping[str, Any]) -> None:
+        self.construct = construct
+        self.kind = type(construct)
+        self.stack = stack
+        self.path = node_path(construct)
+        self.document = _parsed(properties.get("policyDocument"))
+        if isinstance(construct, iam.CfnRolePolicy):
+            self.roles = [properties.get("roleName")]
+        else:
+            self.roles = _as_list(properties.get("roles"))
+
+    def attached_to(self, role: _Role) -> bool:
+        """Whether the policy names ``role`` among its roles."""
+        if not self.roles:
+            return False
+        names = role.names_in(self.stack)
+        return any(_key(entry) in names for entry in self.roles)
+
+
+class _App:
+    """What a validation pass finds in the app once: its policies, and where each role's L1 is."""
+
+    @staticmethod
+    def of(root: IConstruct) -> _App:
+        found = _APPS.get(root)
+        if found is None:
+            found = _APPS[root] = _App(root)
+        return found
+
+    def __init__(self, root: IConstruct) -> None:
+        constructs = root.node.find_all()
+        # A role's L1 resource is its first child, so it comes right after the role, in pre-order.
+        self._cfn_roles = {
+            id(construct): following
+            for construct, following in itertools.pairwise(constructs)
+            if isinstance(construct, iam.Role) and isinstance(following, iam.CfnRole)
+        }
+        by_stack: dict[Stack, list[_PolicyConstruct]] = {}
+        for construct in constructs:
+            if isinstance(construct, _POLICY_TYPES):
+                by_stack.setdefault(stack_of(construct), []).append(construct)
+        self.policies: list[_Policy] = []
+        for stack, policies in by_stack.items():
+            resolved = stack.resolve(
+                [{key: policy._cfn_properties.get(key) for key in _POLICY_PROPERTIES} for policy in policies]
+            )
+            self.policies += [
+                _Policy(policy, stack, properties)
+                for policy, properties in zip(policies, resolved, strict=True)
+            ]
+        self._arns: dict[Stack, dict[int, object]] = {}
+        self._names: dict[tuple[int, Stack], set[str]] = {}
+
+    def cfn_role(self, role: iam.Role) -> iam.CfnRole:
+        cfn_role = self._cfn_roles.get(id(role)) or default_child(role)
+        assert isinstance(cfn_role, iam.CfnRole)
+        return cfn_role
+
+    def arn_in(self, policy: _Policy, stack: Stack) -> object:
+        """A customer managed policy's ARN as ``stack`` refers to it (every one asked at once)."""
+        arns = self._arns.get(stack)
+        if arns is None:
+            managed = [p for p in self.policies if p.kind is iam.CfnManagedPolicy]
+            resolved = stack.resolve([p.construct.ref for p in managed])
+            arns = self._arns[stack] = {id(p): arn for p, arn in zip(managed, resolved, strict=True)}
+        return arns[id(policy)]
+
+    def role_names(self, role: _Role, stack: Stack) -> set[str]:
+        """How ``role``'s name is written in ``stack``: a reference, or its literal name.
+
+        Asked for every role read with it at once (two questions a role, one resolve).
+        """
+        key = (id(role.role), stack)
+        if key not in self._names:
+            batch = role.batch
+            resolved = stack.resolve([[each.role.role_name, each.cfn_role.ref] for each in batch])
+            for each, (name_reference, ref) in zip(batch, resolved, strict=True):
+                names = {_key(name_reference), _key(ref)}
+                if each.literal_name is not None:
+                    names.add(_key(each.literal_name))
+                self._names[(id(each.role), stack)] = names
+        return self._names[key]
+
+
+_APPS: weakref.WeakKeyDictionary[IConstruct, _App] = weakref.WeakKeyDictionary()
+"""What each app's current validation pass found: one search of the whole tree per role made synth
+quadratic (a thousand profiles took minutes)."""
 _WATCHED: weakref.WeakSet[IConstruct] = weakref.WeakSet()
 
 
 def watch_policies(scope: IConstruct) -> None:
-    """Make each validation pass that reaches ``scope`` search its app's policies afresh.
+    """Make each validation pass that reaches ``scope`` search its app afresh.
 
     CDK validates a tree in pre-order, so a validation on the app (or on the stage being synthesized)
-    runs before those of the roles under it: it forgets what an earlier pass found.
+    runs before those of the stacks under it: it forgets what an earlier pass found.
     """
     stack = stack_of(scope)
     if stack in _WATCHED:
@@ -281,42 +477,19 @@ def watch_policies(scope: IConstruct) -> None:
     for construct in (root, Stage.of(scope)):
         if construct is not None and construct not in _WATCHED:
             _WATCHED.add(construct)
-            construct.node.add_validation(_ForgetPolicies(root))
+            construct.node.add_validation(_ForgetApp(root))
 
 
 @jsii.implements(IValidation)
-class _ForgetPolicies:
+class _ForgetApp:
     def __init__(self, root: IConstruct) -> None:
         self._root = weakref.ref(root)
 
     def validate(self) -> list[str]:
         root = self._root()
         if root is not None:
-            _POLICIES.pop(root, None)
+            _APPS.pop(root, None)
         return []
-
-
-def _policies_of(root: IConstruct) -> list[_PolicyConstruct]:
-    found = _POLICIES.get(root)
-    if found is None:
-        policy_types = (iam.CfnPolicy, iam.CfnRolePolicy, iam.CfnManagedPolicy)
-        found = _POLICIES[root] = [c for c in root.node.find_all() if isinstance(c, policy_types)]
-    return found
-
-
-def _names_of(role: iam.Role) -> Callable[[Stack], set[str]]:
-    """How the role's name is written in a given stack: a reference, or its literal name."""
-    cfn_role = default_child(role)
-    assert isinstance(cfn_role, iam.CfnRole)
-    literal = cfn_role.role_name if cfn_role.role_name and not is_unresolved(cfn_role.role_name) else None
-
-    def names(stack: Stack) -> set[str]:
-        found = {_key(stack.resolve(role.role_name)), _key(stack.resolve(cfn_role.ref))}
-        if literal is not None:
-            found.add(_key(literal))
-        return found
-
-    return names
 
 
 def _is_ec2_only(principal: object) -> bool:
@@ -335,10 +508,9 @@ def _statements(document: object) -> list[Mapping[str, Any]]:
     return [statement for statement in statements if isinstance(statement, Mapping)]
 
 
-def _document(stack: Stack, policy: Mapping[str, Any]) -> Any:
-    """The document of a role's inline policy, as resolved from L1 (camelCase) or JSON (PascalCase)."""
-    document = policy.get("policyDocument", policy.get("PolicyDocument"))
-    return _parsed(stack.resolve(document))
+def _document(policy: Mapping[str, Any]) -> Any:
+    """The document of a role's inline policy, resolved from L1 (camelCase) or JSON (PascalCase)."""
+    return _parsed(policy.get("policyDocument", policy.get("PolicyDocument")))
 
 
 def _policy_name(policy: Mapping[str, Any]) -> object:

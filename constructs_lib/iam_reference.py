@@ -235,6 +235,7 @@ def key_matches(key: str, known: str) -> bool:
     return re.fullmatch(".+".join(parts), key, re.IGNORECASE) is not None
 
 
+@functools.lru_cache(maxsize=16_384)
 def could_match(pattern: str, arn_format: str) -> bool:
     """Whether some ARN matches both a policy's resource pattern and a resource type's ARN format.
 
@@ -243,10 +244,18 @@ def could_match(pattern: str, arn_format: str) -> bool:
     text. In the format, ``${Partition}``, ``${Region}`` and ``${Account}`` stand for one segment,
     ``${BucketName}`` for a name without ``/``, and every other ``${...}`` for any text. ARNs are
     compared ignoring case, so nothing is refused for a difference IAM might forgive.
+
+    Answers are remembered: a catalogue's statements are checked when it is read and again when
+    its profiles are built, and a resource type's few formats meet every statement.
     """
     if len(pattern) > ARN_MAX:
         return True
-    return _intersects(_glob(pattern.lower(), _PATTERN_SEGMENTS), _glob(arn_format.lower(), _FORMAT_SEGMENTS))
+    return _intersects(_glob(pattern.lower(), _PATTERN_SEGMENTS), _format_glob(arn_format))
+
+
+@functools.cache
+def _format_glob(arn_format: str) -> str:
+    return _glob(arn_format.lower(), _FORMAT_SEGMENTS)
 
 
 ARN_MAX = 2048

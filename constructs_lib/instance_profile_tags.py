@@ -32,8 +32,6 @@ from aws_cdk import (
     Validations,
 )
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from constructs_lib import limits, nag_findings
@@ -43,8 +41,6 @@ from constructs_lib.tag_permissions import Target, resource_patterns
 
 RESOURCE_TYPE = "Custom::InstanceProfileTags"
 HANDLER_SOURCE = Path(__file__).with_name("instance_profile_tags_handler.py")
-HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_13
-"""Pinned, so templates do not change when aws-cdk-lib moves its default runtime."""
 HANDLER_TIMEOUT = Duration.minutes(2)
 SERVICE_TIMEOUT = Duration.minutes(5)
 """How long CloudFormation waits for an answer: bounded even if the function never runs."""
@@ -80,6 +76,13 @@ class InstanceProfileTagsProvider(Construct):
         return existing or InstanceProfileTagsProvider(stack, PROVIDER_ID)
 
     def __init__(self, scope: Construct, id: str) -> None:
+        # aws_lambda is a large module: imported by the first stack that tags a profile, not by every
+        # program that imports the library.
+        from aws_cdk import aws_lambda as lambda_
+        from aws_cdk import aws_logs as logs
+
+        # Pinned, so templates do not change when aws-cdk-lib moves its default runtime.
+        handler_runtime = lambda_.Runtime.PYTHON_3_13
         super().__init__(scope, id)
         stack = stack_of(scope)
         _PROVIDERS[stack] = self
@@ -135,7 +138,7 @@ class InstanceProfileTagsProvider(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            runtime=HANDLER_RUNTIME,
+            runtime=handler_runtime,
             handler="index.handler",
             code=lambda_.Code.from_inline(HANDLER_SOURCE.read_text()),
             timeout=HANDLER_TIMEOUT,
@@ -155,7 +158,7 @@ class InstanceProfileTagsProvider(Construct):
         _acknowledge(
             self.function,
             "AwsSolutions-L1",
-            f"The runtime is pinned ({HANDLER_RUNTIME.name}, supported by Lambda) so that templates do "
+            f"The runtime is pinned ({handler_runtime.name}, supported by Lambda) so that templates do "
             "not change when aws-cdk-lib learns of a newer one; moving to it is a reviewed change.",
         )
         _acknowledge(

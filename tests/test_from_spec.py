@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileSpec, ProfileValidationError
 from tests.conftest import library_context
@@ -120,6 +120,47 @@ def test_an_empty_spec_builds_the_default_profile() -> None:
     template = Template.from_stack(by_spec)
     assert template.to_json() == Template.from_stack(by_props).to_json()
     template.resource_count_is("Custom::InstanceProfileTags", 0)
+
+
+def test_a_spec_warns_as_the_same_props_do_once_each() -> None:
+    by_props, by_spec = fresh_stack(), fresh_stack()
+    unknown = BroadAccess.unknown_action("s3:NewAction", reason="Announced after the data's date")
+    Ec2AccessProfile(
+        by_props,
+        "Web",
+        statements=[
+            iam.PolicyStatement(actions=["s3:NewAction"], resources=["arn:aws:s3:::a/*"]),
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=["arn:aws:s3:::b/*"],
+                conditions={"StringLike": {"s3:prefix": "home/*"}},
+            ),
+        ],
+        acknowledge=[unknown],
+    )
+    Ec2AccessProfile.from_spec(
+        by_spec,
+        "Web",
+        ProfileSpec(
+            statements=(
+                {"Effect": "Allow", "Action": ["s3:NewAction"], "Resource": "arn:aws:s3:::a/*"},
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::b/*",
+                    "Condition": {"StringLike": {"s3:prefix": "home/*"}},
+                },
+            ),
+            acknowledge=(unknown,),
+        ),
+    )
+
+    def warnings(stack: Stack) -> list[tuple[str, Any]]:
+        found = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("EAP08"))
+        return [(warning.id, warning.entry.data) for warning in found]
+
+    assert len(warnings(by_props)) == 1
+    assert warnings(by_spec) == warnings(by_props)
 
 
 # ---------------------------------------------------------------------------------------------------

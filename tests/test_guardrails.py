@@ -160,3 +160,38 @@ def test_a_context_boundary_set_below_the_stack_is_refused() -> None:
         Ec2AccessProfile(team, "P")
     assert caught.value.field == "context '@aws-cdk/core:permissionsBoundary'"
     assert "is set below the profile's stack, where CDK does not apply it" in caught.value.rule
+
+
+# ---------------------------------------------------------------------------------------------------
+# One validation pass per stack
+# ---------------------------------------------------------------------------------------------------
+
+
+def validation_lines(app: App) -> list[str]:
+    """The lines of CDK's validation error when ``app`` is synthesized: ``[where] message``."""
+    with pytest.raises(RuntimeError, match="Validation failed with the following errors") as caught:
+        app.synth()
+    return [line.strip() for line in str(caught.value).splitlines() if line.strip().startswith("[")]
+
+
+def test_every_profile_of_every_stack_is_checked_by_its_stacks_validation() -> None:
+    app = app_with({})
+    prod, other = Stack(app, "Prod"), Stack(app, "Other")
+    team = Construct(prod, "Team")
+    profiles = [Ec2AccessProfile(prod, "Web"), Ec2AccessProfile(team, "Db"), Ec2AccessProfile(other, "Api")]
+    Tags.of(app).add("aws:reserved", "1")
+    rule = "tag key (after Tags.of) 'aws:reserved' starts with 'aws:', which AWS reserves for its own tags"
+    assert validation_lines(app) == [
+        f"[Prod] Ec2AccessProfile 'Prod/Web': {rule}",
+        f"[Prod] Ec2AccessProfile 'Prod/Team/Db': {rule}",
+        f"[Other] Ec2AccessProfile 'Other/Api': {rule}",
+    ]
+    # No validation of its own: Node.js calls Python once per stack, not once per profile.
+    assert all(profile.node.validate() == [] for profile in profiles)
+
+
+def test_a_profile_built_by_hand_is_checked_without_anything_else_to_call() -> None:
+    app = app_with(REQUIRED)
+    Ec2AccessProfile(Stack(app, "Stack"), "P", tags={"Service": "Web"})
+    (line,) = validation_lines(app)
+    assert line.startswith("[Stack] Ec2AccessProfile 'Stack/P': tags 'Environment' are required")
