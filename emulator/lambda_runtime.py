@@ -21,6 +21,7 @@ environment calls as the account's root user (more lenient than Lambda).
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import io
 import sys
@@ -41,10 +42,6 @@ _IDLE: dict[tuple[Hashable, ...], list[Callable[[Any, Any], Any]]] = {}
 execution environment (module state included) for the invocations that follow; one invocation at a
 time each, and one that timed out is dropped. A new session of the execution role (the fidelity
 layer mints one per environment) means a new environment."""
-_WARM: dict[str, Any] = {}
-"""What a warm Lambda environment keeps between invocations: botocore's loaded data (service models,
-endpoints), shared by every function here. Without it each invocation's new session parsed them
-again: two thirds of the emulator's time in a deploy of 100 tagged profiles."""
 _WARM_LOCK = threading.Lock()
 
 
@@ -185,19 +182,26 @@ def _boto3_as(credentials: dict[str, str]) -> types.ModuleType:
     import boto3
     import botocore.session
 
-    with _WARM_LOCK:
-        if not _WARM:
-            warm = botocore.session.get_session()
-            _WARM["data_loader"] = warm.get_component("data_loader")
-            _WARM["endpoint_resolver"] = warm._get_internal_component("endpoint_resolver")
+    loader, endpoints = _botocore_data()
     core = botocore.session.get_session()
-    core.register_component("data_loader", _WARM["data_loader"])
-    core._internal_components.register_component("endpoint_resolver", _WARM["endpoint_resolver"])
+    core.register_component("data_loader", loader)
+    core._internal_components.register_component("endpoint_resolver", endpoints)
     session = boto3.session.Session(botocore_session=core, **credentials)
     bound = types.ModuleType("boto3", boto3.__doc__)
     bound.__dict__.update(boto3.__dict__)
     bound.__dict__.update(DEFAULT_SESSION=session, client=session.client, resource=session.resource)
     return bound
+
+
+@functools.cache
+def _botocore_data() -> tuple[Any, Any]:
+    """What a warm Lambda environment keeps between invocations: botocore's loaded data (service
+    models, endpoints), shared by every function here. Without it each invocation's new session
+    parsed them again: two thirds of the emulator's time in a deploy of 100 tagged profiles."""
+    import botocore.session
+
+    warm = botocore.session.get_session()
+    return warm.get_component("data_loader"), warm._get_internal_component("endpoint_resolver")
 
 
 def _builtins_with_boto3(bound: types.ModuleType) -> dict[str, Any]:
