@@ -35,7 +35,7 @@ cdk: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) $(ARGS)
 
 # Both cores: mypy, the CLI and emulator tests in one pytest (they share cdk.out), the rest in another.
-test: $(VENV)/.dev-installed node_modules/.installed lint
+test: $(VENV)/.dev-installed node_modules/.installed bench/native/node_modules/.installed lint
 	$(BIN)/python -m tooling.parallel_tests
 
 # The fast tier: everything but the real CLI and the emulator deploys.

@@ -1,7 +1,8 @@
 """Negative controls: deploys that fail on AWS fail on the emulator, as CloudFormation fails them.
 
-Each test here passes only if the emulator is strict where AWS is: against moto alone, or against a
-lenient fidelity layer, it fails (the emulator README section shows the run). The custom resource
+Each test here passes only if the emulator is strict where AWS is. That moto alone is not, for each
+behaviour these tests rely on, is proven by ``tests/test_emulator_fidelity.py``, one test per gap
+the fidelity layer closes. The custom resource
 they use is served by ``CONTROL_HANDLER``, which fails, or does not answer, the requests its
 properties name, and records every request it gets (in SSM, on the emulator) for the test to read.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
@@ -139,10 +140,40 @@ def test_a_warm_environment_keeps_its_module_between_invocations() -> None:
     assert count("warm", key="B") == (1, False)
 
 
+GATED = package(
+    index=(
+        "calls = []\n"
+        "def handler(event, context):\n"
+        "    calls.append(event)\n"
+        "    event['inside'].set()\n"
+        "    event['release'].wait(60)\n"
+        "    return len(calls)\n"
+    )
+)
+
+
+def gated(inside: threading.Event, release: threading.Event) -> tuple[object, bool]:
+    """An invocation that holds its environment until ``release`` is set (the event stays in process)."""
+    event = {"inside": inside, "release": release}
+    return invoke(GATED, "index.handler", event, timeout_seconds=90, function_name="gated")
+
+
 def test_concurrent_invocations_get_environments_of_their_own() -> None:
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda _: count("concurrent", sleep=0.5), range(2)))
-    assert results == [(1, False), (1, False)]
+    # Lambda runs one invocation at a time in an environment: one that arrives while another is
+    # inside the handler gets an environment of its own (a fresh module), whatever the timing.
+    first_inside, first_release = threading.Event(), threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(gated, first_inside, first_release)
+        released = threading.Event()
+        released.set()
+        try:
+            assert first_inside.wait(60), "the first invocation never reached its handler"
+            assert gated(threading.Event(), released) == (1, False)  # not the busy environment
+        finally:
+            first_release.set()
+        assert first.result() == (1, False)
+    # Both environments are warm now: the next invocation reuses one (its module saw one call).
+    assert gated(threading.Event(), released) == (2, False)
 
 
 def test_an_environment_that_timed_out_is_not_reused() -> None:

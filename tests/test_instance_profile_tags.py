@@ -19,6 +19,13 @@ from constructs_lib.instance_profile_tags import (
 )
 from constructs_lib.tag_permissions import covers
 from tests.conftest import library_context
+from tests.deployed_size import (
+    IAM_INLINE_POLICIES_MAX_CHARACTERS,
+    deployed_size,
+    role_inline_policies_size,
+    tag_function_role,
+)
+from tests.readme_figures import readme_sentence
 
 CUSTOM = "Custom::InstanceProfileTags"
 FUNCTION = "AWS::Lambda::Function"
@@ -353,12 +360,80 @@ def helper_policy(template: Template) -> dict[str, Any]:
 
 
 def test_the_largest_stack_fits_cloudformation_and_its_tag_role_fits_iam(largest_stack: Stack) -> None:
+    """IAM's 10,240 characters, counted in the template (what the EAP060 guardrail reads) and once
+    deployed in the longest partition and region (``tests/deployed_size.py``, no library constant)."""
     template = Template.from_stack(largest_stack)
     assert len(template.to_json()["Resources"]) == 3 * LARGEST_STACK + 3 == 498
-    document = helper_policy(template)
-    assert limits.policy_size(document) <= limits.INLINE_POLICIES_MAX_CHARACTERS - HELPER_POLICY_HEADROOM
+    role_id = tag_function_role(template.to_json())
+    assert limits.policy_size(helper_policy(template)) <= IAM_INLINE_POLICIES_MAX_CHARACTERS
+    assert role_inline_policies_size(template.to_json(), role_id) <= IAM_INLINE_POLICIES_MAX_CHARACTERS
     provider = InstanceProfileTagsProvider.of(largest_stack)
     assert HelperRoleLimits(path="Largest", role=provider.role).findings() == []
+
+
+def one_arn_each(document: dict[str, Any], stack: Stack) -> dict[str, Any]:
+    """``document`` with an exact ARN per profile, as CDK writes one, instead of the library's patterns."""
+    targets = sorted(target.resource for target in InstanceProfileTagsProvider.of(stack).targets)
+    arns = [
+        {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    {"Ref": "AWS::Partition"},
+                    ":iam::",
+                    {"Ref": "AWS::AccountId"},
+                    f":instance-profile{r}",
+                ],
+            ]
+        }
+        for r in targets
+    ]
+    statements = [
+        {**statement, "Resource": arns}
+        if statement.get("Sid") == "TagThisStacksInstanceProfiles"
+        else statement
+        for statement in document["Statement"]
+    ]
+    return {**document, "Statement": statements}
+
+
+def test_the_readme_quotes_the_tag_policys_target() -> None:
+    """The figures the README gives for the tag function's policy are the code's."""
+    sentence = readme_sentence("IAM allows 10,240 characters for all of a role's inline policies")
+    target = limits.INLINE_POLICIES_MAX_CHARACTERS - HELPER_POLICY_HEADROOM
+    assert sentence.numbers()[:3] == [limits.INLINE_POLICIES_MAX_CHARACTERS, target, HELPER_POLICY_HEADROOM]
+
+
+def test_one_arn_per_profile_would_exceed_iam_once_deployed(largest_stack: Stack) -> None:
+    """The negative control of the test above: the same measure fails a policy IAM would refuse."""
+    template = Template.from_stack(largest_stack).to_json()
+    exact = one_arn_each(helper_policy(Template.from_json(template)), largest_stack)
+    assert deployed_size(exact, template["Resources"]) > IAM_INLINE_POLICIES_MAX_CHARACTERS
+    # What grows on deploy is counted: the log group's ARN and the stack's ID, short in the template.
+    (logs,) = (i for i, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup")
+    for short in ({"Ref": "AWS::StackId"}, {"Fn::GetAtt": [logs, "Arn"]}):
+        assert deployed_size(short, template["Resources"]) > limits.policy_size(short) + 150
+
+
+def test_the_readme_quotes_the_largest_stacks_tag_policy(largest_stack: Stack) -> None:
+    template = Template.from_stack(largest_stack).to_json()
+    document = helper_policy(Template.from_json(template))
+    resources = document["Statement"][1]["Resource"]
+    patterns = sum(1 for arn in resources if arn["Fn::Join"][1][4].endswith("*"))
+    exact = one_arn_each(document, largest_stack)
+    figures = (
+        LARGEST_STACK,
+        3 * LARGEST_STACK + 3,
+        128,
+        deployed_size(exact, template["Resources"]),
+        patterns,
+        len(resources) - patterns,
+        limits.policy_size(document),
+        deployed_size(document, template["Resources"]),
+    )
+    sentence = readme_sentence("Measured, the largest stack CloudFormation allows")
+    assert sentence.numbers() == [*figures, 128], f"{sentence.text} should quote {figures}"
 
 
 def test_the_largest_stacks_tag_role_reaches_each_profile_and_only_under_their_path(

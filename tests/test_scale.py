@@ -18,7 +18,6 @@ from aws_cdk import App
 import app as cdk_app
 from constructs_lib import limits
 from constructs_lib.catalog import load_catalog
-from constructs_lib.instance_profile_tags import HELPER_POLICY_HEADROOM
 from constructs_lib.placement import (
     MAX_PROFILES_PER_STACK,
     STACK_RESOURCE_LIMIT,
@@ -26,6 +25,12 @@ from constructs_lib.placement import (
     estimated_bytes,
     placement_path,
 )
+from tests.deployed_size import (
+    IAM_INLINE_POLICIES_MAX_CHARACTERS,
+    role_inline_policies_size,
+    tag_function_role,
+)
+from tests.readme_figures import readme_sentence
 from tooling.cdk import cli_context
 from tooling.sample_catalog import sample_catalog
 
@@ -88,18 +93,32 @@ def test_every_shard_is_within_cloudformations_limits_with_headroom(big_app: Big
 
 
 def test_the_tag_function_of_the_largest_shard_fits_iam(big_app: BigApp) -> None:
+    """In the template (the EAP060 guardrail's measure) and once deployed, worst case."""
     largest = max(catalogue_stacks(big_app).values(), key=lambda t: len(t["Resources"]))
-    (role,) = (
-        r
-        for r in largest["Resources"].values()
-        if r["Type"] == "AWS::IAM::Role"
-        and "lambda" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])
+    role_id = tag_function_role(largest)
+    (policy,) = largest["Resources"][role_id]["Properties"]["Policies"]
+    assert limits.policy_size(policy["PolicyDocument"]) <= IAM_INLINE_POLICIES_MAX_CHARACTERS
+    assert role_inline_policies_size(largest, role_id) <= IAM_INLINE_POLICIES_MAX_CHARACTERS
+
+
+def test_the_readme_quotes_a_full_shards_tag_policy(big_app: BigApp) -> None:
+    largest = max(catalogue_stacks(big_app).values(), key=lambda t: len(t["Resources"]))
+    role_id = tag_function_role(largest)
+    (policy,) = largest["Resources"][role_id]["Properties"]["Policies"]
+    (tag_statement,) = (
+        s for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "TagThisStacksInstanceProfiles"
     )
-    (policy,) = role["Properties"]["Policies"]
-    assert (
-        limits.policy_size(policy["PolicyDocument"])
-        <= limits.INLINE_POLICIES_MAX_CHARACTERS - HELPER_POLICY_HEADROOM
-    )
+    resources = tag_statement["Resource"]
+    patterns = sum(1 for arn in resources if arn["Fn::Join"][1][-1].endswith("*"))
+    figures = [
+        len(profile_names(largest)),
+        len(resources) - patterns,
+        patterns,
+        limits.policy_size(policy["PolicyDocument"]),
+        role_inline_policies_size(largest, role_id),
+    ]
+    sentence = readme_sentence("A full shard of the app")
+    assert sentence.numbers() == figures, f"{sentence.text} should quote {figures}"
 
 
 def test_cfn_lint_passes_on_every_shard(big_app: BigApp) -> None:

@@ -1,0 +1,104 @@
+"""Which test modules start Node.js: those whose imports reach aws-cdk-lib, found without importing.
+
+``make test-fast`` runs the others alone, so that a change to a rule is answered in seconds. The
+answer comes from the source: every ``import`` anywhere in the module (functions included) and,
+through the project's own modules, everything they import in turn. A name ``constructs_lib`` loads
+on first use (its ``_LAZY`` table) counts as an import of its module. What this misses (an import
+by a string, a fixture) is caught at run time: ``make test-fast`` refuses to import jsii.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+from constructs_lib import _LAZY
+from tooling.cdk import ROOT
+
+NODE_PACKAGES = frozenset({"aws_cdk", "jsii", "cdk_nag", "constructs"})
+"""Packages that run on jsii: importing any of them starts Node.js."""
+NODE_FIXTURES = frozenset({"stack", "app_templates", "app_assembly_dir", "emulator"})
+"""The shared fixtures (``tests/conftest.py``) that synthesize or deploy."""
+
+
+def _source(module: str) -> Path | None:
+    """The project's file for ``module``, or None for a module from elsewhere."""
+    base = ROOT.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _executed_nodes(tree: ast.AST, *, with_functions: bool) -> list[ast.AST]:
+    """The nodes of ``tree`` that run: never those under ``if TYPE_CHECKING:``, and those in a
+    function's body only if ``with_functions`` (a test's own code runs; a library's runs if called)."""
+    nodes: list[ast.AST] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        nodes.append(node)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending.extend(node.orelse)
+        elif with_functions or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            pending.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    """Every module ``path`` imports, by absolute name (``package`` resolves relative imports)."""
+    found: set[str] = set()
+    tree = ast.parse(path.read_text(), str(path))
+    for node in _executed_nodes(tree, with_functions=package.split(".")[0] == "tests"):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, node.module] if node.module else parts)
+            else:
+                base = node.module or ""
+            found.add(base)
+            for alias in node.names:
+                found.add(f"{base}.{alias.name}")
+                if base == "constructs_lib" and alias.name in _LAZY:
+                    found.add(_LAZY[alias.name])
+    return found
+
+
+@cache
+def _edges(module: str) -> frozenset[str]:
+    """The modules ``module`` imports, and its parent packages (imported first), if it is the project's."""
+    path = _source(module)
+    if path is None:
+        return frozenset()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    parents = {".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 1)}
+    return frozenset(_imports(path, package) | parents)
+
+
+def node_path(module: str) -> list[str] | None:
+    """A chain of imports from ``module`` to a package that starts Node.js, or None if none does."""
+    came_from: dict[str, str | None] = {module: None}
+    pending = [module]
+    while pending:
+        current = pending.pop()
+        if current.split(".")[0] in NODE_PACKAGES:
+            chain: list[str] = []
+            step: str | None = current
+            while step is not None:
+                chain.append(step)
+                step = came_from[step]
+            return chain[::-1]
+        for name in sorted(_edges(current)):
+            if name not in came_from:
+                came_from[name] = current
+                pending.append(name)
+    return None
+
+
+def starts_node(test_file: Path) -> bool:
+    """Whether importing ``test_file`` (a module under ROOT) loads aws-cdk-lib, directly or not."""
+    module = ".".join(test_file.resolve().relative_to(ROOT).with_suffix("").parts)
+    return node_path(module) is not None
