@@ -1,29 +1,93 @@
-"""Shared fixtures: the app synthesized once per session, with the context ``cdk synth`` uses."""
+"""Shared fixtures (the app synthesized once per session, with the context ``cdk synth`` uses) and
+the tiers: ``--fast-tier`` runs only the pure tests (``tests/tiers.py``) and refuses Node.js."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib.abc
+import os
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.tiers import NODE_FIXTURES, NODE_PACKAGES, is_pure, starts_node
 from tooling.cdk import cli_context, synthesize_app, use_supported_node
 
-use_supported_node()
+if TYPE_CHECKING:
+    from aws_cdk import Stack
 
-from aws_cdk import App, Stack  # noqa: E402  (jsii starts Node.js on this import)
+    from emulator import Emulator
 
-from emulator import Emulator  # noqa: E402
+FAST_TIER = "--fast-tier"
+REFUSED_NODE = "/nonexistent/node: make test-fast starts no Node.js"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        FAST_TIER,
+        action="store_true",
+        help="only the pure tests, no Node.js and no moto (make test-fast); importing jsii then fails",
+    )
+
+
+class _RefuseNode(importlib.abc.MetaPathFinder):
+    """Fails the import of any package that runs on jsii, naming the test tier to move the test to."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> None:
+        if fullname.split(".")[0] in NODE_PACKAGES:
+            raise ImportError(
+                f"{fullname} starts Node.js, which {FAST_TIER} (make test-fast) refuses: "
+                "mark the test 'node' (pytest.mark.node)"
+            )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption(FAST_TIER):
+        os.environ["JSII_NODE"] = REFUSED_NODE  # a subprocess on jsii fails as well
+        sys.meta_path.insert(0, _RefuseNode())
+    else:
+        use_supported_node()
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under ``--fast-tier``, a test module whose imports reach aws-cdk-lib or moto is not imported."""
+    if (
+        config.getoption(FAST_TIER)
+        and collection_path.name.startswith("test_")
+        and collection_path.suffix == ".py"
+        and not is_pure(collection_path)
+    ):
+        return True
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that uses the emulator is an emulator test, marked or not: ``make test`` runs those
-    (and the CLI tests, which share cdk.out with them) in a process of their own."""
+    (and the CLI tests, which share cdk.out with them) in a process of their own. A test that starts
+    Node.js (by its module's imports, a fixture or a CLI) is a ``node`` test."""
+    kept = []
     for item in items:
-        if "emulator" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("emulator"):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "emulator" in fixtures and not item.get_closest_marker("emulator"):
             item.add_marker(pytest.mark.emulator)
+        if (
+            fixtures & NODE_FIXTURES
+            or item.get_closest_marker("cli")
+            or item.get_closest_marker("emulator")
+            or starts_node(item.path)
+        ) and not item.get_closest_marker("node"):
+            item.add_marker(pytest.mark.node)
+        if not (config.getoption(FAST_TIER) and item.get_closest_marker("node")):
+            kept.append(item)
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -49,11 +113,15 @@ def library_context() -> dict[str, Any]:
 @pytest.fixture
 def stack() -> Stack:
     """A fresh stack in an app with the project's feature flags, for one fine-grained test."""
+    from aws_cdk import App, Stack  # jsii starts Node.js on this import
+
     return Stack(App(context=library_context()), "Test")
 
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """The local AWS emulator (moto server with the fidelity layer), once per session."""
+    from emulator import Emulator
+
     with Emulator(log_path=tmp_path_factory.mktemp("emulator") / "moto.log") as running:
         yield running

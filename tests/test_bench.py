@@ -62,6 +62,7 @@ def library_and_plain(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[st
     return templates(library), templates(plain)
 
 
+@pytest.mark.node
 def test_hand_written_cdk_builds_exactly_the_librarys_resources(
     library_and_plain: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
@@ -79,6 +80,7 @@ def test_every_workload_shards_alike() -> None:
     assert names[-1] == "Ec2AccessProfiles-3"
 
 
+@pytest.mark.node
 def test_native_cdk_builds_the_same_resources_too(
     library_and_plain: tuple[dict[str, Any], dict[str, Any]], tmp_path: Path
 ) -> None:

@@ -12,6 +12,8 @@ import pytest
 
 from tooling.cdk import ROOT
 
+pytestmark = pytest.mark.node  # the installed wheel builds a profile; the wheel, built once, is seconds
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:

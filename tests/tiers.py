@@ -1,10 +1,12 @@
-"""Which test modules start Node.js: those whose imports reach aws-cdk-lib, found without importing.
+"""Which test modules are pure: those whose imports reach neither aws-cdk-lib nor moto, found
+without importing them.
 
-``make test-fast`` runs the others alone, so that a change to a rule is answered in seconds. The
-answer comes from the source: every ``import`` anywhere in the module (functions included) and,
-through the project's own modules, everything they import in turn. A name ``constructs_lib`` loads
-on first use (its ``_LAZY`` table) counts as an import of its module. What this misses (an import
-by a string, a fixture) is caught at run time: ``make test-fast`` refuses to import jsii.
+``make test-fast`` runs the pure ones alone, so that a change to a rule is answered in seconds. The
+answer comes from the source: every ``import`` in the test module (its functions included) and,
+through the project's own modules, what they import when loaded, in turn. A name
+``constructs_lib`` loads on first use (its ``_LAZY`` table) counts as an import of its module. What
+this misses (a library function that imports aws-cdk-lib when called, a fixture) is caught at run
+time: ``make test-fast`` refuses to import jsii or to start Node.js.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from tooling.cdk import ROOT
 
 NODE_PACKAGES = frozenset({"aws_cdk", "jsii", "cdk_nag", "constructs"})
 """Packages that run on jsii: importing any of them starts Node.js."""
+SERVICE_PACKAGES = frozenset({"moto"})
+"""AWS's APIs simulated (in process or as the emulator): real, but seconds a test."""
 NODE_FIXTURES = frozenset({"stack", "app_templates", "app_assembly_dir", "emulator"})
 """The shared fixtures (``tests/conftest.py``) that synthesize or deploy."""
 
@@ -78,13 +82,13 @@ def _edges(module: str) -> frozenset[str]:
     return frozenset(_imports(path, package) | parents)
 
 
-def node_path(module: str) -> list[str] | None:
-    """A chain of imports from ``module`` to a package that starts Node.js, or None if none does."""
+def import_path(module: str, packages: frozenset[str]) -> list[str] | None:
+    """A chain of imports from ``module`` to one of ``packages``, or None if none is reached."""
     came_from: dict[str, str | None] = {module: None}
     pending = [module]
     while pending:
         current = pending.pop()
-        if current.split(".")[0] in NODE_PACKAGES:
+        if current.split(".")[0] in packages:
             chain: list[str] = []
             step: str | None = current
             while step is not None:
@@ -98,7 +102,15 @@ def node_path(module: str) -> list[str] | None:
     return None
 
 
+def _module(test_file: Path) -> str:
+    return ".".join(test_file.resolve().relative_to(ROOT).with_suffix("").parts)
+
+
 def starts_node(test_file: Path) -> bool:
     """Whether importing ``test_file`` (a module under ROOT) loads aws-cdk-lib, directly or not."""
-    module = ".".join(test_file.resolve().relative_to(ROOT).with_suffix("").parts)
-    return node_path(module) is not None
+    return import_path(_module(test_file), NODE_PACKAGES) is not None
+
+
+def is_pure(test_file: Path) -> bool:
+    """Whether importing ``test_file`` loads neither aws-cdk-lib nor moto."""
+    return import_path(_module(test_file), NODE_PACKAGES | SERVICE_PACKAGES) is None
