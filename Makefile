@@ -18,9 +18,9 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 # Synth, tests and the local deploy need no AWS credentials: without this, the CLI would look for
 # them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
-synth test test-fast bench deploy-local audit-local review: export AWS_EC2_METADATA_DISABLED := true
+synth test test-fast test-construct bench deploy-local audit-local review: export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth place cdk test test-fast lint typecheck deploy-local audit-local bench review lock clean
+.PHONY: synth place cdk test test-fast test-construct lint typecheck deploy-local audit-local bench review lock clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
@@ -34,13 +34,19 @@ place: $(VENV)/.app-installed
 cdk: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) $(ARGS)
 
-# Both cores: mypy, the CLI and emulator tests in one pytest (they share cdk.out), the rest in another.
+# Both cores: mypy and three pytest tiers at once (pure; synth and moto; CLI and emulator, which
+# share cdk.out), then a table of each tier's wall time, count and slowest tests.
 test: $(VENV)/.dev-installed node_modules/.installed bench/native/node_modules/.installed lint
 	$(BIN)/python -m tooling.parallel_tests
 
-# The fast tier: everything but the real CLI and the emulator deploys.
-test-fast: $(VENV)/.dev-installed lint typecheck
-	$(BIN)/pytest -m "not cli and not emulator"
+# The edit loop: the pure tests (rules, checker, catalogue, CLI, the audit's and review's cores).
+# They start neither Node.js nor moto; one that tries to start Node.js fails.
+test-fast: $(VENV)/.dev-installed lint
+	$(BIN)/pytest --fast-tier
+
+# The construct's own tests: everything that synthesizes, but not the app at scale, the CLI or the emulator.
+test-construct: $(VENV)/.dev-installed
+	$(BIN)/pytest -m "not pure and not cli and not emulator and not scale"
 
 # Deploy the app to the local AWS emulator (moto on 127.0.0.1), print the profiles, destroy.
 deploy-local: $(VENV)/.dev-installed node_modules/.installed

@@ -22,6 +22,21 @@ if TYPE_CHECKING:
     from emulator import Emulator
 
 FAST_TIER = "--fast-tier"
+BEYOND_THE_CONSTRUCT = frozenset(
+    {
+        "test_app",
+        "test_app_catalog",
+        "test_audit_account",
+        "test_bench",
+        "test_deployments",
+        "test_emulator_fidelity",
+        "test_linters",
+        "test_packaging",
+        "test_scale",
+    }
+)
+"""Modules about the whole app, its tools or its scale: marked ``scale``, which ``make test-construct``
+leaves to ``make test``."""
 REFUSED_NODE = "/nonexistent/node: make test-fast starts no Node.js"
 
 
@@ -36,9 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class _RefuseNode(importlib.abc.MetaPathFinder):
     """Fails the import of any package that runs on jsii, naming the test tier to move the test to."""
 
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> None:
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> None:
         if fullname.split(".")[0] in NODE_PACKAGES:
             raise ImportError(
                 f"{fullname} starts Node.js, which {FAST_TIER} (make test-fast) refuses: "
@@ -70,7 +83,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that uses the emulator is an emulator test, marked or not: ``make test`` runs those
     (and the CLI tests, which share cdk.out with them) in a process of their own. A test that starts
-    Node.js (by its module's imports, a fixture or a CLI) is a ``node`` test."""
+    Node.js (by its module's imports, a fixture or a CLI) is a ``node`` test; one that starts neither
+    Node.js nor moto is ``pure``, the tier ``--fast-tier`` runs alone."""
     kept = []
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -83,7 +97,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             or starts_node(item.path)
         ) and not item.get_closest_marker("node"):
             item.add_marker(pytest.mark.node)
-        if not (config.getoption(FAST_TIER) and item.get_closest_marker("node")):
+        if item.path.stem in BEYOND_THE_CONSTRUCT:
+            item.add_marker(pytest.mark.scale)
+        if not item.get_closest_marker("node") and is_pure(item.path):
+            item.add_marker(pytest.mark.pure)
+        if item.get_closest_marker("pure") or not config.getoption(FAST_TIER):
             kept.append(item)
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])

@@ -1,8 +1,11 @@
-"""A sharded catalogue of 300 profiles on the emulator, deployed with the real CLI, then edited.
+"""A sharded catalogue of 120 profiles on the emulator, deployed with the real CLI, then edited.
 
 One run: deploy, list every profile page by page, insert, remove and reorder profiles, deploy again,
 and compare each surviving instance profile's ID, which CloudFormation changes only by replacing it.
-The run's wall time is printed (``-s``), never asserted.
+120 is the smallest run that proves each claim: two shards (99 profiles a stack), so survivors are
+kept in place across stacks, and more profiles than IAM's default page of 100, so listing pages
+(40 a page here, three pages). It was 300 profiles on four shards: the same proofs, 2.5 times the
+deploy. The run's wall time is printed (``-s``), never asserted.
 """
 
 from __future__ import annotations
@@ -24,10 +27,10 @@ from tooling.sample_catalog import sample_catalog
 
 pytestmark = pytest.mark.emulator
 
-PROFILES = 300
+PROFILES = 120
 PAGE_SIZE = 40
 PATH = "/ec2/team/"
-REMOVED = range(0, 300, 15)  # 20 profiles, from every shard
+REMOVED = range(0, PROFILES, 15)  # 8 profiles, from both shards
 ADDED = range(1000, 1012)
 DEPLOY_TIMEOUT = 1800
 
@@ -117,8 +120,6 @@ def test_the_shards_are_the_stacks_and_publish_the_contract(run: Run) -> None:
     assert [s for s in run.stacks if s.startswith("Ec2AccessProfiles")] == [
         "Ec2AccessProfiles",
         "Ec2AccessProfiles-2",
-        "Ec2AccessProfiles-3",
-        "Ec2AccessProfiles-4",
     ]
     assert f'"instanceProfileName":"{name(1)}"' in run.contract["Value"]
     assert run.ids_second[name(1)] not in run.contract["Value"]  # names and ARNs, not IDs

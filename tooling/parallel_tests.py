@@ -1,10 +1,12 @@
-"""``make test`` after lint: the type check, the CLI and emulator tier and the rest at once.
+"""``make test`` after lint: the type check and the three pytest tiers at once, then a table of each.
 
-The two pytest tiers take about as long as each other and the machine has two cores; mypy runs
-beside them (on a fresh clone, with no cache, it takes about two minutes of CPU on its own). The CLI
-and emulator tests share the repository's cdk.out and one emulator, so they stay in one process, in
-order (pytest-xdist's ``loadgroup`` would do this, but its groups are ignored under pytest 9).
-Each job's output is printed whole when it ends; the exit status is the worst of them.
+The tiers split the suite by what a test starts (``tests/conftest.py`` marks them from their
+imports and fixtures, ``tests/tiers.py``): the pure tests (no Node.js, no moto: ``make
+test-fast``), the ones that synthesize with aws-cdk-lib or call moto in process, and the CLI and
+emulator tests. These last share the repository's cdk.out and one emulator, so they stay in one
+process, in order. Each job's output is printed whole when it ends; then a table gives each job's
+wall time and each tier's test count and slowest five tests (from pytest's JUnit XML). The exit
+status is the worst of them, and a tier that collected no test (pytest's 5) fails the run.
 """
 
 from __future__ import annotations
@@ -14,39 +16,87 @@ import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from pathlib import Path
 
 TIERS = {
-    "CLI and emulator tests": "cli or emulator",
-    "everything else": "not cli and not emulator",
+    "pure": ["--fast-tier"],
+    "synth and moto": ["-m", "not pure and not cli and not emulator"],
+    "CLI and emulator": ["-m", "cli or emulator"],
 }
 TYPECHECK = "type check (mypy)"
+SLOWEST = 5
+POLL_SECONDS = 0.2
 
 
-def jobs(extra: list[str]) -> dict[str, list[str]]:
-    """Each job's command: mypy, then one pytest per tier (``extra`` goes to pytest)."""
-    commands = {TYPECHECK: [sys.executable, "-m", "mypy"]}
-    for name, expression in TIERS.items():
-        commands[name] = [sys.executable, "-m", "pytest", "-m", expression, *extra]
-    return commands
+@dataclass
+class Job:
+    name: str
+    command: list[str]
+    report: Path | None = None
+    status: int = 0
+    seconds: float = 0.0
+    tests: list[tuple[float, str]] = field(default_factory=list)
+
+
+def jobs(extra: list[str], reports: Path) -> list[Job]:
+    """mypy, then one pytest per tier (``extra`` goes to each pytest)."""
+    planned = [Job(TYPECHECK, [sys.executable, "-m", "mypy"])]
+    for index, (name, selection) in enumerate(TIERS.items()):
+        report = reports / f"tier-{index}.xml"
+        command = [sys.executable, "-m", "pytest", *selection, f"--junitxml={report}", *extra]
+        planned.append(Job(name, command, report))
+    return planned
+
+
+def read_report(report: Path) -> list[tuple[float, str]]:
+    """(seconds, test id) for each test pytest ran or skipped, from its JUnit XML."""
+    if not report.exists():
+        return []
+    cases = ElementTree.parse(report).getroot().iter("testcase")
+    return [
+        (float(case.get("time", 0)), f"{case.get('classname', '')}::{case.get('name', '')}") for case in cases
+    ]
+
+
+def table(done: list[Job]) -> str:
+    """Markdown: each job's wall time, its test count and its slowest tests."""
+    rows = ["| job | wall | tests | slowest five |", "| --- | --- | --- | --- |"]
+    for job in done:
+        slowest = "<br>".join(f"{s:.1f} s {name}" for s, name in sorted(job.tests, reverse=True)[:SLOWEST])
+        count = str(len(job.tests)) if job.report else ""
+        rows.append(f"| {job.name} (exit {job.status}) | {job.seconds:.0f} s | {count} | {slowest} |")
+    return "\n".join(rows)
 
 
 def main(extra: list[str]) -> int:
     started = time.perf_counter()
-    worst = 0
-    with contextlib.ExitStack() as logs:
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as logs:
         running = []
-        for name, command in jobs(extra).items():
+        for job in jobs(extra, Path(folder)):
             log = logs.enter_context(tempfile.TemporaryFile(mode="w+"))
-            running.append(
-                (name, command, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), log)
-            )
-        for name, command, process, log in running:
-            status = process.wait()
+            process = subprocess.Popen(job.command, stdout=log, stderr=subprocess.STDOUT)
+            running.append((job, process, log, time.perf_counter()))
+        ended: dict[str, float] = {}
+        while len(ended) < len(running):
+            for job, process, _, start in running:
+                if job.name not in ended and process.poll() is not None:
+                    ended[job.name] = time.perf_counter() - start
+            time.sleep(POLL_SECONDS)
+        done = []
+        for job, process, log, _ in running:
+            job.status = process.wait()
+            job.seconds = ended[job.name]
+            if job.report:
+                job.tests = read_report(job.report)
             log.seek(0)
-            print(f"==> {name} ({' '.join(command[1:])}): exit {status}")
+            print(f"==> {job.name} ({' '.join(job.command[1:])}): exit {job.status}")
             print(log.read(), flush=True)
-            worst = max(worst, status)  # a tier that collected nothing (pytest's 5) fails too
-    print(f"==> all jobs: exit {worst}, {time.perf_counter() - started:.0f} s wall")
+            done.append(job)
+    worst = max(job.status for job in done)  # a tier that collected nothing (pytest's 5) fails too
+    print(table(done))
+    print(f"\n==> all jobs: exit {worst}, {time.perf_counter() - started:.0f} s wall")
     return worst
 
 
