@@ -10,6 +10,7 @@ whitespace not counted. It imports nothing of ``constructs_lib``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -97,14 +98,14 @@ def deployed_size(document: Any, resources: dict[str, Any]) -> int:
     return sum(1 for char in text if not char.isspace())
 
 
-def role_inline_policies_size(template: dict[str, Any], role_id: str) -> int:
+def role_inline_policies_size(template: Mapping[str, Any], role_id: str) -> int:
     """All inline policies of a role in ``template`` together, as IAM counts them, worst case."""
     resources = template["Resources"]
     policies = resources[role_id]["Properties"].get("Policies", [])
     return sum(deployed_size(policy["PolicyDocument"], resources) for policy in policies)
 
 
-def tag_function_role(template: dict[str, Any]) -> str:
+def tag_function_role(template: Mapping[str, Any]) -> str:
     """The logical ID of the one role Lambda assumes in ``template`` (the tag function's)."""
     (role_id,) = (
         logical_id
@@ -112,4 +113,4 @@ def tag_function_role(template: dict[str, Any]) -> str:
         if resource["Type"] == "AWS::IAM::Role"
         and "lambda.amazonaws.com" in json.dumps(resource["Properties"]["AssumeRolePolicyDocument"])
     )
-    return role_id
+    return str(role_id)
