@@ -23,7 +23,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from constructs_lib.catalog import Catalog
-from constructs_lib.deployments import Deployment, chosen
+from constructs_lib.deployments import Deployment, chosen, stack_sets_stack_name, stage_id
 from stacks.catalog import catalog_stacks
 
 TEMPLATE_BODY_LIMIT = 51_200
@@ -36,13 +36,13 @@ def deployment_stages(scope: Construct, catalog: Catalog) -> None:
         own = _profiles_of(catalog, deployment)
         if deployment.is_stack_set:
             StackSetsStack(
-                scope, f"Ec2AccessProfiles-StackSets-{deployment.name}", deployment=deployment, catalog=own
+                scope, stack_sets_stack_name(deployment.name), deployment=deployment, catalog=own
             )
             continue
         for account in deployment.accounts:
             stage = Stage(
                 scope,
-                f"{deployment.name}-{account}",
+                stage_id(deployment.name, account),
                 env=Environment(account=account, region=deployment.region),
             )
             _tag(stage, deployment)
