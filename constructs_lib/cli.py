@@ -12,7 +12,8 @@ It reads files and prints what the pure core says; it holds no rule of its own:
   repository's ``catalog.schema.json`` holds;
 - ``rules`` lists the rules (``rules.RULES``), as text or as the README's Markdown table;
 - ``audit`` compares an AWS account's instance profiles with those the app's cloud assembly declares
-  (``constructs_lib.audit``), or, with ``--deployment``, every account of a deployment. It needs boto3 (the ``audit`` extra), imported only when it runs.
+  (``constructs_lib.audit``), or, with ``--deployment``, every account of a deployment. It needs
+  boto3 (the ``audit`` extra), imported only when it runs.
 
 Exit status of ``check``: 0 when no catalogue has an error, 1 when one has, 2 when a file could not
 be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Of ``audit``: 0 in sync, 1 findings, 2

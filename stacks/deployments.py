@@ -35,9 +35,7 @@ def deployment_stages(scope: Construct, catalog: Catalog) -> None:
     for deployment in catalog.deployments:
         own = _profiles_of(catalog, deployment)
         if deployment.is_stack_set:
-            StackSetsStack(
-                scope, stack_sets_stack_name(deployment.name), deployment=deployment, catalog=own
-            )
+            StackSetsStack(scope, stack_sets_stack_name(deployment.name), deployment=deployment, catalog=own)
             continue
         for account in deployment.accounts:
             stage = Stage(

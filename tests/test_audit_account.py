@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from textwrap import dedent
@@ -262,8 +263,8 @@ def test_a_profile_moved_to_another_path_is_found_by_name(
 # -- reading at scale -------------------------------------------------------------------------------
 
 
-def declare_and_create_in_sync(names: list[str]) -> None:
-    """Declare a profile (and role) of each name in one stack ``Web``, and create each as declared."""
+def declare(names: list[str]) -> None:
+    """Declare a profile (and role) of each name in one stack ``Web``."""
     write_assembly(
         Path("cdk.out"),
         {
@@ -272,6 +273,11 @@ def declare_and_create_in_sync(names: list[str]) -> None:
             }
         },
     )
+
+
+def declare_and_create_in_sync(names: list[str]) -> None:
+    """Declare a profile (and role) of each name in one stack ``Web``, and create each as declared."""
+    declare(names)
     for name in names:
         create_profile(name, name)
 
@@ -303,6 +309,37 @@ def test_profiles_are_listed_page_by_page_under_owned_paths_only(
         for start in range(0, 30, 5)  # 28 roles: the 23 declared and the 5 others
     ]
     assert all(params["MaxItems"] == 5 for call, params in calls if call.split(":")[1].startswith("List"))
+
+
+CALL_BUDGET = 3
+"""IAM calls a profile may cost in a steady account (issue 21): the bench reports the figure."""
+
+
+def test_the_call_budget_one_iam_call_a_profile_and_a_page_a_list(
+    aws: None, calls: list[tuple[str, dict[str, Any]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A steady account costs one call a profile (its tags); roles are read in bulk. A change that adds
+    a call a profile (a GetRole, a ListRolePolicies...) fails here, however the budget is met."""
+    counted: dict[int, Counter[str]] = {}
+    created: list[str] = []
+    for count in (10, 20):
+        names = [f"web-{number:03d}" for number in range(count)]
+        declare(names)
+        for name in names[len(created) :]:
+            create_profile(name, name)
+        created = names
+        calls.clear()
+        assert audit("--page-size", "1000", capsys=capsys)[0] == 0
+        counted[count] = Counter(call for call, _ in calls)
+        assert sum(n for call, n in counted[count].items() if call.startswith("iam:")) <= CALL_BUDGET * count
+    assert counted[10] == {
+        "sts:GetCallerIdentity": 1,
+        "iam:ListInstanceProfiles": 1,
+        "iam:GetAccountAuthorizationDetails": 1,
+        "iam:ListRoles": 1,
+        "iam:ListInstanceProfileTags": 10,
+    }
+    assert counted[20] - counted[10] == {"iam:ListInstanceProfileTags": 10}
 
 
 def test_more_profiles_than_a_page_with_one_unexpected_and_others_elsewhere(
@@ -450,9 +487,9 @@ def test_throttling_is_retried_then_exits_2_naming_the_call_and_profile(
     monkeypatch.setattr(TokenBucket, "_sleep_amount", rate_limited)
     status, out, err = audit(capsys=capsys)
     assert (status, out) == (2, "")
-    assert (
-        err
-        == "audit: iam:GetAccountAuthorizationDetails for the account's roles failed: Throttling: Rate exceeded\n"
+    assert err == (
+        "audit: iam:GetAccountAuthorizationDetails for the account's roles failed: "
+        "Throttling: Rate exceeded\n"
     )
     assert len(attempts) == run_module.MAX_ATTEMPTS  # botocore's adaptive retry mode, ten attempts
     assert slowed  # and, throttled, the client slowed its own rate
