@@ -885,8 +885,8 @@ def test_the_cli_and_the_audits_pure_core_import_no_boto3(tmp_path: Path) -> Non
         """\
         import sys
         import constructs_lib, constructs_lib.cli
-        from constructs_lib.audit import declared, documents, drift, findings, intrinsics, policy
-        from constructs_lib.audit import profiles, repair, report
+        from constructs_lib.audit import declared, deployment, documents, drift, findings, intrinsics
+        from constructs_lib.audit import policy, profiles, repair, report
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "aws_cdk", "jsii"))
         print(loaded)
         """,
