@@ -16,10 +16,10 @@ from typing import Any
 import boto3
 import pytest
 
-from constructs_lib import cli
 from constructs_lib.audit.deployment import deployment_targets
 from constructs_lib.audit.errors import AuditError
 from constructs_lib.audit.policy import audit_role_trust_policy
+from constructs_lib.cli import commands as cli
 from tests.test_audit_account import WEB_TAGS, moto_account
 from tests.test_audit_declared import TRUST, profile_resources, write_assembly
 

@@ -4,7 +4,7 @@ or OUs, and the templates each account should hold.
 ``cdk synth`` writes a deployment into the assembly in one of two shapes, and this reads both:
 
 - ``accounts``: one CDK Stage per account, whose stacks are in the nested assembly
-  ``assembly-<NAME>-<ACCOUNT>`` (``constructs_lib.deployments.stage_id``), each stack's environment
+  ``assembly-<NAME>-<ACCOUNT>`` (``constructs_lib.catalog.deployments.stage_id``), each stack's environment
   naming the account and the region;
 - ``organizational_units``: the stack ``Ec2AccessProfiles-StackSets-<NAME>``
   (``stack_sets_stack_name``) with one ``AWS::CloudFormation::StackSet`` per shard. Its
@@ -35,7 +35,7 @@ from constructs_lib.audit.declared import (
     read_assembly,
 )
 from constructs_lib.audit.errors import AuditError
-from constructs_lib.deployments import STACK_SETS_STACK_PREFIX, stack_sets_stack_name, stage_id
+from constructs_lib.catalog.deployments import STACK_SETS_STACK_PREFIX, stack_sets_stack_name, stage_id
 
 STACK_SET = "AWS::CloudFormation::StackSet"
 ASSET_MANIFEST = "cdk:asset-manifest"

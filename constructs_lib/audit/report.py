@@ -79,10 +79,9 @@ class AccountSection:
         return self.status
 
     def summary(self) -> str:
-        if self.problem is not None:
-            return self.problem.line()
-        assert self.result is not None
-        return self.result.summary()
+        if self.result is not None:
+            return self.result.summary()
+        return self.problem.line() if self.problem is not None else f"account {self.account}: not audited"
 
     def to_json(self) -> dict[str, object]:
         document: dict[str, object] = {"account": self.account, "problem": None, "repair_failure": None}
