@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -242,6 +244,8 @@ class Figure:
     seconds: float
     first_seconds: float
     """The first round's: it also pays for moto building each account's backends on first use."""
+    cpu_seconds: float
+    """The command's own CPU time (not the emulator's), median of the rounds: what load does not change."""
     calls: Counter[str]
     status: int
 
@@ -257,7 +261,7 @@ class Figure:
         met = "met" if self.per_profile <= CALL_BUDGET else "NOT met"
         return (
             f"| {self.label} | {self.accounts} | {self.profiles:,} | {self.seconds:.1f} "
-            f"| {self.first_seconds:.1f} | {self.iam_calls:,} "
+            f"| {self.first_seconds:.1f} | {self.cpu_seconds:.1f} | {self.iam_calls:,} "
             f"| {self.per_profile:.2f} ({met}) | {sum(self.calls.values()):,} | {self.status} |"
         )
 
@@ -275,10 +279,12 @@ def audit(
     (the same each round, or the bench says so)."""
     env = {**emulator.cli_environment(), "AWS_ENDPOINT_URL": proxy.endpoint, "PYTHONPATH": str(ROOT)}
     times: list[float] = []
+    cpu: list[float] = []
     counted: list[Counter[str]] = []
     status = 0
     for _ in range(rounds):
         proxy.counts.clear()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(
             [sys.executable, "-m", "constructs_lib", "audit", *args],
@@ -289,15 +295,26 @@ def audit(
             check=False,
         )
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         counted.append(Counter(proxy.counts))
         status = max(status, result.returncode)
         if result.returncode != 0:
             print(result.stdout[-2000:] + result.stderr[-2000:], file=sys.stderr)
     if any(calls != counted[0] for calls in counted):
         print(f"{label}: the calls differ from round to round: {counted}", file=sys.stderr)
-    figure = Figure(label, accounts, profiles, statistics.median(times), times[0], counted[-1], status)
+    figure = Figure(
+        label,
+        accounts,
+        profiles,
+        statistics.median(times),
+        times[0],
+        statistics.median(cpu),
+        counted[-1],
+        status,
+    )
     print(
-        f"{label}: {figure.seconds:.1f} s, {figure.iam_calls:,} IAM calls, "
+        f"{label}: {figure.seconds:.1f} s ({figure.cpu_seconds:.1f} CPU s), {figure.iam_calls:,} IAM calls, "
         f"{figure.per_profile:.2f} a profile, exit {figure.status}: {dict(sorted(figure.calls.items()))}",
         flush=True,
     )
@@ -362,11 +379,12 @@ def table(figures: list[Figure]) -> str:
         "Audit on the emulator (moto server, loopback), through a counting proxy. "
         f"Budget: {CALL_BUDGET:.0f} IAM calls a profile; "
         f"target: 2,000 profiles in {TARGET_SECONDS:.0f} s or less. "
-        "Wall time: the command's, median of the rounds.",
+        "Wall time: the command's, median of the rounds. "
+        f"Load average when it ended: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.",
         "",
-        "| Audit | Accounts | Profiles | Wall s | First run s | IAM calls | IAM calls a profile "
-        "| All calls | Exit |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| Audit | Accounts | Profiles | Wall s | First run s | Command CPU s | IAM calls "
+        "| IAM calls a profile | All calls | Exit |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *(figure.row() for figure in figures),
     ]
     for figure in figures:
