@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
 from typing import Any, TypeVar
 
 from botocore.config import Config
@@ -245,8 +246,9 @@ def identity(sts: Any) -> tuple[str, str]:
     return response["Arn"].split(":")[1], response["Account"]
 
 
+@cache
 def url_suffix(partition: str) -> str | None:
-    """The partition's domain (``amazonaws.com``), from botocore's endpoint data."""
+    """The partition's domain (``amazonaws.com``), from botocore's endpoint data (read once)."""
     from botocore.loaders import create_loader
 
     for known in create_loader().load_data("endpoints").get("partitions", []):

@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
+from botocore.loaders import Loader, create_loader
 
 from constructs_lib.audit import declared as declared_module
 from constructs_lib.audit import drift, repair, report
@@ -192,11 +194,11 @@ def _run_deployment(options: AuditOptions, name: str, out: TextIO, err: TextIO) 
 
     sts = session.client("sts", config=retries(options.parallel_accounts))
     role = options.role_name
+    loader = create_loader()
 
     def audit_one(account: str) -> report.AccountSection:
-        return _audit_member(
-            sts, targets, account, role_arn(partition, account, role), options, session.region_name
-        )
+        arn = role_arn(partition, account, role)
+        return _audit_member(sts, loader, targets, account, arn, options, session.region_name)
 
     with ThreadPoolExecutor(max(1, options.parallel_accounts), thread_name_prefix="audit-account") as pool:
         sections = tuple(pool.map(audit_one, accounts))
@@ -212,7 +214,13 @@ def _run_deployment(options: AuditOptions, name: str, out: TextIO, err: TextIO) 
 
 
 def _audit_member(
-    sts: Any, targets: DeploymentTargets, account: str, arn: str, options: AuditOptions, region: str | None
+    sts: Any,
+    loader: Loader,
+    targets: DeploymentTargets,
+    account: str,
+    arn: str,
+    options: AuditOptions,
+    region: str | None,
 ) -> report.AccountSection:
     """One account of the deployment, in a session of its own; what goes wrong there stays in its section."""
     region = targets.region_of(account) or region
@@ -222,11 +230,14 @@ def _audit_member(
         return report.AccountSection(
             account, problem=AccountProblem("unreachable", account, str(problem), UNREACHABLE_FIX)
         )
+    shared = botocore.session.get_session()
+    shared.register_component("data_loader", loader)  # each account's clients parse no model again
     member = boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
         region_name=region,
+        botocore_session=shared,
     )
     where = f"{targets.assembly} (deployment {targets.name})"
     try:
