@@ -23,6 +23,7 @@ from constructs_lib.core.least_privilege import (
     is_unacknowledged_admin_policy,
     unacknowledged_grants,
 )
+from constructs_lib.core.linter_rules import linter_findings
 from constructs_lib.core.presets import PRESETS, Preset
 from constructs_lib.core.spec import DeployTime, Pointer, ProfileSpec, TagSet, Text
 from constructs_lib.core.statements import (
@@ -95,13 +96,15 @@ def check_profile(
     settings: AppSettings = AppSettings(),
     profile: str = "",
     tags_complete: bool = False,
+    linters: bool = False,
 ) -> list[Finding]:
     """Every problem with ``spec``, in ``FIELD_ORDER``; [] when it is sound.
 
     ``profile`` names the profile in each finding (a construct path or a catalogue name).
     ``tags_complete`` says the spec's tags are all the profile gets (a catalogue entry): then the
     app's required tags are checked here. A construct's tags can still grow with ``Tags.of``, so its
-    required tags are checked at synth.
+    required tags are checked at synth. ``linters`` says the app runs cdk-nag (a catalogue's does):
+    then what cdk-nag would refuse in the role is a finding too (``linter_rules``).
     """
     findings = [
         *_name_findings(spec),
@@ -131,6 +134,8 @@ def check_profile(
     for index, statement in enumerate(spec.statements):
         findings += statement_findings(statement, spec.acknowledge, pointer=("statements", index))
     findings += _pseudo_parameter_findings(spec)
+    if linters:
+        findings += linter_findings(spec)
     return in_field_order(_named(finding, profile) for finding in findings)
 
 
