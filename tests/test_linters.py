@@ -268,7 +268,7 @@ def test_cdk_synth_of_the_app_refuses_what_cdk_nag_would_at_its_line(tmp_path: P
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert (
-        f"{catalog}:6:9: EAP043 profile 'Reader' statements: 'arn:${{AWS::Partition}}:s3:::assets/*'"
+        f"{catalog}:5:9: EAP043 profile 'Reader' statements: 'arn:${{AWS::Partition}}:s3:::assets/*'"
         in output
     )
     assert "{resource: 'arn:${AWS::Partition}:s3:::assets/*', reason: ...} under acknowledge" in output
