@@ -2,10 +2,12 @@
 
 A corpus of catalogue profiles, generated from statements that each cdk-nag rule reads (wildcards
 acknowledged or not, denies before and after allows, ``not_actions``, action ``*`` on an ARN ending
-in ``*``), is checked, then built exactly as a catalogue app builds it and put through both cdk-nag
-packs and cfn-lint, the linters ``make synth`` runs. The profiles the checker refuses are built anyway
-(the construct does not apply the linter rules), so cdk-nag says what it would have refused. One
-synth for the whole corpus.
+in ``*``), is checked, then built as a catalogue app builds it and put through both cdk-nag packs
+and cfn-lint, the linters ``make synth`` runs. It is built twice, in two Stages of one app: with
+aws-cdk-lib's ``minimizePolicies`` flag (this app's, and ``cdk init``'s) and without it, since the flag
+reorders the statements cdk-nag's NIST patterns read. The profiles the checker refuses are built
+anyway (the construct does not apply the linter rules), so cdk-nag says what it would have refused.
+One synth for the whole corpus.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from aws_cdk import App
+from aws_cdk import App, Stage
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from constructs_lib.catalog import Catalog, load_catalog
-from constructs_lib.cdk.catalog_stacks import catalog_stacks
+from constructs_lib.cdk.catalog_stacks import CatalogStack
 from constructs_lib.cdk.linters import lint_templates
+from constructs_lib.core.checker import MINIMIZE_POLICIES_CONTEXT, AppSettings
 from constructs_lib.core.linter_rules import LINTER_RULES, rule_for
 from tooling.cdk import cli_context
 
@@ -108,36 +111,59 @@ def corpus() -> dict[str, object]:
 @dataclass(frozen=True)
 class Verdicts:
     catalog: Catalog
+    """The corpus as ``check`` reads it, with the app's setting of ``minimizePolicies``."""
     nag: dict[str, set[str]]
     """cdk-nag's unacknowledged findings on each profile's resources, by profile name."""
-    elsewhere: list[tuple[str, list[str]]]
+    elsewhere: list[tuple[str, str]]
     """cdk-nag's findings on resources of no profile."""
     cfn_lint: list[str]
 
 
+MODES = {"merged": ("Merged", True), "unmerged": ("Unmerged", False)}
+"""The corpus is built twice, as apps with and without ``@aws-cdk/aws-iam:minimizePolicies`` build it."""
+
+
 @pytest.fixture(scope="module")
-def verdicts(tmp_path_factory: pytest.TempPathFactory) -> Verdicts:
+def all_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdicts]:
     folder = tmp_path_factory.mktemp("agreement")
     path = folder / "catalog.yaml"
     path.write_text(yaml.safe_dump(corpus(), sort_keys=False))
-    catalog = load_catalog(path)
     application = App(context=cli_context(), outdir=str(folder / "cdk.out"))
-    catalog_stacks(application, catalog)
-    owners = {f"{profile.stack}/{profile.id}/": profile.name for profile in catalog.profiles}
-    nag: dict[str, set[str]] = {profile.name: set() for profile in catalog.profiles}
-    elsewhere = []
+    catalogs, owners = {}, {}
+    for mode, (name, minimize) in MODES.items():
+        catalogs[mode] = load_catalog(
+            path, settings=AppSettings.from_context({**cli_context(), MINIMIZE_POLICIES_CONTEXT: minimize})
+        )
+        stage = Stage(application, name)
+        stage.node.set_context(MINIMIZE_POLICIES_CONTEXT, minimize)
+        CatalogStack(stage, "Profiles", profiles=catalogs[mode].profiles)
+        for profile in catalogs[mode].profiles:
+            owners[f"{name}/Profiles/{profile.id}/"] = (mode, profile.name)
+    assembly = application.synth()  # first: cdk-nag reads the acknowledgments aspects record at synth
+    nag: dict[str, dict[str, set[str]]] = {
+        mode: {p.name: set() for p in catalogs[mode].profiles} for mode in MODES
+    }
+    elsewhere: list[tuple[str, str]] = []
     for pack in (AwsSolutionsChecks(application), NIST80053R5Checks(application)):
         for violation in pack.validate_scope(application).violations:
             for resource in violation.violating_resources:
-                path_ = resource.construct_path or ""
-                owner = next((name for prefix, name in owners.items() if path_.startswith(prefix)), None)
+                where = resource.construct_path or ""
+                owner = next((owner for prefix, owner in owners.items() if where.startswith(prefix)), None)
                 if owner is None:
-                    elsewhere.append((violation.rule_name, [path_]))
+                    elsewhere.append((violation.rule_name, where))
                 else:
-                    nag[owner].add(violation.rule_name)
-    assembly = application.synth()
-    cfn_lint = [v.rule_name for v in lint_templates(s.template_full_path for s in assembly.stacks)]
-    return Verdicts(catalog, nag, elsewhere, cfn_lint)
+                    nag[owner[0]][owner[1]].add(violation.rule_name)
+    templates = [
+        s.template_full_path for stage in assembly.nested_assemblies for s in stage.nested_assembly.stacks
+    ]
+    assert len(templates) == len(MODES)
+    cfn_lint = [v.rule_name for v in lint_templates(templates)]
+    return {mode: Verdicts(catalogs[mode], nag[mode], elsewhere, cfn_lint) for mode in MODES}
+
+
+@pytest.fixture(params=sorted(MODES))
+def verdicts(all_verdicts: dict[str, Verdicts], request: pytest.FixtureRequest) -> Verdicts:
+    return all_verdicts[request.param]
 
 
 def refused_by_check(catalog: Catalog, name: str) -> set[str]:

@@ -40,6 +40,9 @@ MANAGED_POLICY_QUOTA_CONTEXT = "ec2-access-profile:managedPolicyQuota"
 REQUIRED_TAGS_CONTEXT = "ec2-access-profile:requiredTags"
 """Context key: a list of tag keys every profile's role must carry, however they were applied."""
 
+MINIMIZE_POLICIES_CONTEXT = "@aws-cdk/aws-iam:minimizePolicies"
+"""aws-cdk-lib's feature flag that merges a policy's statements, which the linters then read merged."""
+
 AWS_MANAGED_KEY_PREFIX = validation.aws_managed_policy_key("")
 
 
@@ -54,6 +57,8 @@ class AppSettings:
     """Context ``ec2-access-profile:managedPolicyQuota``: the quota when a profile gives none."""
     required_tags: object = None
     """Context ``ec2-access-profile:requiredTags``: tag keys every profile must carry."""
+    minimize_policies: object = None
+    """Context ``@aws-cdk/aws-iam:minimizePolicies``: whether CDK merges statements (for the linter rules)."""
 
     @staticmethod
     def from_context(context: Mapping[str, object]) -> AppSettings:
@@ -66,6 +71,7 @@ class AppSettings:
         return AppSettings(
             managed_policy_quota=get_context(MANAGED_POLICY_QUOTA_CONTEXT),
             required_tags=get_context(REQUIRED_TAGS_CONTEXT),
+            minimize_policies=get_context(MINIMIZE_POLICIES_CONTEXT),
         )
 
 
@@ -135,7 +141,7 @@ def check_profile(
         findings += statement_findings(statement, spec.acknowledge, pointer=("statements", index))
     findings += _pseudo_parameter_findings(spec)
     if linters:
-        findings += linter_findings(spec)
+        findings += linter_findings(spec, merged=settings.minimize_policies in (True, "true"))
     return in_field_order(_named(finding, profile) for finding in findings)
 
 

@@ -16,6 +16,7 @@ behind a template property, for cfn-lint's findings. Pure Python: statements are
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,12 +37,16 @@ class LinterRule:
     id: str
     reproduces: str
     """The cdk-nag rule, as cdk-nag names it: ``AwsSolutions-IAM5``."""
-    check: Callable[[ProfileSpec], Iterator[Finding]]
+    check: Callable[[ProfileSpec, bool], Iterator[Finding]]
+    """The findings in a profile; the flag says whether CDK merges its statements."""
 
 
-def linter_findings(spec: ProfileSpec) -> list[Finding]:
-    """What cdk-nag would refuse in the role of the profile ``spec`` describes."""
-    return [finding for rule in LINTER_RULES for finding in rule.check(spec)]
+def linter_findings(spec: ProfileSpec, *, merged: bool = False) -> list[Finding]:
+    """What cdk-nag would refuse in the role of the profile ``spec`` describes.
+
+    ``merged``: the app sets ``@aws-cdk/aws-iam:minimizePolicies``, so CDK merges the statements.
+    """
+    return [finding for rule in LINTER_RULES for finding in rule.check(spec, merged)]
 
 
 def _acknowledge(kind: BroadKind, pattern: str) -> str:
@@ -61,7 +66,7 @@ def _strings(value: object) -> list[str]:
 # -- AwsSolutions-IAM5: every wildcard of an Allow is acknowledged ---------------------------------
 
 
-def _unacknowledged_wildcards(spec: ProfileSpec) -> Iterator[Finding]:
+def _unacknowledged_wildcards(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
     """Each action and resource of an ``Allow`` that contains ``*``, unless acknowledged.
 
     The wildcards ``EAP042`` refuses already (``*``, ``SERVICE:*``, resource ``*``) are left to it.
@@ -92,7 +97,7 @@ WILDCARDS = LinterRule("EAP043", nag_findings.WILDCARD_PERMISSIONS, _unacknowled
 # -- AwsSolutions-IAM5 cannot read an Allow without actions ----------------------------------------
 
 
-def _allowed_not_actions(spec: ProfileSpec) -> Iterator[Finding]:
+def _allowed_not_actions(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
     """An ``Allow`` with ``NotAction``: cdk-nag's rule fails on it, and synth with it."""
     for index, statement in enumerate(spec.statements):
         if _allows(statement) and "NotAction" in statement and "Action" not in statement:
@@ -107,10 +112,81 @@ def _allowed_not_actions(spec: ProfileSpec) -> Iterator[Finding]:
 NOT_ACTIONS = LinterRule("EAP044", nag_findings.WILDCARD_PERMISSIONS, _allowed_not_actions)
 
 
+# -- the policy as the template renders it --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A statement of the rendered policy: CDK merges statements (``@aws-cdk/aws-iam:minimizePolicies``)."""
+
+    statement: Mapping[str, object]
+    origins: tuple[int, ...]
+    """The indexes of the profile's statements merged into it, the first where it stands."""
+
+
+def rendered(statements: Sequence[Mapping[str, object]], *, merged: bool) -> list[_Rendered]:
+    """The statements in the order the template has them: with ``merged``, as aws-cdk-lib's
+    ``mergeStatements`` merges them.
+
+    Two statements merge when they have the same effect, conditions and ``NotAction`` /
+    ``NotResource``, no ``Sid``, and the same actions or the same resources; the merged one takes the
+    first's place. cdk-nag's NIST patterns read that order, so the rules below read it too.
+    """
+    parts = [_Rendered(statement, (index,)) for index, statement in enumerate(statements)]
+    changed = merged
+    while changed:
+        changed = False
+        for i in range(len(parts)):
+            j = i + 1
+            while j < len(parts):
+                combined = _merge(parts[i], parts[j])
+                if combined is None:
+                    j += 1
+                    continue
+                parts[i] = combined
+                del parts[j]
+                changed = True
+    return parts
+
+
+def _merge(a: _Rendered, b: _Rendered) -> _Rendered | None:
+    first, second = a.statement, b.statement
+    if (
+        first.get("Effect", "Allow") != second.get("Effect", "Allow")
+        or "Sid" in first
+        or "Sid" in second
+        or json.dumps(first.get("Condition")) != json.dumps(second.get("Condition"))
+        or any(
+            set(_strings(first.get(k))) != set(_strings(second.get(k))) for k in ("NotAction", "NotResource")
+        )
+    ):
+        return None
+    same = [set(_values(first, key)) == set(_values(second, key)) for key in ("Action", "Resource")]
+    if not any(same):
+        return None
+    statement = dict(first)
+    for key in ("Action", "Resource"):
+        union = sorted({*_values(first, key), *_values(second, key)})
+        if union:
+            statement[key] = union
+    return _Rendered(statement, a.origins + b.origins)
+
+
+def _values(statement: Mapping[str, object], key: str) -> list[str]:
+    return _strings(statement[key]) if key in statement else []
+
+
+def _origin(part: _Rendered, spec: ProfileSpec, action: str) -> int:
+    """The profile's statement, of those merged into ``part``, that names ``action``."""
+    return next(
+        (i for i in part.origins if action in _strings(spec.statements[i].get("Action"))), part.origins[0]
+    )
+
+
 # -- NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess: a Deny of s3:* reads as a grant -----------
 
 
-def _denied_services(spec: ProfileSpec) -> Iterator[Finding]:
+def _denied_services(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
     """A ``Deny`` of ``*`` or ``SERVICE:*`` before an ``Allow``, which cdk-nag reads as full access.
 
     cdk-nag matches a pattern over the policy's JSON that spans statements: an action ``s3:*``
@@ -119,17 +195,20 @@ def _denied_services(spec: ProfileSpec) -> Iterator[Finding]:
     """
     if any(_broad_action(a) for a in spec.acknowledge):
         return
-    for index, statement in enumerate(spec.statements):
-        if _allows(statement) or not any(_allows(later) for later in spec.statements[index + 1 :]):
+    policy = rendered(spec.statements, merged=merged)
+    for position, part in enumerate(policy):
+        if _allows(part.statement) or not any(_allows(later.statement) for later in policy[position + 1 :]):
             continue
-        for action in _strings(statement.get("Action")):
+        for action in _strings(part.statement.get("Action")):
             if _NIST_FULL_ACCESS_ACTION.fullmatch(action):
                 rule = (
                     f"is denied before an Allow, which cdk-nag's {nag_findings.NIST_FULL_ACCESS} reads "
                     "as full access; deny the actions one by one, or acknowledge it with "
                     f"{_acknowledge('action', action)}"
                 )
-                yield Finding("EAP045", "statements", action, rule, ("statements", index))
+                yield Finding(
+                    "EAP045", "statements", action, rule, ("statements", _origin(part, spec, action))
+                )
 
 
 def _broad_action(acknowledgment: BroadAccess) -> bool:
@@ -144,7 +223,7 @@ DENIED_SERVICES = LinterRule("EAP045", nag_findings.NIST_FULL_ACCESS, _denied_se
 # -- NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess: action * with a resource ending in * -----
 
 
-def _admin_patterns(spec: ProfileSpec) -> Iterator[Finding]:
+def _admin_patterns(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
     """Action ``*`` followed by an ``Allow`` on ``*`` or an ARN ending in ``*``: admin access to cdk-nag.
 
     cdk-nag's pattern takes any ARN that ends in ``*`` for "every resource"; the profile acknowledges
@@ -154,19 +233,22 @@ def _admin_patterns(spec: ProfileSpec) -> Iterator[Finding]:
         spec.acknowledge, "resource", "*"
     ):
         return
-    for index, statement in enumerate(spec.statements):
-        if "*" not in _strings(statement.get("Action")):
+    policy = rendered(spec.statements, merged=merged)
+    for position, part in enumerate(policy):
+        if "*" not in _strings(part.statement.get("Action")):
             continue
-        for later in spec.statements[index:]:
-            resource = next((r for r in _strings(later.get("Resource")) if _reads_as_every(r)), None)
-            if _allows(later) and resource is not None:
+        for later in policy[position:]:
+            resource = next(
+                (r for r in _strings(later.statement.get("Resource")) if _reads_as_every(r)), None
+            )
+            if _allows(later.statement) and resource is not None:
                 rule = (
                     f"with resource {resource!r} is admin access to cdk-nag's "
                     f"{nag_findings.NIST_ADMIN_ACCESS}, which takes an ARN ending in '*' for every "
                     "resource; list the actions needed, or acknowledge both "
                     f"{_acknowledge('action', '*')} and {_acknowledge('resource', '*')}"
                 )
-                yield Finding("EAP046", "statements", "*", rule, ("statements", index))
+                yield Finding("EAP046", "statements", "*", rule, ("statements", _origin(part, spec, "*")))
                 break
 
 
