@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from constructs_lib import BroadAccess, ProfileSpec, check_profile
+from constructs_lib import AppSettings, BroadAccess, ProfileSpec, check_profile
+from constructs_lib.core.checker import MINIMIZE_POLICIES_CONTEXT
 from constructs_lib.core.linter_rules import (
     ADMIN_PATTERNS,
     DENIED_SERVICES,
@@ -19,6 +20,7 @@ from constructs_lib.core.linter_rules import (
     acknowledgments_for,
     catalogue_key,
     linter_findings,
+    rendered,
     rule_for,
 )
 from constructs_lib.core.rules import BY_ID
@@ -174,3 +176,39 @@ def test_a_template_location_names_its_catalogue_key(
     resource_type: str, location: list[str], key: str | None
 ) -> None:
     assert catalogue_key(resource_type, location) == key
+
+
+def test_with_minimize_policies_an_allow_merged_before_the_deny_no_longer_follows_it() -> None:
+    """aws-cdk-lib merges the two Allows of ``s3:GetObject`` into the first one's place."""
+    profile = spec(
+        allow("s3:GetObject", [f"{BUCKET}/a"]),
+        deny("s3:*", [BUCKET]),
+        allow("s3:GetObject", [f"{BUCKET}/b"]),
+    )
+    assert found(profile) == [("EAP045", "s3:*", ("statements", 1))]
+    assert linter_findings(profile, merged=True) == []
+    settings = AppSettings.from_context({MINIMIZE_POLICIES_CONTEXT: True})
+    assert check_profile(profile, settings=settings, linters=True) == []
+
+
+def test_statements_merge_as_aws_cdk_lib_merges_them() -> None:
+    statements = [
+        allow("s3:GetObject", [f"{BUCKET}/b"]),
+        allow("s3:GetObject", [f"{BUCKET}/a"]),
+        allow(["s3:ListBucket"], [BUCKET]),
+        allow(["s3:GetBucketLocation"], [BUCKET]),
+        {**allow("s3:PutObject", [f"{BUCKET}/a"]), "Sid": "Put"},
+        {**allow("s3:DeleteObject", [f"{BUCKET}/a"]), "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+        deny("s3:DeleteObject", [f"{BUCKET}/a"]),
+    ]
+    merged = rendered(statements, merged=True)
+    assert [
+        (part.statement.get("Action"), part.statement.get("Resource"), part.origins) for part in merged
+    ] == [
+        (["s3:GetObject"], [f"{BUCKET}/a", f"{BUCKET}/b"], (0, 1)),
+        (["s3:GetBucketLocation", "s3:ListBucket"], [BUCKET], (2, 3)),
+        ("s3:PutObject", [f"{BUCKET}/a"], (4,)),
+        ("s3:DeleteObject", [f"{BUCKET}/a"], (5,)),
+        ("s3:DeleteObject", [f"{BUCKET}/a"], (6,)),
+    ]
+    assert [part.origins for part in rendered(statements, merged=False)] == [(i,) for i in range(7)]
