@@ -4,7 +4,11 @@ A catalogue's app runs cdk-nag's AwsSolutions and NIST 800-53 R5 packs over ever
 (``constructs_lib.cdk.linters``). ``Ec2AccessProfile`` acknowledges for cdk-nag what its profile
 acknowledges (``BroadAccess``) and what it does on purpose (one inline policy, AWS-managed policies
 chosen by name), so what cdk-nag still refuses in a profile's role is what these rules find. Each rule
-is one ``LinterRule``: its ID here, the cdk-nag rule it reproduces, and its check. They read the
+is one ``LinterRule``: its ID here, the cdk-nag rule it reproduces, and its check. Of cdk-nag 3.0.2's
+two packs, the rules that read a role are AwsSolutions-IAM4 and -IAM5 and NIST's IAMNoInlinePolicy,
+IAMPolicyNoStatementsWithAdminAccess and IAMPolicyNoStatementsWithFullAccess (the others read users,
+groups or other services: the tag function's Lambda rules the library acknowledges itself); IAM4 and
+IAMNoInlinePolicy the construct always acknowledges, the other three are reproduced here. They read the
 statements as cdk-nag reads the rendered policy, quirks included (a ``Deny`` of ``s3:*`` counts as
 full access), and the catalogue applies them (``check_profile(..., linters=True)``); the construct
 does not, since an app without the linters has no reason to refuse a wildcard it never reads.
