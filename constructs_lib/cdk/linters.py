@@ -161,25 +161,26 @@ class _Profile:
 
 def _profiles(app: IConstruct) -> list[_Profile]:
     """Every profile in the app; read only when a linter found something, since it walks the tree."""
-    names = {
-        profile.node.path: name
-        for construct in app.node.find_all()
-        if isinstance(construct, CatalogStack)
-        for name, profile in construct.profiles.items()
-    }
-    found = []
+    names: dict[str, str] = {}
+    profiles: list[Ec2AccessProfile] = []
     for construct in app.node.find_all():
-        if not isinstance(construct, Ec2AccessProfile):
-            continue
-        resources = {}
-        for child in (construct.role, construct.node.try_find_child("Resource")):
-            cfn = child.node.default_child if child is not None else None
-            if isinstance(cfn, CfnResource):
-                stack = Stack.of(cfn)
-                logical_id = str(stack.resolve(stack.get_logical_id(cfn)))
-                resources[(stack.template_file, logical_id)] = cfn.cfn_resource_type
-        found.append(_Profile(construct.node.path, names.get(construct.node.path), resources))
-    return found
+        if isinstance(construct, CatalogStack):
+            names.update((profile.node.path, name) for name, profile in construct.profiles.items())
+        elif isinstance(construct, Ec2AccessProfile):
+            profiles.append(construct)
+    return [_Profile(p.node.path, names.get(p.node.path), _resources(p)) for p in profiles]
+
+
+def _resources(profile: Ec2AccessProfile) -> dict[tuple[str, str], str]:
+    """The profile's role and instance profile: their type, by template file name and logical ID."""
+    resources = {}
+    for child in (profile.role, profile.node.try_find_child("Resource")):
+        cfn = child.node.default_child if child is not None else None
+        if isinstance(cfn, CfnResource):
+            stack = Stack.of(cfn)
+            logical_id = str(stack.resolve(stack.get_logical_id(cfn)))
+            resources[(stack.template_file, logical_id)] = cfn.cfn_resource_type
+    return resources
 
 
 def _named_nag_violation(violation: PolicyViolation, profiles: Sequence[_Profile]) -> PolicyViolation:
