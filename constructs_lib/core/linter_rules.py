@@ -197,22 +197,25 @@ def _denied_services(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
     followed anywhere later by ``"Effect":"Allow"``. The profile acknowledges the finding (and
     ``EAP042`` asks it to) once any such action is acknowledged; an ``Allow`` of one is ``EAP042``'s.
     """
-    if any(_broad_action(a) for a in spec.acknowledge):
+    denied = any(_full_access_actions(s) for s in spec.statements if not _allows(s))
+    if not denied or any(_broad_action(a) for a in spec.acknowledge):
         return
     policy = rendered(spec.statements, merged=merged)
     for position, part in enumerate(policy):
         if _allows(part.statement) or not any(_allows(later.statement) for later in policy[position + 1 :]):
             continue
-        for action in _strings(part.statement.get("Action")):
-            if _NIST_FULL_ACCESS_ACTION.fullmatch(action):
-                rule = (
-                    f"is denied before an Allow, which cdk-nag's {nag_findings.NIST_FULL_ACCESS} reads "
-                    "as full access; deny the actions one by one, or acknowledge it with "
-                    f"{_acknowledge('action', action)}"
-                )
-                yield Finding(
-                    "EAP045", "statements", action, rule, ("statements", _origin(part, spec, action))
-                )
+        for action in _full_access_actions(part.statement):
+            rule = (
+                f"is denied before an Allow, which cdk-nag's {nag_findings.NIST_FULL_ACCESS} reads "
+                "as full access; deny the actions one by one, or acknowledge it with "
+                f"{_acknowledge('action', action)}"
+            )
+            yield Finding("EAP045", "statements", action, rule, ("statements", _origin(part, spec, action)))
+
+
+def _full_access_actions(statement: Mapping[str, object]) -> list[str]:
+    """The actions cdk-nag's full-access pattern matches: ``*`` and ``SERVICE:*`` (no hyphen)."""
+    return [a for a in _strings(statement.get("Action")) if _NIST_FULL_ACCESS_ACTION.fullmatch(a)]
 
 
 def _broad_action(acknowledgment: BroadAccess) -> bool:
@@ -233,6 +236,8 @@ def _admin_patterns(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
     cdk-nag's pattern takes any ARN that ends in ``*`` for "every resource"; the profile acknowledges
     the finding only when both action ``*`` and resource ``*`` are acknowledged.
     """
+    if not any("*" in _strings(s.get("Action")) for s in spec.statements):
+        return
     if find_acknowledgment(spec.acknowledge, "action", "*") and find_acknowledgment(
         spec.acknowledge, "resource", "*"
     ):
