@@ -412,7 +412,8 @@ def test_a_new_platform_repository_synthesizes_tests_checks_and_reviews(
     assert placement["shards"] == {"Ec2AccessProfiles": ["example-host", "results-reader"]}
     test = shell.run("make test")
     assert test.returncode != 0  # the template changed: the snapshot shows it until `make snapshots`
-    assert "results-reader" in test.stdout
+    assert "1 snapshot failed." in test.stdout
+    assert "results-reader" in test.stdout  # in the snapshot's diff
 
     tools_path = os.pathsep.join([str(repo / ".venv" / "node-bin"), str(repo / ".venv" / "bin")])
     shell.env["PATH"] = tools_path + os.pathsep + shell.env["PATH"]  # as the CI workflow puts them
