@@ -401,6 +401,13 @@ def test_a_new_platform_repository_synthesizes_tests_checks_and_reviews(
     assert findings
     assert all(re.match(r"catalog\.yaml:\d+:\d+: ", line) for line in findings)
     assert "acknowledge" in check.stdout
+    sarif = shell.run("ec2-access-profiles check catalog.yaml --format sarif")  # what CI uploads
+    assert sarif.returncode == 1, sarif.stderr
+    log = json.loads(sarif.stdout)
+    assert log["version"] == "2.1.0"
+    places = [result["locations"][0]["physicalLocation"] for result in log["runs"][0]["results"]]
+    at_lines = [(place["artifactLocation"]["uri"], place["region"]["startLine"]) for place in places]
+    assert at_lines == [("catalog.yaml", int(line.split(":")[1])) for line in check.stdout.splitlines()]
     synth = shell.run("make synth")
     assert synth.returncode != 0
     assert "results-reader" in synth.stdout + synth.stderr
