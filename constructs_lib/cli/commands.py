@@ -14,7 +14,9 @@ It reads files and prints what the pure core says; it holds no rule of its own:
 - ``rules`` lists the rules (``rules.RULES``), as text or as the README's Markdown table;
 - ``audit`` compares an AWS account's instance profiles with those the app's cloud assembly declares
   (``constructs_lib.audit``), or, with ``--deployment``, every account of a deployment. It needs
-  boto3 (the ``audit`` extra), imported only when it runs.
+  boto3 (the ``audit`` extra), imported only when it runs;
+- ``init DIR`` writes a new platform repository (``constructs_lib.cli.scaffold``) pinned on this
+  package's version: 0 written, 2 refused (a file exists already: nothing written) or unwritable.
 
 Exit status of ``check``: 0 when no catalogue has an error, 1 when one has, 2 when a file could not
 be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Of ``audit``: 0 in sync, 1 findings, 2
@@ -212,6 +214,17 @@ def _parser() -> argparse.ArgumentParser:
         help="with --deployment: accounts audited at once; default 4",
     )
     audit.set_defaults(run=_audit)
+
+    init = commands.add_parser(
+        "init",
+        help="write a new platform repository: app, catalogue, pins, Makefile, tests, CI",
+        description="Write a new platform repository into DIR (made if missing): app.py, catalog.yaml "
+        "with one example profile, cdk.json, requirements pinned on this version, the two-command "
+        "Makefile (make synth, make test), a snapshot test, a pre-commit config, a CI workflow and a "
+        "README. Exit status: 0 written, 2 nothing written (a file exists already, or DIR is unwritable).",
+    )
+    init.add_argument("directory", metavar="DIR", type=Path, help="the new repository's folder")
+    init.set_defaults(run=_init)
     return parser
 
 
@@ -360,6 +373,36 @@ def _positive(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64")
     return int(text)
+
+
+# -- init -------------------------------------------------------------------------------------------
+
+
+def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from constructs_lib.cli import scaffold
+
+    pinned = version()
+    if pinned == "unknown":
+        print(f"init: {DISTRIBUTION} is not installed, so it has no version to pin: pip install it", file=err)
+        return EXIT_UNREADABLE
+    try:
+        written = scaffold.write(args.directory, pinned)
+    except scaffold.ExistingFilesError as existing:
+        print("init: these exist already, and init never overwrites: nothing was written", file=err)
+        for path in existing.paths:
+            print(f"  {path}", file=err)
+        return EXIT_UNREADABLE
+    except OSError as error:
+        print(f"init: cannot write {error.filename or args.directory}: {error.strerror or error}", file=err)
+        return EXIT_UNREADABLE
+    for path in written:
+        print(path, file=out)
+    print(
+        f"{args.directory}: a platform repository on {DISTRIBUTION} {pinned}; next: cd {args.directory} "
+        "&& make synth && make test (README.md says the rest)",
+        file=err,
+    )
+    return EXIT_CLEAN
 
 
 # -- schema and rules -------------------------------------------------------------------------------
