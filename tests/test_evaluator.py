@@ -268,7 +268,10 @@ def test_guard_exempted_actions_pass_from_anywhere(guarded: Profile) -> None:
 
 
 def check(condition: dict[str, Any], closed: bool = True, **context: Any) -> bool | None:
-    values = {key.replace("__", ":"): value if isinstance(value, tuple) else (value,) for key, value in context.items()}
+    values = {
+        key.replace("__", ":"): value if isinstance(value, tuple) else (value,)
+        for key, value in context.items()
+    }
     return conditions.evaluate(condition, Request("s3:GetObject", OBJECT, values, closed=closed)).value
 
 
@@ -372,11 +375,13 @@ def test_negated_operators_are_the_opposite_of_their_positive_when_the_key_is_th
     assert negative is (not positive)
 
 
-@given(st.lists(st.sampled_from(["a", "b", "c"]), max_size=3), st.lists(st.sampled_from(["a", "b"]), max_size=3))
+@given(
+    st.lists(st.sampled_from(["a", "b", "c"]), max_size=3), st.lists(st.sampled_from(["a", "b"]), max_size=3)
+)
 def test_forallvalues_is_a_subset_test_and_foranyvalue_an_intersection_test(
     request_values: list[str], policy_values: list[str]
 ) -> None:
-    context = {"k__a": tuple(request_values)} if request_values else {}
+    context: dict[str, Any] = {"k__a": tuple(request_values)} if request_values else {}
     every = check({"ForAllValues:StringEquals": {"k:a": policy_values}}, **context)
     some = check({"ForAnyValue:StringEquals": {"k:a": policy_values}}, **context)
     assert every is set(request_values).issubset(policy_values)

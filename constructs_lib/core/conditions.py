@@ -260,7 +260,7 @@ def variables(text: str) -> tuple[str, ...]:
     return tuple(name for name in names if name not in _SPECIAL)
 
 
-def substitute(text: str, request: Request) -> str | None | Unknown:
+def substitute(text: str, request: Request) -> str | Unknown | None:
     """``text`` with its policy variables replaced; ``None`` when a variable's key is missing (and
     has no default); ``UNKNOWN`` when the request does not know it. ``${*}``, ``${?}`` and ``${$}``
     give their character (in a ``StringLike`` value it then acts as a wildcard: a known limit).

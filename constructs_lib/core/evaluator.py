@@ -119,10 +119,12 @@ def evaluate(profile: Profile, request: Request) -> Decision:
 
     if identity.allow is None and not identity.maybe_allow and not identity.unknown_policies:
         return Decision("denied", "implicitly denied: no statement of the profile allows it")
-    if boundary is not None and boundary.allow is None:
-        if not boundary.maybe_allow and not boundary.unknown_policies:
-            name = profile.boundary.name if profile.boundary is not None else ""
-            return Decision("denied", f"implicitly denied: the permissions boundary {name} does not allow it")
+    boundary_silent = boundary is not None and not (
+        boundary.allow or boundary.maybe_allow or boundary.unknown_policies
+    )
+    if boundary_silent and profile.boundary is not None:
+        name = profile.boundary.name
+        return Decision("denied", f"implicitly denied: the permissions boundary {name} does not allow it")
 
     waits: list[str] = []
     reasons: list[str] = []
@@ -189,7 +191,9 @@ def statement_applies(statement: Mapping[str, Any], request: Request) -> Verdict
             _not(resource_matches(p, request.resource, request)) for p in _list(statement["NotResource"])
         )
     else:
-        resource = _any(resource_matches(p, request.resource, request) for p in _list(statement.get("Resource")))
+        resource = _any(
+            resource_matches(p, request.resource, request) for p in _list(statement.get("Resource"))
+        )
     if resource.value is False:
         return resource
     return conditions.both((resource, conditions.evaluate(statement.get("Condition"), request)))

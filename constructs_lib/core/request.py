@@ -43,7 +43,7 @@ class Request:
         object.__setattr__(self, "_values", MappingProxyType(lowered))
         object.__setattr__(self, "_absent", frozenset(key.lower() for key in self.absent))
 
-    def values(self, key: str) -> tuple[str, ...] | None | Unknown:
+    def values(self, key: str) -> tuple[str, ...] | Unknown | None:
         """The key's values; ``None`` when the request lacks the key; ``UNKNOWN`` when not known."""
         lowered = key.lower()
         found: tuple[str, ...] | None = self._values.get(lowered)  # type: ignore[attr-defined]
