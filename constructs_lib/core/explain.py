@@ -148,15 +148,17 @@ def _expand(statement: Mapping[str, Any], iam: IamReference) -> Iterator[tuple[s
         return
     for pattern in _list(statement.get("Action")):
         service_pattern, _, name_pattern = pattern.partition(":")
-        services = (
-            sorted(iam.services())
-            if pattern == "*"
-            else [s for s in iam.services() if action_matches(service_pattern, s)]
-        )
-        for service in sorted(services):
-            for name, level in _actions(iam, service):
+        for service in _services(iam, service_pattern if name_pattern else "*"):
+            for name in iam.action_names(service):
                 if action_matches(name_pattern or "*", name):
-                    yield service, name, level
+                    yield service, name, iam.access_level(service, name)
+
+
+def _services(iam: IamReference, pattern: str) -> list[str]:
+    """The service prefixes ``pattern`` names: one without a wildcard is looked up, not matched."""
+    if "*" not in pattern and "?" not in pattern:
+        return [pattern.lower()] if iam.has_service(pattern) else []
+    return sorted(service for service in iam.services() if action_matches(pattern, service))
 
 
 def _actions(iam: IamReference, service: str) -> list[tuple[str, str]]:
