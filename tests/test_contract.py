@@ -13,7 +13,8 @@ from aws_cdk.assertions import Template
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructs_lib import Ec2AccessProfile, ProfileValidationError, contract
+from constructs_lib import Ec2AccessProfile, ProfileValidationError
+from constructs_lib.core import contract
 from tests.conftest import library_context
 
 SAMPLE = {"AWS::Partition": "aws", "AWS::AccountId": "111111111111"}

@@ -12,7 +12,7 @@ import sys
 from datetime import date
 
 from constructs_lib.core.aws_managed_policies import aws_managed_policies
-from constructs_lib.iam_reference import reference
+from constructs_lib.core.iam_reference import reference
 
 MAX_AGE_DAYS = 90
 """AWS changes managed policies and adds actions every week; a quarter is as old as we let them get."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from constructs_lib.core.evaluator import Policy, Profile, StatementRef, action_matches
-from constructs_lib.iam_reference import IamReference, reference
+from constructs_lib.core.iam_reference import IamReference, reference
 
 ACCESS_LEVELS = ("Permissions management", "Write", "Tagging", "Read", "List")
 """IAM's access levels, the most powerful first: the order they are shown in."""

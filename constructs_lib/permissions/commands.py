@@ -12,12 +12,12 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
-from constructs_lib.catalog import CatalogReadError, load_catalog
+from constructs_lib.catalog.loader import CatalogReadError, load_catalog
 from constructs_lib.core.aws_managed_policies import aws_managed_policies
 from constructs_lib.core.evaluator import Profile, evaluate
 from constructs_lib.core.explain import explain
+from constructs_lib.core.iam_reference import reference
 from constructs_lib.core.request import Request, context_from_pairs
-from constructs_lib.iam_reference import reference
 from constructs_lib.permissions import render
 from constructs_lib.permissions.sources import SourceError, choose, from_assembly, from_catalog
 

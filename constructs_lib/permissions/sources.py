@@ -24,8 +24,8 @@ from constructs_lib.audit.errors import AuditError
 from constructs_lib.audit.intrinsics import Account, Resolver, UnresolvedError
 from constructs_lib.core.aws_managed_policies import EXTRA, aws_managed_name, aws_managed_policies
 from constructs_lib.core.evaluator import Kind, Policy, Profile
-from constructs_lib.presets import PRESETS, Preset
-from constructs_lib.spec import DeployTime, ProfileSpec
+from constructs_lib.core.presets import PRESETS, Preset
+from constructs_lib.core.spec import DeployTime, ProfileSpec
 
 DEFAULT_ACCOUNT = "111122223333"
 """The account ``AWS::AccountId`` stands for when a stack names none (``--account`` changes it)."""

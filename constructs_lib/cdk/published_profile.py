@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib import contract
+from constructs_lib.core import contract
 
 PUBLISH_CONTRACT_CONTEXT = "ec2-access-profile:publishContract"
 """Context key that, set to true, makes every profile of an app, stage or stack publish its contract."""
