@@ -7,7 +7,8 @@ boundary. An AWS-managed policy's document comes from the shipped data
 (``AWS::IAM::ManagedPolicy``) comes from the template; any other policy, or a document only known at
 deploy, is *unknown*, with the reason. Names CloudFormation generates stand as ``STACK/LOGICAL-ID``.
 
-From a catalogue: each profile's spec (statements, presets, managed policies, boundary), as
+From a catalogue: each profile's spec (statements and credential guard, presets, managed policies,
+boundary), as
 ``cdk synth`` would build it; a catalogue defines no customer-managed policy, so one named by ARN is
 unknown.
 """
@@ -92,9 +93,11 @@ def from_catalog(catalog_profiles: list[tuple[str, ProfileSpec]]) -> list[Found]
     found = []
     for profile_id, spec in catalog_profiles:
         policies: list[Policy] = []
-        if spec.statements:
+        guard = spec.credential_guard.statements() if spec.credential_guard is not None else []
+        statements = [*spec.statements, *guard]
+        if statements:
             policies.append(
-                Policy("statements", "inline", {"Version": "2012-10-17", "Statement": list(spec.statements)})
+                Policy("statements", "inline", {"Version": "2012-10-17", "Statement": statements})
             )
         names: list[str] = []
         for preset in spec.presets:
