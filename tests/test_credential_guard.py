@@ -21,8 +21,10 @@ from constructs_lib.core.limits import policy_size
 from constructs_lib.core.request import Request
 from constructs_lib.core.statements import known_action
 from constructs_lib.permissions.sources import choose, from_catalog
+from emulator import DEPLOY, Emulator
 from tests.conftest import library_context
 from tests.guardrail_helpers import overhead, padded_statement, synth_errors
+from tooling.cdk import cli_context
 
 INSTANCE = "arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc"
 ON_INSTANCE = {
@@ -225,3 +227,56 @@ def test_catalogue_mistakes_are_found_with_their_place(tmp_path: Path) -> None:
     assert any(":4:" in line and "EAP102" in line and "imdsv2_only" in line for line in lines)
     assert any(":7:" in line and "EAP103" in line and "exempt[1].reason" in line for line in lines)
     assert any(":9:" in line and "EAP102" in line and "credential_guard" in line for line in lines)
+
+
+def test_a_guarded_profile_leaves_cdk_nag_and_cfn_lint_nothing_to_report(tmp_path: Path) -> None:
+    from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
+
+    from constructs_lib.cdk.linters import lint_templates
+
+    application = App(context=library_context(), outdir=str(tmp_path))
+    stack = Stack(application, "Guarded")
+    Ec2AccessProfile(
+        stack, "Web", instance_profile_name="web", credential_guard=CredentialGuard(imdsv2_only=True)
+    )
+    packs = [AwsSolutionsChecks(application), NIST80053R5Checks(application)]
+    assert [v.rule_name for pack in packs for v in pack.validate_scope(application).violations] == []
+    application.synth()
+    assert lint_templates([str(tmp_path / "Guarded.template.json")]) == []
+
+
+@pytest.mark.emulator
+def test_the_guard_deploys_with_the_real_cli_and_iam_holds_it(
+    emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Deployed to the local emulator with the real CDK CLI; the role's policy, read back from IAM, is
+    the guard, and the evaluator on that document denies a call from another VPC."""
+    outdir = tmp_path_factory.mktemp("guard.out")
+    application = App(context=cli_context(), outdir=str(outdir))
+    stack = Stack(application, "Ec2Access-Guarded")
+    Ec2AccessProfile(
+        stack,
+        "Guarded",
+        instance_profile_name="guarded",
+        path="/ec2/",
+        tags={"Environment": "Production"},
+        statements=[iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::assets/*"])],
+        credential_guard=CredentialGuard(imdsv2_only=True),
+    )
+    application.synth()
+    emulator.bootstrap()
+    deploy = emulator.cdk(*DEPLOY[:1], "--app", str(outdir), *DEPLOY[1:])
+    assert deploy.returncode == 0, deploy.stderr[-2000:]
+    client = emulator.client("iam")
+    try:
+        document = client.get_role_policy(RoleName="guarded", PolicyName="Permissions")["PolicyDocument"]
+    finally:
+        emulator.cdk("destroy", "--app", str(outdir), "--all", "--force")
+    assert [s.get("Sid") for s in document["Statement"][1:]] == list(SIDS)
+    assert keys_written(document["Statement"][1:]) == set(CONDITION_KEYS)
+    profile = Profile("guarded", (Policy("Permissions", "inline", document),))
+    off_vpc = {**ON_INSTANCE, "aws:SourceVpc": ("vpc-2",)}
+    request = Request("s3:GetObject", "arn:aws:s3:::assets/k", off_vpc, closed=True)
+    assert evaluate(profile, request).outcome == "denied"
+    on_instance = Request("s3:GetObject", "arn:aws:s3:::assets/k", ON_INSTANCE, closed=True)
+    assert evaluate(profile, on_instance).outcome == "allowed"

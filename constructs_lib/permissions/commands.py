@@ -125,12 +125,8 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_CANNOT_RUN
     explanation = explain(profile)
     data = _data()
-    line = render.data_line(
-        data["iam_reference"].split()[-1],
-        data["iam_reference_date"],
-        aws_managed_policies().version,
-        data["aws_managed_policies_date"],
-    )
+    iam, policies = reference(), aws_managed_policies()
+    line = render.data_line(iam.version, iam.date, policies.version, policies.date)
     if args.format == "json":
         out.write(render.explanation_json(explanation, data))
     elif args.format == "markdown":
