@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.core.credential_guard import CredentialGuard, Exemption
 from constructs_lib.review.compare import Review, review
 from constructs_lib.review.describe import can_do, purpose
 from constructs_lib.review.report import to_json, to_markdown
@@ -292,6 +293,33 @@ def test_a_removed_boundary_is_high_and_a_changed_one_medium() -> None:
     assert only(run(BASE, base=bounded)) == ("changed", [("high", "boundary-removed")])
     other = app(profile(boundary="arn:aws:iam::123456789012:policy/Other"))
     assert only(run(other, base=bounded)) == ("changed", [("medium", "boundary-changed")])
+
+
+def test_a_removed_or_weakened_credential_guard_is_high() -> None:
+    guard = CredentialGuard(imdsv2_only=True).statements()
+    guarded = app(profile(statements=[READ_ASSETS, *guard]))
+    assert only(run(guarded, base=guarded)) == ("unchanged", [])
+    removed = run(BASE, base=guarded)
+    assert only(removed) == ("changed", [("high", "credential-guard-removed")])
+    assert messages(removed) == [
+        "loses its credential guard: CredentialGuardImdsV2Only, CredentialGuardInstanceAddress, "
+        "CredentialGuardInstanceVpc"
+    ]
+    without_imds = app(profile(statements=[READ_ASSETS, *CredentialGuard().statements()]))
+    assert messages(run(without_imds, base=guarded)) == [
+        "loses its credential guard: CredentialGuardImdsV2Only"
+    ]
+    exempting = CredentialGuard(imdsv2_only=True, exempt=(Exemption("s3:GetObject", "no S3 endpoint yet"),))
+    weakened = run(app(profile(statements=[READ_ASSETS, *exempting.statements()])), base=guarded)
+    assert only(weakened) == (
+        "changed",
+        [("high", "credential-guard-weakened"), ("high", "credential-guard-weakened")],
+    )
+    assert (
+        messages(weakened)[0] == "credential guard CredentialGuardInstanceAddress exempts s3:GetObject more"
+    )
+    added = run(guarded)
+    assert [f.rule for p in added.profiles for f in p.findings if "guard" in f.rule] == []
 
 
 def test_a_longer_session_is_medium() -> None:

@@ -26,6 +26,7 @@ taken from AWS's published example (aws-samples/data-perimeter-policy-examples,
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,6 +134,17 @@ class CredentialGuard:
                 }
             )
         return statements
+
+
+def guard_statements(documents: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """The guard's statements among a role's inline policy documents, by Sid (what a review compares)."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for document in documents:
+        statements = document.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if isinstance(statement, Mapping) and statement.get("Sid") in SIDS:
+                found[str(statement["Sid"])] = statement
+    return found
 
 
 def guard_of(value: CredentialGuard | bool | None) -> CredentialGuard | None:
