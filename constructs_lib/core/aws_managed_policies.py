@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from constructs_lib.core.evaluator import Kind, Policy
+
 DISTRIBUTION = "moto"
 EXTRA = "managed-policies"
 _DATA_FILE = ("iam", "aws_managed_policies.py")
@@ -118,3 +120,33 @@ def _parse(text: str) -> dict[str, ManagedPolicy]:
         )
         for name, entry in raw.items()
     }
+
+
+def managed_policy(
+    reference: str, customer: Mapping[str, Mapping[str, Any]] | None = None, kind: Kind | None = None
+) -> Policy:
+    """A managed policy a role names (ARN or AWS-managed name) as the evaluator weighs it.
+
+    Its document comes from ``customer`` (the app's own policies, by ARN), else from the AWS-managed
+    data; any other policy is unknown, with the reason, never guessed.
+    """
+    if customer and reference in customer:
+        return Policy(reference, kind or "customer-managed", customer[reference])
+    name = aws_managed_name(reference) if reference.startswith("arn:") else reference
+    if name is None:
+        return Policy(
+            reference, kind or "customer-managed", None, "not defined by the app: its document is not known"
+        )
+    data = aws_managed_policies()
+    if not data.available:
+        reason = f"the AWS-managed policy data is not installed (pip install 'ec2-access-profiles[{EXTRA}]')"
+        return Policy(name, kind or "aws-managed", None, reason)
+    found = data.get(name)
+    if found is None:
+        return Policy(
+            name,
+            kind or "aws-managed",
+            None,
+            f"not in the AWS-managed policy data (moto {data.version}, of {data.date})",
+        )
+    return Policy(name, kind or "aws-managed", found.document)

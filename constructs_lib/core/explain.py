@@ -12,6 +12,7 @@ are listed apart, never guessed. Pure: the reference is read, nothing else.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,7 +88,7 @@ def explain(profile: Profile, iam: IamReference | None = None) -> Explanation:
     grants: list[Grant] = []
     removed: dict[str, str] = {}
     for ref, statement in _statements(profile.policies, "allow"):
-        for service, name, level in _expand(statement, iam):
+        for service, name, level in _expanded(iam, _action_key(statement)):
             action = f"{service}:{name}"
             full_denies = [r for r, s in denies if _covers(s, action) and _everywhere(s)]
             if full_denies:
@@ -135,6 +136,19 @@ def _statements(
             if str(statement.get("Effect", "")).lower() == effect:
                 sid = statement.get("Sid")
                 yield StatementRef(policy.name, policy.kind, index, str(sid) if sid else None), statement
+
+
+def _action_key(statement: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
+    """What expansion depends on: whether it is ``NotAction``, and the patterns."""
+    negated = "NotAction" in statement
+    return negated, tuple(_list(statement["NotAction"] if negated else statement.get("Action")))
+
+
+@functools.lru_cache(maxsize=8_192)
+def _expanded(iam: IamReference, key: tuple[bool, tuple[str, ...]]) -> tuple[tuple[str, str, str], ...]:
+    """``_expand``, remembered: a review meets the same managed policies' statements in every profile."""
+    negated, patterns = key
+    return tuple(_expand({"NotAction" if negated else "Action": list(patterns)}, iam))
 
 
 def _expand(statement: Mapping[str, Any], iam: IamReference) -> Iterator[tuple[str, str, str]]:

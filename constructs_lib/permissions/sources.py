@@ -23,8 +23,8 @@ from typing import Any
 from constructs_lib.audit.declared import StackTemplate, declared_profiles, read_assembly
 from constructs_lib.audit.errors import AuditError
 from constructs_lib.audit.intrinsics import Account, Resolver, UnresolvedError
-from constructs_lib.core.aws_managed_policies import EXTRA, aws_managed_name, aws_managed_policies
-from constructs_lib.core.evaluator import Kind, Policy, Profile
+from constructs_lib.core.aws_managed_policies import managed_policy
+from constructs_lib.core.evaluator import Policy, Profile
 from constructs_lib.core.presets import PRESETS, Preset
 from constructs_lib.core.spec import DeployTime, ProfileSpec
 
@@ -74,13 +74,13 @@ def from_assembly(directory: Path, account: str | None = None) -> list[Found]:
                 for name, document in sorted(role.inline_policies.items()):
                     reason = "" if document is not None else "its document is only known at deploy"
                     policies.append(Policy(name, "inline", document, reason))
-                policies += [_managed(arn, customer) for arn in sorted(role.managed_policy_arns)]
+                policies += [managed_policy(arn, customer) for arn in sorted(role.managed_policy_arns)]
                 for field, reason in profile.not_audited.items():
                     if field.startswith("role.inline_policies") or field == "role.managed_policies":
                         policies.append(Policy(field, "inline", None, reason))
             boundary = None
             if role is not None and role.permissions_boundary is not None:
-                boundary = _managed(role.permissions_boundary, customer, kind="boundary")
+                boundary = managed_policy(role.permissions_boundary, customer, kind="boundary")
             shown = profile.name or profile.where
             found.append(
                 Found(Profile(shown, tuple(policies), boundary), (shown, profile.where, profile.logical_id))
@@ -105,10 +105,10 @@ def from_catalog(catalog_profiles: list[tuple[str, ProfileSpec]]) -> list[Found]
             if chosen is not None:
                 names += chosen.managed_policies
         names += [str(policy) for policy in spec.managed_policies]
-        policies += [_managed(name, {}) for name in dict.fromkeys(names)]
+        policies += [managed_policy(name, {}) for name in dict.fromkeys(names)]
         boundary = None
         if spec.permissions_boundary is not None:
-            boundary = _managed(str(spec.permissions_boundary), {}, kind="boundary")
+            boundary = managed_policy(str(spec.permissions_boundary), {}, kind="boundary")
         shown = spec.instance_profile_name
         name = shown if isinstance(shown, str) else profile_id
         if isinstance(shown, DeployTime):
@@ -124,26 +124,6 @@ def choose(found: list[Found], wanted: str) -> Profile:
             return candidate.profile
     shown = ", ".join(sorted({candidate.names[0] for candidate in found})) or "none"
     raise SourceError(f"no profile named {wanted!r}; the profiles are: {shown}")
-
-
-def _managed(reference: str, customer: Mapping[str, Mapping[str, Any]], kind: Kind | None = None) -> Policy:
-    """A managed policy by ARN or AWS-managed name, with its document when it is known."""
-    if reference in customer:
-        return Policy(reference, kind or "customer-managed", customer[reference])
-    name = aws_managed_name(reference) if reference.startswith("arn:") else reference
-    if name is None:
-        return Policy(
-            reference, kind or "customer-managed", None, "not defined by the app: its document is not known"
-        )
-    data = aws_managed_policies()
-    if not data.available:
-        reason = f"the AWS-managed policy data is not installed (pip install 'ec2-access-profiles[{EXTRA}]')"
-        return Policy(name, kind or "aws-managed", None, reason)
-    found = data.get(name)
-    if found is None:
-        reason = f"not in the AWS-managed policy data (moto {data.version}, of {data.date})"
-        return Policy(name, kind or "aws-managed", None, reason)
-    return Policy(name, kind or "aws-managed", found.document)
 
 
 def _customer_managed(stack: StackTemplate, resolver: Resolver) -> dict[str, Mapping[str, Any]]:

@@ -26,6 +26,7 @@ from typing import Literal
 
 from constructs_lib.core.credential_guard import guard_statements
 from constructs_lib.core.least_privilege import ADMIN_MANAGED_POLICIES
+from constructs_lib.review import effective
 from constructs_lib.review.profiles import Profile, Templates, read_profiles
 
 Severity = Literal["high", "medium", "low", "info"]
@@ -148,6 +149,7 @@ def _review(old: Profile | None, new: Profile | None) -> ProfileReview:
     findings += _access(old, new)
     findings += _settings(old, new)
     findings += _guard(old, new)
+    findings += [ReviewFinding(f.severity, f.rule, f.message) for f in effective.findings(old, new)]
     if old is None:
         status: Status = "added"
     elif replaced:
