@@ -79,8 +79,8 @@ def test_problems_exit_1_with_one_line_each_on_stdout(capsys: pytest.CaptureFixt
         "contains ' '; IAM allows only letters A-Z and a-z, digits and +=,.@_-",
         "catalog.yaml:3:5: EAP101 profile 'web server' managed_policy: 'managed_policy' is not a key here; "
         "did you mean 'managed_policies'? known keys: name, id, role_name, stack, path, description, "
-        "presets, managed_policies, permissions_boundary, max_session_duration_hours, tags, statements, "
-        "acknowledge, managed_policy_quota, deployments",
+        "presets, managed_policies, permissions_boundary, max_session_duration_hours, tags, "
+        "credential_guard, statements, acknowledge, managed_policy_quota, deployments",
     ]
     assert err == "catalog.yaml: 1 profile, 3 problems\n"
 

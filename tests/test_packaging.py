@@ -56,6 +56,7 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/cdk/catalog_stacks.py",
         "constructs_lib/cdk/crossings.py",
         "constructs_lib/cdk/deployment_stages.py",
+        "constructs_lib/cdk/grants.py",
         "constructs_lib/cdk/guardrails.py",
         "constructs_lib/cdk/instance_profile_tags.py",
         "constructs_lib/cdk/instance_profile_tags_handler.py",
@@ -69,6 +70,7 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/core/checker.py",
         "constructs_lib/core/conditions.py",
         "constructs_lib/core/contract.py",
+        "constructs_lib/core/credential_guard.py",
         "constructs_lib/core/errors.py",
         "constructs_lib/core/evaluator.py",
         "constructs_lib/core/explain.py",
@@ -95,6 +97,7 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/review/cli.py",
         "constructs_lib/review/compare.py",
         "constructs_lib/review/describe.py",
+        "constructs_lib/review/effective.py",
         "constructs_lib/review/profiles.py",
         "constructs_lib/review/report.py",
     ]

@@ -26,7 +26,7 @@ from constructs_lib.audit.intrinsics import Account, Resolver, UnresolvedError
 from constructs_lib.core.aws_managed_policies import managed_policy
 from constructs_lib.core.evaluator import Policy, Profile
 from constructs_lib.core.presets import PRESETS, Preset
-from constructs_lib.core.spec import DeployTime, ProfileSpec
+from constructs_lib.core.spec import ProfileSpec
 
 DEFAULT_ACCOUNT = "111122223333"
 """The account ``AWS::AccountId`` stands for when a stack names none (``--account`` changes it)."""
@@ -110,9 +110,7 @@ def from_catalog(catalog_profiles: list[tuple[str, ProfileSpec]]) -> list[Found]
         if spec.permissions_boundary is not None:
             boundary = managed_policy(str(spec.permissions_boundary), {}, kind="boundary")
         shown = spec.instance_profile_name
-        name = shown if isinstance(shown, str) else profile_id
-        if isinstance(shown, DeployTime):
-            name = profile_id
+        name = shown if isinstance(shown, str) else profile_id  # a DeployTime name: the catalogue ID
         found.append(Found(Profile(name, tuple(policies), boundary), (name, profile_id)))
     return found
 
