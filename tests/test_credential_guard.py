@@ -236,8 +236,13 @@ def test_a_guarded_profile_leaves_cdk_nag_and_cfn_lint_nothing_to_report(tmp_pat
 
     application = App(context=library_context(), outdir=str(tmp_path))
     stack = Stack(application, "Guarded")
+    read = iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::assets/report.csv"])
     Ec2AccessProfile(
-        stack, "Web", instance_profile_name="web", credential_guard=CredentialGuard(imdsv2_only=True)
+        stack,
+        "Web",
+        instance_profile_name="web",
+        statements=[read],
+        credential_guard=CredentialGuard(imdsv2_only=True),
     )
     packs = [AwsSolutionsChecks(application), NIST80053R5Checks(application)]
     assert [v.rule_name for pack in packs for v in pack.validate_scope(application).violations] == []

@@ -243,6 +243,8 @@ def test_a_catalogue_is_read_as_well(tmp_path: Path) -> None:
                 presets: [ssm]
                 statements:
                   - {actions: ["s3:GetObject"], resources: ["arn:aws:s3:::jobs/*"]}
+                acknowledge:
+                  - {resource: "arn:aws:s3:::jobs/*", reason: "Every job's input lies under jobs/"}
             """
         )
     )
