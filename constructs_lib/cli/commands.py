@@ -13,7 +13,8 @@ It reads files and prints what the pure core says; it holds no rule of its own:
   repository's ``catalog.schema.json`` holds;
 - ``rules`` lists the rules (``rules.RULES``), as text or as the README's Markdown table;
 - ``audit`` compares an AWS account's instance profiles with those the app's cloud assembly declares
-  (``constructs_lib.audit``). It needs boto3 (the ``audit`` extra), imported only when it runs;
+  (``constructs_lib.audit``), or, with ``--deployment``, every account of a deployment. It needs
+  boto3 (the ``audit`` extra), imported only when it runs;
 - ``init DIR`` writes a new platform repository (``constructs_lib.cli.scaffold``) pinned on this
   package's version: 0 written, 2 refused (a file exists already: nothing written) or unwritable;
 - ``explain`` and ``can`` say what one profile may do (``constructs_lib.permissions``).
@@ -197,6 +198,29 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="items per IAM list call (MaxItems), 1 to 1000; default 100",
     )
+    audit.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=8,
+        metavar="N",
+        help="IAM calls in flight at once in each account; default 8",
+    )
+    audit.add_argument(
+        "--deployment",
+        metavar="NAME",
+        help="audit every account of the catalogue's deployment NAME (its Stages' accounts, or the accounts "
+        "Organizations lists under its OUs), assuming --role-name in each",
+    )
+    audit.add_argument(
+        "--role-name", metavar="ROLE", help="with --deployment: the audit role to assume in each account"
+    )
+    audit.add_argument(
+        "--parallel-accounts",
+        type=_positive,
+        default=4,
+        metavar="N",
+        help="with --deployment: accounts audited at once; default 4",
+    )
     audit.set_defaults(run=_audit)
     add_permission_commands(commands)
 
@@ -318,6 +342,9 @@ def _audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.dry_run and not args.repair_tags:
         print("audit: --dry-run goes with --repair-tags", file=err)
         return EXIT_UNREADABLE
+    if (args.deployment is None) != (args.role_name is None):
+        print("audit: --deployment and --role-name go together", file=err)
+        return EXIT_UNREADABLE
     try:
         from constructs_lib.audit.run import AuditOptions, run
     except ModuleNotFoundError as missing:
@@ -333,6 +360,10 @@ def _audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         repair_tags=args.repair_tags,
         dry_run=args.dry_run,
         page_size=args.page_size,
+        concurrency=args.concurrency,
+        deployment=args.deployment,
+        role_name=args.role_name,
+        parallel_accounts=args.parallel_accounts,
     )
     return run(options, out, err)
 
@@ -345,6 +376,12 @@ def _page_size(text: str) -> int:
     if not 1 <= number <= 1000:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 1000")
     return number
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64")
+    return int(text)
 
 
 # -- init -------------------------------------------------------------------------------------------
