@@ -53,7 +53,11 @@ from constructs_lib.guardrails import (
     ProfileGuardrails,
     StackGuardrails,
 )
-from constructs_lib.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
+from constructs_lib.instance_profile_tags import (
+    InstanceProfileTags,
+    InstanceProfileTagsProvider,
+    target_of,
+)
 from constructs_lib.least_privilege import BroadAccess, broad_grants, find_acknowledgment
 from constructs_lib.managed_policies import ManagedPolicyInput, as_managed_policy, policy_reference
 from constructs_lib.presets import Preset
@@ -249,7 +253,11 @@ class Ec2AccessProfile(Construct):
             cfn_profile = default_child(self.instance_profile)
             assert isinstance(cfn_profile, iam.CfnInstanceProfile)
             self.instance_profile_tags = InstanceProfileTags(
-                self, "InstanceProfileTags", instance_profile=cfn_profile, tags=self._cfn_role().tags
+                self,
+                "InstanceProfileTags",
+                instance_profile=cfn_profile,
+                tags=self._cfn_role().tags,
+                target=target_of(checked.instance_profile_name, path),
             )
         else:
             InstanceProfileTagsProvider.cover(scope, checked.instance_profile_name, path)
