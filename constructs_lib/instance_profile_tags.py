@@ -10,6 +10,7 @@ by name prefixes they share when the ARNs would not fit IAM's limits (``tag_perm
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
@@ -357,7 +358,14 @@ class _ProfileArns:
 
 
 def _profile_arn(resource: str) -> str:
-    return f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile{resource}"
+    return f"{_profile_arn_prefix()}{resource}"
+
+
+@functools.cache
+def _profile_arn_prefix() -> str:
+    """``arn:PARTITION:iam::ACCOUNT:instance-profile`` with CDK's tokens (the same strings every time),
+    asked once: two calls into aws-cdk-lib per profile otherwise."""
+    return f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile"
 
 
 def _acknowledge(construct: IConstruct, finding: str, reason: str) -> None:
