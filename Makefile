@@ -55,11 +55,13 @@ audit-local: $(VENV)/.dev-installed node_modules/.installed
 # Exit 0: no high finding; 1: at least one; 2: the review could not run.
 BASE ?= main
 review: $(VENV)/.dev-installed node_modules/.installed
-	$(BIN)/python -m tooling.review --base "$(BASE)"
+	$(BIN)/python -m constructs_lib.review --base "$(BASE)"
 
+# ruff, then the import contracts that keep the package's layers apart (pyproject.toml).
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy

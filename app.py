@@ -4,7 +4,7 @@
 ``cdk synth`` checks the whole catalogue first. With any problem it prints each one as
 ``FILE:LINE:COL: RULE-ID profile 'NAME' FIELD: message`` and exits 1, writing no template. Then it
 runs cdk-nag's AwsSolutions and NIST 800-53 R5 packs and cfn-lint over every template
-(``tooling.linters``): a violation fails synth with CDK's validation report.
+(``constructs_lib.cdk.linters``): a violation fails synth with CDK's validation report.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from dataclasses import replace
 from aws_cdk import App
 
 from constructs_lib.catalog import Catalog, load_catalog, unrecorded_findings, write_placement
-from constructs_lib.checker import AppSettings
-from stacks import AssetsReaderStack, catalog_stacks, deployment_stages
-from tooling.linters import add_linters
+from constructs_lib.cdk.catalog_stacks import catalog_stacks
+from constructs_lib.cdk.deployment_stages import deployment_stages
+from constructs_lib.cdk.linters import add_linters
+from constructs_lib.core.checker import AppSettings
+from stacks import AssetsReaderStack
 
 CATALOG_CONTEXT = "catalog"
 """Context key naming the catalogue file (cdk.json sets it; ``cdk synth -c catalog=...`` overrides)."""

@@ -50,7 +50,7 @@ def run_synth(workload: str, count: int, env: dict[str, str]) -> Measurement:
 def time_checker(count: int, rounds: int) -> tuple[float, float]:
     """Median seconds to load and check ``count`` profiles: in-process (the pure core), and as a CLI."""
     sys.path.insert(0, str(ROOT))
-    from constructs_lib.catalog import load_catalog
+    from constructs_lib.catalog.loader import load_catalog
 
     in_process: list[float] = []
     whole: list[float] = []

@@ -19,9 +19,9 @@ def main(count: int, outdir: str, *, tagged: bool = False) -> None:
     use_supported_node()
     from aws_cdk import App
 
-    from constructs_lib.catalog import load_catalog
-    from constructs_lib.checker import AppSettings
-    from stacks import catalog_stacks
+    from constructs_lib.catalog.loader import load_catalog
+    from constructs_lib.cdk.catalog_stacks import catalog_stacks
+    from constructs_lib.core.checker import AppSettings
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "catalog.yaml"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constructs_lib.placement import MAX_PROFILES_PER_STACK, SHARD_PREFIX
+from constructs_lib.catalog.placement import MAX_PROFILES_PER_STACK, SHARD_PREFIX
 
 PROFILES_PER_STACK = MAX_PROFILES_PER_STACK
 STACK = SHARD_PREFIX

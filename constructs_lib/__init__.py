@@ -12,26 +12,27 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from constructs_lib.checker import AppSettings, check_profile
-from constructs_lib.errors import ProfileValidationError
-from constructs_lib.findings import Finding
-from constructs_lib.least_privilege import BroadAccess
-from constructs_lib.presets import PRESETS, Preset
-from constructs_lib.rules import RULES, Rule
-from constructs_lib.spec import DeployTime, ProfileSpec
+from constructs_lib.core import nag_findings
+from constructs_lib.core.checker import AppSettings, check_profile
+from constructs_lib.core.errors import ProfileValidationError
+from constructs_lib.core.findings import Finding
+from constructs_lib.core.least_privilege import BroadAccess
+from constructs_lib.core.presets import PRESETS, Preset
+from constructs_lib.core.rules import RULES, Rule
+from constructs_lib.core.spec import DeployTime, ProfileSpec
 
 if TYPE_CHECKING:
-    from constructs_lib.access_profile import Ec2AccessProfile
-    from constructs_lib.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
-    from constructs_lib.managed_policies import ManagedPolicyInput
-    from constructs_lib.published_profile import PublishedProfile
+    from constructs_lib.cdk.access_profile import Ec2AccessProfile
+    from constructs_lib.cdk.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
+    from constructs_lib.cdk.managed_policies import ManagedPolicyInput
+    from constructs_lib.cdk.published_profile import PublishedProfile
 
 _LAZY = {
-    "Ec2AccessProfile": "constructs_lib.access_profile",
-    "InstanceProfileTags": "constructs_lib.instance_profile_tags",
-    "InstanceProfileTagsProvider": "constructs_lib.instance_profile_tags",
-    "ManagedPolicyInput": "constructs_lib.managed_policies",
-    "PublishedProfile": "constructs_lib.published_profile",
+    "Ec2AccessProfile": "constructs_lib.cdk.access_profile",
+    "InstanceProfileTags": "constructs_lib.cdk.instance_profile_tags",
+    "InstanceProfileTagsProvider": "constructs_lib.cdk.instance_profile_tags",
+    "ManagedPolicyInput": "constructs_lib.cdk.managed_policies",
+    "PublishedProfile": "constructs_lib.cdk.published_profile",
 }
 """Names whose modules import aws-cdk-lib (and so start Node.js): loaded when first used."""
 
@@ -62,4 +63,5 @@ __all__ = [
     "PublishedProfile",
     "Rule",
     "check_profile",
+    "nag_findings",
 ]

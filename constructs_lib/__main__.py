@@ -1,5 +1,5 @@
-"""``python -m constructs_lib``: the command line of ``constructs_lib.cli``."""
+"""``python -m constructs_lib``: the command line of ``constructs_lib.cli.commands``."""
 
-from constructs_lib.cli import main
+from constructs_lib.cli.commands import main
 
 raise SystemExit(main())

@@ -18,9 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import boto3
-
-from tooling.cdk import CLI_TIMEOUT_SECONDS, ROOT, offline_cli_environment, run_cdk
+from emulator.cdk_cli import CLI_TIMEOUT_SECONDS, ROOT, offline_cli_environment, run_cdk
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -84,6 +82,8 @@ class Emulator:
             process.wait(STOP_TIMEOUT_SECONDS)
 
     def client(self, service: str) -> Any:
+        import boto3  # only here: the repository's tools import the CLI runner beside this module
+
         return boto3.client(
             service,
             endpoint_url=self.endpoint,

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from aws_cdk import App
 
-from constructs_lib.catalog import load_catalog
-from stacks import AssetsReaderStack, catalog_stacks
+from constructs_lib.catalog.loader import load_catalog
+from constructs_lib.cdk.catalog_stacks import catalog_stacks
+from stacks import AssetsReaderStack
 
 RENAMED_PROFILE = "EC2-Web-Access-Profile"
 CHANGED_CATALOG = Path(__file__).with_name("changed_catalog.yaml")

@@ -9,7 +9,7 @@ from aws_cdk import Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
-from constructs_lib.limits import policy_size
+from constructs_lib.core.limits import policy_size
 
 _ERROR_LINE = re.compile(r"^\s+\[(?P<path>[^\]]*)\] (?P<message>.*)$")
 

@@ -26,10 +26,10 @@ from moto.core import enable_iam_authentication
 from moto.iam.exceptions import IAMException
 from moto.iam.responses import IamResponse
 
-from constructs_lib import cli
 from constructs_lib.audit import run as run_module
 from constructs_lib.audit.account import IamReader
 from constructs_lib.audit.policy import AUDIT_POLICY, REPAIR_TAGS_POLICY
+from constructs_lib.cli import commands as cli
 from emulator import Emulator, fidelity
 from tests.test_audit_declared import TRUST, profile_resources, write_assembly
 from tooling.cdk import ROOT
@@ -791,7 +791,7 @@ def test_without_boto3_audit_exits_2_saying_how_to_install_it(tmp_path: Path) ->
         """\
         import sys
         sys.modules["boto3"] = None  # as if boto3 were not installed
-        from constructs_lib.cli import main
+        from constructs_lib.cli.commands import main
         raise SystemExit(main(["audit"]))
         """,
         tmp_path,
@@ -806,7 +806,7 @@ def test_the_cli_and_the_audits_pure_core_import_no_boto3(tmp_path: Path) -> Non
     result = run_python(
         """\
         import sys
-        import constructs_lib, constructs_lib.cli
+        import constructs_lib, constructs_lib.cli.commands
         from constructs_lib.audit import declared, documents, drift, findings, intrinsics, policy
         from constructs_lib.audit import profiles, repair, report
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "aws_cdk", "jsii"))

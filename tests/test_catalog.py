@@ -7,9 +7,9 @@ from textwrap import dedent
 
 import pytest
 
-from constructs_lib.catalog import DEFAULT_STACK, Catalog, CatalogReadError, load_catalog
-from constructs_lib.checker import AppSettings
-from constructs_lib.least_privilege import BroadAccess
+from constructs_lib.catalog.loader import DEFAULT_STACK, Catalog, CatalogReadError, load_catalog
+from constructs_lib.core.checker import AppSettings
+from constructs_lib.core.least_privilege import BroadAccess
 
 REQUIRED = AppSettings(required_tags=["Environment", "Owner"])
 

@@ -16,14 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constructs_lib import checker
-from constructs_lib.checker import AppSettings, check_profile, plan_managed_policies, tag_findings
-from constructs_lib.findings import Finding
-from constructs_lib.least_privilege import BroadAccess
-from constructs_lib.presets import BATCH, ECS, EKS_NODE, SSM
-from constructs_lib.rules import BY_ID, RULES
-from constructs_lib.spec import DeployTime, ProfileSpec, Text
-from constructs_lib.validation import TAGS_MAX, check_tag_key, check_tag_value
+from constructs_lib.core import checker
+from constructs_lib.core.checker import AppSettings, check_profile, plan_managed_policies, tag_findings
+from constructs_lib.core.findings import Finding
+from constructs_lib.core.least_privilege import BroadAccess
+from constructs_lib.core.presets import BATCH, ECS, EKS_NODE, SSM
+from constructs_lib.core.rules import BY_ID, RULES
+from constructs_lib.core.spec import DeployTime, ProfileSpec, Text
+from constructs_lib.core.validation import TAGS_MAX, check_tag_key, check_tag_value
 
 REASON = "The agent manages every queue of its own account"
 PATH_RULE = (
@@ -409,9 +409,9 @@ def test_the_rule_ids_the_checker_emits_are_the_ones_tested_here_and_all_exist()
 
 
 def test_every_rule_id_in_the_library_exists_in_the_rule_table() -> None:
-    library = Path(checker.__file__).parent
+    library = Path(checker.__file__).parents[1]
     used = {
-        rule_id for path in library.glob("*.py") for rule_id in re.findall(r'"(EAP\d{3})"', path.read_text())
+        rule_id for path in library.rglob("*.py") for rule_id in re.findall(r'"(EAP\d{3})"', path.read_text())
     }
     assert "EAP031" in used
     assert used <= set(BY_ID)
@@ -623,12 +623,12 @@ def test_a_finding_as_json() -> None:
 
 def test_the_checker_imports_without_aws_cdk_or_jsii() -> None:
     code = (
-        "import sys, constructs_lib, constructs_lib.checker, constructs_lib.rules;"
+        "import sys, constructs_lib, constructs_lib.core.checker, constructs_lib.core.rules;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii', 'constructs')))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=Path(checker.__file__).parent.parent,
+        cwd=Path(checker.__file__).parents[2],
         capture_output=True,
         text=True,
         check=True,

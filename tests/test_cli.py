@@ -15,10 +15,10 @@ import tomllib
 import yaml
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-from constructs_lib import cli
-from constructs_lib.catalog import load_catalog
-from constructs_lib.catalog_schema import json_schema
-from constructs_lib.rules import RULES
+from constructs_lib.catalog.loader import load_catalog
+from constructs_lib.catalog.schema import json_schema
+from constructs_lib.cli import commands as cli
+from constructs_lib.core.rules import RULES
 from tooling.cdk import ROOT
 
 GOOD = """\
@@ -416,7 +416,7 @@ def test_the_cli_imports_neither_aws_cdk_nor_jsii(tmp_path: Path) -> None:
     program = dedent(
         """\
         import contextlib, io, sys
-        from constructs_lib.cli import main
+        from constructs_lib.cli.commands import main
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             assert main(["check", "--format", "json", "catalog.yaml"]) == 0
             assert main(["check", "catalog.yaml"]) == 0
@@ -424,7 +424,7 @@ def test_the_cli_imports_neither_aws_cdk_nor_jsii(tmp_path: Path) -> None:
             assert main(["rules", "--format", "markdown"]) == 0
         loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("aws_cdk", "jsii"))
         assert "aws_cdk" not in sys.modules and "jsii" not in sys.modules, loaded
-        print("constructs_lib.catalog" in sys.modules, loaded)
+        print("constructs_lib.catalog.loader" in sys.modules, loaded)
         """
     )
     result = subprocess.run(

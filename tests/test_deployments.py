@@ -15,9 +15,9 @@ from aws_cdk import App
 from aws_cdk.cx_api import CloudAssembly
 
 import app as cdk_app
-from constructs_lib.catalog import load_catalog
-from constructs_lib.deployments import Deployment, deployment_findings
-from stacks.deployments import TEMPLATE_BODY_LIMIT
+from constructs_lib.catalog.deployments import Deployment, deployment_findings
+from constructs_lib.catalog.loader import load_catalog
+from constructs_lib.cdk.deployment_stages import TEMPLATE_BODY_LIMIT
 from tooling.cdk import cli_context
 from tooling.sample_catalog import sample_catalog
 

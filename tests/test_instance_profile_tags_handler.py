@@ -19,9 +19,9 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import enable_iam_authentication
 
-from constructs_lib import instance_profile_tags_handler as handler_module
-from constructs_lib.instance_profile_tags import STACK_ACTIONS
-from constructs_lib.instance_profile_tags_handler import handler
+from constructs_lib.cdk import instance_profile_tags_handler as handler_module
+from constructs_lib.cdk.instance_profile_tags import STACK_ACTIONS
+from constructs_lib.cdk.instance_profile_tags_handler import handler
 
 PROFILE = "Web"
 EC2_TRUST = {

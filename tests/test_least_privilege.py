@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileValidationError
-from constructs_lib.least_privilege import ADMIN_MANAGED_POLICIES, broad_grants, check_acknowledgment
+from constructs_lib.core.least_privilege import ADMIN_MANAGED_POLICIES, broad_grants, check_acknowledgment
 from tests.guardrail_helpers import acknowledged_rules, synth_errors
 
 REASON = "Needed because the agent manages every object"

@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import Ec2AccessProfile, ProfileValidationError
-from constructs_lib.limits import (
+from constructs_lib.core.limits import (
     INLINE_POLICIES_MAX_CHARACTERS,
     MANAGED_POLICIES_DEFAULT_QUOTA,
     MANAGED_POLICIES_MAX_QUOTA,

@@ -20,9 +20,9 @@ from cdk_nag import AwsSolutionsChecks, NagPack, NIST80053R5Checks
 
 import app as cdk_app
 from constructs_lib import BroadAccess, Ec2AccessProfile
+from constructs_lib.cdk.linters import add_linters, lint_templates
 from tests.conftest import library_context
 from tooling.cdk import ROOT, cli_context, run_cdk
-from tooling.linters import add_linters, lint_templates
 
 PARTITION_ARN = "arn:<AWS::Partition>"
 

@@ -8,7 +8,7 @@ from textwrap import dedent
 
 import pytest
 
-from constructs_lib.marked_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, YamlError, load, read_bounded
+from constructs_lib.catalog.marked_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, YamlError, load, read_bounded
 
 
 def refused(text: str) -> YamlError:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constructs_lib.placement import (
+from constructs_lib.catalog.placement import (
     HELPER_RESOURCES,
     MAX_PROFILES_PER_STACK,
     RESOURCES_PER_PROFILE,

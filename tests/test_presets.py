@@ -11,9 +11,10 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
-from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileValidationError, nag_findings, validation
-from constructs_lib import presets as presets_module
-from constructs_lib.presets import BATCH, CLOUDWATCH_AGENT, ECS, EKS_CNI, EKS_NODE, PRESETS, SSM, Preset
+from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileValidationError, nag_findings
+from constructs_lib.core import presets as presets_module
+from constructs_lib.core import validation
+from constructs_lib.core.presets import BATCH, CLOUDWATCH_AGENT, ECS, EKS_CNI, EKS_NODE, PRESETS, SSM, Preset
 from tests.guardrail_helpers import acknowledged_rules
 
 ECS_POLICY = "service-role/AmazonEC2ContainerServiceforEC2Role"

@@ -9,8 +9,8 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from constructs_lib import Ec2AccessProfile, ProfileSpec, check_profile
-from constructs_lib.catalog import load_catalog
-from constructs_lib.pseudo_parameters import as_checked, substitute, unknown
+from constructs_lib.catalog.loader import load_catalog
+from constructs_lib.core.pseudo_parameters import as_checked, substitute, unknown
 
 BOUNDARY = "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/Boundary"
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from constructs_lib import cli
-from constructs_lib.presets import PRESETS
+from constructs_lib.cli import commands as cli
+from constructs_lib.core.presets import PRESETS
 from tooling.cdk import ROOT
 
 README = (ROOT / "README.md").read_text()

@@ -1,4 +1,4 @@
-"""The review (``tooling.review``): every finding, each from a base app and a head app (template JSON).
+"""The review (``constructs_lib.review``): every finding, each from a base app and a head app (template JSON).
 
 The apps are small templates shaped as ``cdk synth`` writes them (``app`` below): an instance profile,
 its role with an inline policy, and the tag resource. The last tests run the real command.
@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.review.compare import Review, review
+from constructs_lib.review.describe import can_do, purpose
+from constructs_lib.review.report import to_json, to_markdown
 from tooling.cdk import ROOT
-from tooling.review.compare import Review, review
-from tooling.review.describe import can_do, purpose
-from tooling.review.report import to_json, to_markdown
 
 READ_ASSETS = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::assets/*"}
 
@@ -357,7 +357,7 @@ def test_the_markdown_has_a_table_then_each_changed_profile() -> None:
 
 def command(*args: str, output: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tooling.review", *args, "--output", str(output)],
+        [sys.executable, "-m", "constructs_lib.review", *args, "--output", str(output)],
         cwd=ROOT,
         capture_output=True,
         text=True,

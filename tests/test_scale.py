@@ -16,16 +16,16 @@ import pytest
 from aws_cdk import App
 
 import app as cdk_app
-from constructs_lib import limits
-from constructs_lib.catalog import load_catalog
-from constructs_lib.instance_profile_tags import HELPER_POLICY_HEADROOM
-from constructs_lib.placement import (
+from constructs_lib.catalog.loader import load_catalog
+from constructs_lib.catalog.placement import (
     MAX_PROFILES_PER_STACK,
     STACK_RESOURCE_LIMIT,
     TEMPLATE_BYTES_LIMIT,
     estimated_bytes,
     placement_path,
 )
+from constructs_lib.cdk.instance_profile_tags import HELPER_POLICY_HEADROOM
+from constructs_lib.core import limits
 from tooling.cdk import cli_context
 from tooling.sample_catalog import sample_catalog
 

@@ -12,7 +12,7 @@ durations and policy forms (AWS-managed names, policy ARNs, boundaries), valid a
   or for a rule IAM documents in prose: the ``aws:`` tag prefix is reserved, tag keys differing only
   by case are one key, and an ARN names its partition.
 
-The oracles are independent of ``constructs_lib.validation``. The last test prints the counts.
+The oracles are independent of ``constructs_lib.core.validation``. The last test prints the counts.
 """
 
 from __future__ import annotations

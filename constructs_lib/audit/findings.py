@@ -1,6 +1,6 @@
 """``AuditFinding``: one way the account differs from the app, in a shape both people and tools read.
 
-``constructs_lib.findings.Finding`` is a rule broken by a value in a file; an audit finding is a
+``constructs_lib.core.findings.Finding`` is a rule broken by a value in a file; an audit finding is a
 difference between two states, so it says the expected value, the actual value and the fix. Its
 ``kind`` is stable, for tools:
 
@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-from constructs_lib.findings import show_value
+from constructs_lib.core.findings import show_value
 
 Kind = Literal["missing", "unexpected", "drift", "broken"]
 KINDS: tuple[Kind, ...] = ("missing", "unexpected", "drift", "broken")

@@ -2,7 +2,7 @@
 
 AWS-managed policies are named with what they are for (the library's presets say it for theirs,
 ``MANAGED_POLICY_PURPOSES`` for a few common others); inline actions are grouped by service, each
-with IAM's access level (from IAM's reference, ``constructs_lib.iam_reference``), its resources and
+with IAM's access level (from IAM's reference, ``constructs_lib.core.iam_reference``), its resources and
 its conditions; then boundary, trust, session length and tags.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from constructs_lib.iam_reference import reference
-from constructs_lib.presets import PRESETS
-from tooling.review.profiles import Grant, Profile
+from constructs_lib.core.iam_reference import reference
+from constructs_lib.core.presets import PRESETS
+from constructs_lib.review.profiles import Grant, Profile
 
 MANAGED_POLICY_PURPOSES = {
     "AdministratorAccess": "every action on every resource: administrator access",

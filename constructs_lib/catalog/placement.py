@@ -24,8 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from constructs_lib.findings import Finding
-from constructs_lib.spec import ProfileSpec
+from constructs_lib.core.findings import Finding
+from constructs_lib.core.spec import ProfileSpec
 
 SHARD_PREFIX = "Ec2AccessProfiles"
 """The first shard's name; the next ones are ``Ec2AccessProfiles-2``, ``-3``..."""

@@ -29,16 +29,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from constructs_lib.catalog import (
+from constructs_lib.catalog.loader import (
     Catalog,
     CatalogReadError,
     load_catalog,
     unrecorded_findings,
     write_placement,
 )
-from constructs_lib.catalog_schema import json_schema
-from constructs_lib.checker import AppSettings
-from constructs_lib.rules import RULES
+from constructs_lib.catalog.schema import json_schema
+from constructs_lib.core.checker import AppSettings
+from constructs_lib.core.rules import RULES
 
 PROG = "ec2-access-profiles"
 DISTRIBUTION = "ec2-access-profiles"
@@ -80,7 +80,7 @@ class _Version(argparse.Action):
     """``--version``, which looks the version up only when asked."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
-        from constructs_lib.iam_reference import reference
+        from constructs_lib.core.iam_reference import reference
 
         iam = reference()
         sys.stdout.write(

@@ -8,7 +8,8 @@ value it is about::
     catalog.yaml:12:11: EAP003 profile 'web-server' path: 'ec2' is not an IAM path: ...
 
 Pure Python over PyYAML: checking a catalogue starts no Node.js. The app builds stacks from a
-catalogue without findings (``stacks.catalog``); ``python -m constructs_lib check`` prints them.
+catalogue without findings (``constructs_lib.cdk.catalog_stacks``); ``python -m constructs_lib
+check`` prints them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from constructs_lib import validation
-from constructs_lib.catalog_schema import (
+from constructs_lib.catalog.deployments import ACCOUNT_REMOVAL_CHOICES, Deployment, deployment_findings
+from constructs_lib.catalog.marked_yaml import Mark, Node, YamlError, load, read_bounded
+from constructs_lib.catalog.placement import (
+    SHARD_PREFIX,
+    Placement,
+    Request,
+    estimated_bytes,
+    place,
+    placement_path,
+    read_placement,
+)
+from constructs_lib.catalog.schema import (
     ACKNOWLEDGED_KINDS,
     ACKNOWLEDGMENT_KEYS,
     DEFAULTS_KEYS,
@@ -31,21 +42,11 @@ from constructs_lib.catalog_schema import (
     TOP_KEYS,
     Key,
 )
-from constructs_lib.checker import AppSettings, check_profile
-from constructs_lib.deployments import ACCOUNT_REMOVAL_CHOICES, Deployment, deployment_findings
-from constructs_lib.findings import Finding
-from constructs_lib.least_privilege import BroadAccess
-from constructs_lib.marked_yaml import Mark, Node, YamlError, load, read_bounded
-from constructs_lib.placement import (
-    SHARD_PREFIX,
-    Placement,
-    Request,
-    estimated_bytes,
-    place,
-    placement_path,
-    read_placement,
-)
-from constructs_lib.spec import Pointer, ProfileSpec
+from constructs_lib.core import validation
+from constructs_lib.core.checker import AppSettings, check_profile
+from constructs_lib.core.findings import Finding
+from constructs_lib.core.least_privilege import BroadAccess
+from constructs_lib.core.spec import Pointer, ProfileSpec
 
 DEFAULT_STACK = SHARD_PREFIX
 """The first shard: where the first profiles that name no stack (nor ``defaults``) go."""

@@ -22,9 +22,9 @@ from aws_cdk import aws_cloudformation as cloudformation
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from constructs_lib.catalog import Catalog
-from constructs_lib.deployments import Deployment, chosen
-from stacks.catalog import catalog_stacks
+from constructs_lib.catalog.deployments import Deployment, chosen
+from constructs_lib.catalog.loader import Catalog
+from constructs_lib.cdk.catalog_stacks import catalog_stacks
 
 TEMPLATE_BODY_LIMIT = 51_200
 """Bytes CloudFormation takes in ``TemplateBody``; a larger template goes to S3 (``TemplateURL``)."""

@@ -21,8 +21,36 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_lib import nag_findings, pseudo_parameters, validation
-from constructs_lib.checker import (
+from constructs_lib.cdk import grants
+from constructs_lib.cdk.crossings import (
+    adopt,
+    child_path,
+    context,
+    default_child,
+    is_unresolved,
+    node_path,
+    resolved_once,
+    stack_of,
+)
+from constructs_lib.cdk.guardrails import (
+    EC2_SERVICE_PRINCIPAL,
+    ProfileGuardrails,
+    StackGuardrails,
+)
+from constructs_lib.cdk.instance_profile_tags import (
+    InstanceProfileTags,
+    InstanceProfileTagsProvider,
+    target_of,
+)
+from constructs_lib.cdk.managed_policies import (
+    ManagedPolicyInput,
+    as_managed_policy,
+    policy_arn,
+    policy_reference,
+)
+from constructs_lib.cdk.published_profile import PUBLISH_CONTRACT_CONTEXT, PublishedProfile, publish
+from constructs_lib.core import nag_findings, pseudo_parameters, validation
+from constructs_lib.core.checker import (
     AppSettings,
     PlannedPolicy,
     acknowledgment_findings,
@@ -35,39 +63,12 @@ from constructs_lib.checker import (
     required_tags,
     statement_findings,
 )
-from constructs_lib.contract import publish_findings
-from constructs_lib.crossings import (
-    adopt,
-    child_path,
-    context,
-    default_child,
-    is_unresolved,
-    node_path,
-    resolved_once,
-    stack_of,
-)
-from constructs_lib.errors import ProfileValidationError
-from constructs_lib.findings import Finding
-from constructs_lib.guardrails import (
-    EC2_SERVICE_PRINCIPAL,
-    ProfileGuardrails,
-    StackGuardrails,
-)
-from constructs_lib.instance_profile_tags import (
-    InstanceProfileTags,
-    InstanceProfileTagsProvider,
-    target_of,
-)
-from constructs_lib.least_privilege import BroadAccess, broad_grants, find_acknowledgment
-from constructs_lib.managed_policies import (
-    ManagedPolicyInput,
-    as_managed_policy,
-    policy_arn,
-    policy_reference,
-)
-from constructs_lib.presets import Preset
-from constructs_lib.published_profile import PUBLISH_CONTRACT_CONTEXT, PublishedProfile, publish
-from constructs_lib.spec import DeployTime, ProfileSpec, Text
+from constructs_lib.core.contract import publish_findings
+from constructs_lib.core.errors import ProfileValidationError
+from constructs_lib.core.findings import Finding
+from constructs_lib.core.least_privilege import BroadAccess, broad_grants, find_acknowledgment
+from constructs_lib.core.presets import Preset
+from constructs_lib.core.spec import DeployTime, ProfileSpec, Text
 
 TAG_INSTANCE_PROFILE_CONTEXT = "ec2-access-profile:tagInstanceProfile"
 """Context key that, set to false, turns instance-profile tagging off for a whole app or stage."""
@@ -114,7 +115,7 @@ class Ec2AccessProfile(Construct):
     ``*``, and the AWS-managed policies ``AdministratorAccess``, ``PowerUserAccess`` and
     ``IAMFullAccess`` are refused unless acknowledged with a ``BroadAccess``.
 
-    The construct is an adapter over the pure checker (``constructs_lib.checker``): its props become
+    The construct is an adapter over the pure checker (``constructs_lib.core.checker``): its props become
     a ``ProfileSpec``, checked by the same rules as a catalogue entry, and every problem is reported
     in one ``ProfileValidationError``. ``Ec2AccessProfile.from_spec`` builds from a spec directly.
     """
@@ -149,7 +150,7 @@ class Ec2AccessProfile(Construct):
             Default: ``/``.
         :param description: description of the role, at most 1,000 characters. Default: none.
         :param presets: presets whose AWS-managed policies the role gets, by name (``"ssm"``,
-            ``"eks-node"``) or as constants (``presets.SSM``); see ``constructs_lib.presets``. Presets
+            ``"eks-node"``) or as constants (``presets.SSM``); see ``constructs_lib.core.presets``. Presets
             that bring the same policy attach it once. Default: none.
         :param managed_policies: managed policies to attach, each an AWS-managed name
             (``"AmazonS3ReadOnlyAccess"``, ``"service-role/AmazonEC2RoleforSSM"``), a managed-policy
@@ -175,7 +176,7 @@ class Ec2AccessProfile(Construct):
             policies; for other wildcards and AWS-managed policies it sets the reason cdk-nag reports.
             Default: none.
         :param publish_contract: publish the profile's names, ARNs and path for consumer apps as one
-            SSM String parameter, ``/ec2-access-profiles/NAME`` (``constructs_lib.contract``), read back
+            SSM String parameter, ``/ec2-access-profiles/NAME`` (``constructs_lib.core.contract``), read back
             with ``Ec2AccessProfile.from_contract``. Needs ``instance_profile_name``. Default: the
             context value ``ec2-access-profile:publishContract``, else false.
         """
@@ -511,28 +512,18 @@ class Ec2AccessProfile(Construct):
 
         That is what launching an instance or a launch template with this profile needs.
         """
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["iam:PassRole"],
-            resource_arns=[self.role_arn],
-            conditions={"StringEquals": {"iam:PassedToService": EC2_SERVICE_PRINCIPAL}},
-        )
+        return grants.grant_pass_role_to_ec2(grantee, self.role_arn)
 
     def grant_launch(self, grantee: iam.IGrantable) -> iam.Grant:
         """Give a launcher (a CI role, an Auto Scaling service role) what launching with this profile needs.
 
-        That is ``iam:PassRole`` on this role, only to EC2 (``grant_pass_role``): what EC2 checks in
-        ``RunInstances``, ``AssociateIamInstanceProfile`` and ``ReplaceIamInstanceProfileAssociation``,
-        and Auto Scaling when a launch template names an instance profile. And
+        That is ``iam:PassRole`` on this role, only to EC2 (``grant_pass_role``), and
         ``iam:GetInstanceProfile`` on this instance profile only, to look the profile and its role up
-        before launching. The EC2 and Auto Scaling actions themselves are the launcher's own.
+        before launching (``grants.grant_launch``).
         """
-        read_profile = iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["iam:GetInstanceProfile"],
-            resource_arns=[self.instance_profile_arn],
+        return grants.grant_launch(
+            grantee, role_arn=self.role_arn, instance_profile_arn=self.instance_profile_arn
         )
-        return self.grant_pass_role(grantee).combine(read_profile)
 
     def _boundary(self, boundary: str | iam.IManagedPolicy | None) -> iam.IManagedPolicy | None:
         if isinstance(boundary, str):

@@ -36,10 +36,10 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from constructs_lib import limits, nag_findings
-from constructs_lib.crossings import adopt, is_unresolved, stack_of
-from constructs_lib.guardrails import HelperRoleLimits
-from constructs_lib.tag_permissions import Target, resource_patterns
+from constructs_lib.cdk.crossings import adopt, is_unresolved, stack_of
+from constructs_lib.cdk.guardrails import HelperRoleLimits
+from constructs_lib.core import limits, nag_findings
+from constructs_lib.core.tag_permissions import Target, resource_patterns
 
 RESOURCE_TYPE = "Custom::InstanceProfileTags"
 HANDLER_SOURCE = Path(__file__).with_name("instance_profile_tags_handler.py")

@@ -35,19 +35,19 @@ from aws_cdk import Annotations, Stack, Stage
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
-from constructs_lib import limits
-from constructs_lib.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
-from constructs_lib.crossings import default_child, is_unresolved, node_path, stack_of
-from constructs_lib.errors import ProfileValidationError
-from constructs_lib.findings import Finding
-from constructs_lib.least_privilege import (
+from constructs_lib.cdk.crossings import default_child, is_unresolved, node_path, stack_of
+from constructs_lib.cdk.managed_policies import aws_managed_name_of
+from constructs_lib.core import limits
+from constructs_lib.core.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
+from constructs_lib.core.errors import ProfileValidationError
+from constructs_lib.core.findings import Finding
+from constructs_lib.core.least_privilege import (
     BroadAccess,
     admin_policy_rule,
     is_unacknowledged_admin_policy,
     unacknowledged_grants,
 )
-from constructs_lib.managed_policies import aws_managed_name_of
-from constructs_lib.spec import DeployTime, Text
+from constructs_lib.core.spec import DeployTime, Text
 
 EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
 """The principal EC2 assumes a role as; AWS uses this name in every partition."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from constructs_lib import validation
-from constructs_lib.presets import PRESETS
+from constructs_lib.core import validation
+from constructs_lib.core.presets import PRESETS
 
 Kind = Literal[
     "string",

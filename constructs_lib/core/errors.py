@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from constructs_lib.findings import Finding, show_value
+from constructs_lib.core.findings import Finding, show_value
 
 
 class ProfileValidationError(ValueError):

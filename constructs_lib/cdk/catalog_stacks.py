@@ -8,8 +8,8 @@ from typing import Any
 from aws_cdk import CfnWaitConditionHandle, Stack
 from constructs import Construct
 
-from constructs_lib import Ec2AccessProfile
-from constructs_lib.catalog import Catalog, CatalogProfile
+from constructs_lib.catalog.loader import Catalog, CatalogProfile
+from constructs_lib.cdk.access_profile import Ec2AccessProfile
 
 
 class CatalogStack(Stack):

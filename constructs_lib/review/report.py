@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tooling.review.compare import SEVERITIES, ProfileReview, Review
-from tooling.review.describe import can_do
+from constructs_lib.review.compare import SEVERITIES, ProfileReview, Review
+from constructs_lib.review.describe import can_do
 
 
 def to_json(result: Review) -> dict[str, Any]:

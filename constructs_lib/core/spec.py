@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
-from constructs_lib.least_privilege import BroadAccess
-from constructs_lib.presets import Preset
+from constructs_lib.core.least_privilege import BroadAccess
+from constructs_lib.core.presets import Preset
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class ProfileSpec:
     description: Text | None = None
     """The role's description, at most 1,000 characters. Default: none."""
     presets: tuple[str | Preset, ...] = ()
-    """Presets whose managed policies the role gets: names of ``constructs_lib.presets``, or ``Preset``
+    """Presets whose managed policies the role gets: names of ``constructs_lib.core.presets``, or ``Preset``
     objects (a team's own). Default: none."""
     managed_policies: tuple[Text, ...] = ()
     """AWS-managed policy names (with path) or managed-policy ARNs. Default: none."""

@@ -17,9 +17,9 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from constructs_lib import iam_reference
-from constructs_lib.findings import Severity
-from constructs_lib.iam_reference import Action
+from constructs_lib.core import iam_reference
+from constructs_lib.core.findings import Severity
+from constructs_lib.core.iam_reference import Action
 
 # aws-cdk-lib's own pattern for an action (aws-iam/lib/policy-statement.ts).
 _ACTION = re.compile(r"\*|[a-zA-Z0-9-]+:[a-zA-Z0-9*]+")

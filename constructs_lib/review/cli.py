@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,12 +20,14 @@ from pathlib import Path
 
 from constructs_lib.audit.declared import read_assembly
 from constructs_lib.audit.errors import AuditError
-from tooling.cdk import CDK, CLI_TIMEOUT_SECONDS, ROOT, offline_cli_environment, use_supported_node
-from tooling.review.compare import review
-from tooling.review.profiles import Templates
-from tooling.review.report import to_json, to_markdown
+from constructs_lib.review.compare import review
+from constructs_lib.review.profiles import Templates
+from constructs_lib.review.report import to_json, to_markdown
 
 EXIT_CLEAN, EXIT_HIGH, EXIT_FAILED = 0, 1, 2
+CLI_TIMEOUT_SECONDS = 300
+ROOT = Path.cwd()
+"""The app's directory: the review runs where ``cdk.json`` is, as the CDK CLI does."""
 
 
 class ReviewError(Exception):
@@ -70,14 +74,12 @@ def synthesize_both(ref: str) -> tuple[Templates, Templates]:
 
 def synthesize(app_dir: Path, outdir: Path, label: str) -> Templates:
     """``cdk synth`` of the app in ``app_dir`` into ``outdir``: its templates by stack name."""
-    use_supported_node()
-    if not CDK.exists():
-        raise ReviewError("the CDK CLI is not installed: run `make test` or `make synth` first")
+    cdk = cdk_cli(app_dir)
     try:
         result = subprocess.run(
-            [str(CDK), "synth", "--quiet", "--output", str(outdir)],
+            [cdk, "synth", "--quiet", "--output", str(outdir)],
             cwd=app_dir,
-            env=offline_cli_environment(),
+            env={**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true", "CDK_DISABLE_VERSION_CHECK": "true"},
             capture_output=True,
             text=True,
             timeout=CLI_TIMEOUT_SECONDS,
@@ -92,6 +94,17 @@ def synthesize(app_dir: Path, outdir: Path, label: str) -> Templates:
         return {stack.name: stack.template for stack in read_assembly(outdir)}
     except AuditError as error:
         raise ReviewError(str(error)) from error
+
+
+def cdk_cli(app_dir: Path) -> str:
+    """The app's own CDK CLI (``node_modules/.bin/cdk`` of the repository), else ``cdk`` on PATH."""
+    local = ROOT / "node_modules" / ".bin" / "cdk"
+    if local.exists():
+        return str(local)
+    found = shutil.which("cdk")
+    if found is None:
+        raise ReviewError("the CDK CLI is not installed: `npm install aws-cdk` in the app's repository")
+    return found
 
 
 def _git(*args: str, what: str) -> str:

@@ -13,9 +13,9 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from constructs_lib import iam_reference, limits, pseudo_parameters, validation
-from constructs_lib.findings import Finding
-from constructs_lib.least_privilege import (
+from constructs_lib.core import iam_reference, limits, pseudo_parameters, validation
+from constructs_lib.core.findings import Finding
+from constructs_lib.core.least_privilege import (
     BroadAccess,
     admin_policy_rule,
     check_acknowledgment,
@@ -23,9 +23,9 @@ from constructs_lib.least_privilege import (
     is_unacknowledged_admin_policy,
     unacknowledged_grants,
 )
-from constructs_lib.presets import PRESETS, Preset
-from constructs_lib.spec import DeployTime, Pointer, ProfileSpec, TagSet, Text
-from constructs_lib.statements import (
+from constructs_lib.core.presets import PRESETS, Preset
+from constructs_lib.core.spec import DeployTime, Pointer, ProfileSpec, TagSet, Text
+from constructs_lib.core.statements import (
     ACTION_RULE,
     identity_statement_problems,
     known_action,

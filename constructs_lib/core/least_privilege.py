@@ -41,7 +41,7 @@ class BroadAccess:
     ``AdministratorAccess``, ``PowerUserAccess`` and ``IAMFullAccess``. Optional for other
     wildcards (``s3:Get*``, ``arn:aws:s3:::bucket/*``) and other AWS-managed policies: there it
     only records the reason for cdk-nag (``AwsSolutions-IAM5`` / ``AwsSolutions-IAM4``).
-    ``unknown_action`` accepts an action that IAM's reference (``constructs_lib.iam_reference``) does
+    ``unknown_action`` accepts an action that IAM's reference (``constructs_lib.core.iam_reference``) does
     not list yet, since AWS adds actions every week: its name, resource and condition keys are then
     not checked.
     """

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-from constructs_lib.findings import Finding
+from constructs_lib.core.findings import Finding
 
 AccountRemoval = Literal["retain", "delete"]
 ACCOUNT_REMOVAL_CHOICES: tuple[AccountRemoval, ...] = ("retain", "delete")

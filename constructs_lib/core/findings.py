@@ -1,6 +1,6 @@
 """``Finding``: one problem the checker found, in a shape both people and tools can read.
 
-Like a cdk-nag finding, it keeps the stable rule ID (``constructs_lib.rules``) apart from the human
+Like a cdk-nag finding, it keeps the stable rule ID (``constructs_lib.core.rules``) apart from the human
 text. It says where (``profile``: a construct path or a catalogue profile's name, and ``location``:
 ``FILE:LINE:COL`` when the profile came from a file), which field, the value, and the rule broken,
 written as the end of a sentence. Pure Python.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from constructs_lib.spec import Pointer
+from constructs_lib.core.spec import Pointer
 
 Severity = Literal["error", "warning"]
 
@@ -21,7 +21,7 @@ class Finding:
     """A problem with one profile: which rule, where, which field and value, and what is allowed."""
 
     rule_id: str
-    """The rule's stable ID, e.g. ``EAP003`` (see ``constructs_lib.rules``)."""
+    """The rule's stable ID, e.g. ``EAP003`` (see ``constructs_lib.core.rules``)."""
     field: str
     """The field as messages name it: ``path``, ``tags['Team']``, ``acknowledge (action)``."""
     value: object

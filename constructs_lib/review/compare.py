@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from constructs_lib.least_privilege import ADMIN_MANAGED_POLICIES
-from tooling.review.profiles import Profile, Templates, read_profiles
+from constructs_lib.core.least_privilege import ADMIN_MANAGED_POLICIES
+from constructs_lib.review.profiles import Profile, Templates, read_profiles
 
 Severity = Literal["high", "medium", "low", "info"]
 SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low", "info")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from constructs_lib.findings import Finding
+from constructs_lib.core.findings import Finding
 
 PREFIX = "/ec2-access-profiles/"
 """Where the parameters live: ``/ec2-access-profiles/NAME`` for the instance profile named NAME."""

@@ -15,9 +15,9 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib import validation
-from constructs_lib.crossings import is_unresolved
-from constructs_lib.spec import DeployTime, Text
+from constructs_lib.cdk.crossings import is_unresolved
+from constructs_lib.core import validation
+from constructs_lib.core.spec import DeployTime, Text
 
 ManagedPolicyInput: TypeAlias = str | iam.IManagedPolicy
 """An AWS-managed policy name, a managed-policy ARN, or an ``iam.IManagedPolicy``."""

@@ -1,5 +1,0 @@
-import sys
-
-from tooling.review.cli import main
-
-sys.exit(main())
