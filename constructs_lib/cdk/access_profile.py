@@ -117,7 +117,9 @@ class Ec2AccessProfile(Construct):
 
     The construct is an adapter over the pure checker (``constructs_lib.core.checker``): its props become
     a ``ProfileSpec``, checked by the same rules as a catalogue entry, and every problem is reported
-    in one ``ProfileValidationError``. ``Ec2AccessProfile.from_spec`` builds from a spec directly.
+    in one ``ProfileValidationError``. ``Ec2AccessProfile.from_spec`` builds from a spec directly, as
+    the role's and the instance profile's CloudFormation resources (``cfn_role``,
+    ``cfn_instance_profile``): a spec is known in full, so aws-cdk-lib's L2s would only cost time.
     """
 
     def __init__(
