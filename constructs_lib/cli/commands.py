@@ -3,9 +3,10 @@
 It reads files and prints what the pure core says; it holds no rule of its own:
 
 - ``check CATALOG...`` loads each catalogue (``catalog.load_catalog``) and prints every finding, one
-  ``FILE:LINE:COL: RULE-ID ...`` line each (or JSON). The app's settings (required tags, the
-  managed-policy quota) come from the context of ``--cdk-json PATH``, else of ``./cdk.json`` when it
-  exists (the file the CDK CLI reads), else there are none;
+  ``FILE:LINE:COL: RULE-ID ...`` line each (or JSON, or SARIF 2.1.0 for code scanning: ``sarif``).
+  The app's settings (required tags, the managed-policy quota) come from the context of
+  ``--cdk-json PATH``, else of ``./cdk.json`` when it exists (the file the CDK CLI reads), else
+  there are none;
 - ``place CATALOG`` records the shards of new profiles in the catalogue's placement file
   (``placement``), as ``cdk synth`` does; ``--check`` only says whether the file is up to date;
 - ``schema`` prints the catalogue's JSON Schema (``catalog_schema.json_schema``), which is what the
@@ -37,6 +38,7 @@ from constructs_lib.catalog.loader import (
     write_placement,
 )
 from constructs_lib.catalog.schema import json_schema
+from constructs_lib.cli.sarif import sarif_log
 from constructs_lib.core.checker import AppSettings
 from constructs_lib.core.rules import RULES
 
@@ -105,7 +107,12 @@ def _parser() -> argparse.ArgumentParser:
         "Exit status: 0 no problems, 1 problems found, 2 a file could not be read.",
     )
     check.add_argument("catalogs", nargs="+", metavar="CATALOG", type=Path, help="a catalogue YAML file")
-    check.add_argument("--format", choices=("text", "json"), default="text", help="default: text")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="default: text; sarif: SARIF 2.1.0 for GitHub code scanning",
+    )
     check.add_argument(
         "--cdk-json",
         type=Path,
@@ -199,6 +206,10 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             unreadable = True
     if args.format == "json":
         json.dump({"catalogs": [_catalog_json(catalog) for catalog in catalogs]}, out, indent=2)
+        out.write("\n")
+    elif args.format == "sarif":
+        findings = [(catalog.path, finding) for catalog in catalogs for finding in catalog.findings]
+        json.dump(sarif_log(findings, version=version()), out, indent=2)
         out.write("\n")
     else:
         for catalog in catalogs:
