@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from bench.profiles import MANAGED_POLICIES, PATH, bench_profiles
+from bench.profiles import BUCKET_REASON, MANAGED_POLICIES, PATH, bench_profiles
 from bench.stacks import stack_names
 from tooling.cdk import cli_context, use_supported_node
 
@@ -28,6 +28,7 @@ def main(count: int, outdir: str, *, tagged: bool = False) -> None:
     ]
     stacks: dict[str, Stack] = {}
     for profile, stack_name in zip(bench_profiles(count), stack_names(count), strict=True):
+        bucket = BroadAccess.resource(profile.bucket, reason=BUCKET_REASON)
         stack = stacks.get(stack_name) or stacks.setdefault(stack_name, Stack(app, stack_name))
         Ec2AccessProfile(
             stack,
@@ -37,7 +38,7 @@ def main(count: int, outdir: str, *, tagged: bool = False) -> None:
             managed_policies=list(MANAGED_POLICIES),
             statements=[iam.PolicyStatement(actions=["s3:GetObject"], resources=[profile.bucket])],
             tags={"Environment": "Production", "Service": profile.service},
-            acknowledge=acknowledge,
+            acknowledge=[*acknowledge, bucket],
             tag_instance_profile=tagged,
             publish_contract=False,
         )
