@@ -9,6 +9,7 @@ and reviewed by the real command in its ``--base-assembly``/``--head-assembly`` 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from constructs_lib.review.refusals import Refusal, read_refusals
 from constructs_lib.review.report import to_json, to_markdown
 from constructs_lib.review.run import NEEDS_CLOUDSPLAINING
 from tests.test_review import BASE, app, profile
+from tooling.cdk import ROOT
 
 BUCKET_OBJECTS = "AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket/*]"
 NAG_TEXT = "The IAM entity contains wildcard permissions and does not have a cdk-nag rule suppression."
@@ -203,9 +205,9 @@ WRITE_BUCKET = {"actions": ["s3:PutObject"], "resources": ["arn:aws:s3:::bucket/
 READ_KEY = {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::bucket/reports/latest.json"]}
 
 
-def hand_written_app(outdir: Path, *grants: dict[str, list[str]]) -> Path:
-    """A platform team's own app: one stack, one ``Ec2AccessProfile``, the linters plugin."""
-    from aws_cdk import App, Stack
+def hand_written_app(outdir: Path, *grants: dict[str, list[str]], stage: str | None = None) -> Path:
+    """A platform team's own app: one stack (in a Stage, if named), one ``Ec2AccessProfile``, the linters."""
+    from aws_cdk import App, Stack, Stage
     from aws_cdk import aws_iam as iam
 
     from constructs_lib import Ec2AccessProfile
@@ -214,7 +216,7 @@ def hand_written_app(outdir: Path, *grants: dict[str, list[str]]) -> Path:
 
     context = {**library_context(), "@aws-cdk/core:failSynthOnValidationErrors": False}
     application = App(context=context, outdir=str(outdir))
-    stack = Stack(application, "Workers")
+    stack = Stack(Stage(application, stage) if stage else application, "Workers")
     statements = [iam.PolicyStatement(actions=g["actions"], resources=g["resources"]) for g in grants]
     Ec2AccessProfile(stack, "Uploader", instance_profile_name="Uploader", statements=statements)
     add_linters(application)
@@ -285,6 +287,20 @@ def test_a_hand_written_app_s_refused_change_gets_its_report_and_exit_1(
     )
 
 
+def test_a_refusal_in_a_stage_is_found_on_its_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = hand_written_app(tmp_path / "base", READ_KEY, stage="Prod")
+    head = hand_written_app(tmp_path / "head", READ_KEY, WRITE_BUCKET, stage="Prod")
+    monkeypatch.chdir(tmp_path)
+    status, document = reviewed(tmp_path, base, head, capsys)
+    assert status == 1
+    (entry,) = document["profiles"]
+    assert entry["findings"][0]["rule"] == "linter-refused"
+    assert "on Prod/Workers/Uploader/Role/Resource" in entry["findings"][0]["message"]
+    assert document["outside_profiles"] == []
+
+
 def test_a_catalogue_app_s_refused_change_names_the_catalogue_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -302,10 +318,13 @@ def test_a_catalogue_app_s_refused_change_names_the_catalogue_line(
     status, document = reviewed(tmp_path, base, head, capsys)
     assert status == 1
     (entry_json,) = document["profiles"]
-    assert entry_json["findings"][0]["message"].endswith(
+    message = entry_json["findings"][0]["message"]
+    assert message.endswith(
         "in catalogue profile 'Uploader' (catalog.yaml:2:5), add to `acknowledge:` "
         '{resource: "arn:aws:s3:::bucket/*", reason: "why it is needed"}.'
     )
+    readme = (ROOT / "README.md").read_text()
+    assert f"\n- **high** `linter-refused`: {message}\n" in readme  # the README shows this very line
 
 
 # -- could not run ----------------------------------------------------------------------------------
@@ -331,3 +350,66 @@ def test_an_unreadable_assembly_or_a_half_pair_exits_2(
     assert capsys.readouterr().err == (
         "review: give --base REF, or both --base-assembly DIR and --head-assembly DIR\n"
     )
+
+
+# -- assemblies written here: Stages, and no Node.js ------------------------------------------------
+
+
+def write_assembly(directory: Path, stages: dict[str, dict[str, dict[str, Any]]]) -> Path:
+    """A cloud assembly as ``cdk synth`` lays it out: stacks at the top (stage ``""``) or in Stages."""
+    artifacts: dict[str, Any] = {}
+    for stage, templates in stages.items():
+        folder = directory / f"assembly-{stage}" if stage else directory
+        folder.mkdir(parents=True, exist_ok=True)
+        stage_artifacts = {
+            f"{stage}{name}": {
+                "type": "aws:cloudformation:stack",
+                "properties": {"templateFile": f"{name}.template.json", "stackName": name},
+            }
+            for name in templates
+        }
+        for name, template in templates.items():
+            (folder / f"{name}.template.json").write_text(json.dumps(template))
+        if stage:
+            (folder / "manifest.json").write_text(json.dumps({"artifacts": stage_artifacts}))
+            artifacts[f"assembly-{stage}"] = {
+                "type": "cdk:cloud-assembly",
+                "properties": {"directoryName": f"assembly-{stage}"},
+            }
+        else:
+            artifacts.update(stage_artifacts)
+    (directory / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    return directory
+
+
+def test_stacks_of_the_same_name_in_two_stages_are_both_reviewed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    same = app(profile())
+    base = write_assembly(tmp_path / "base", {"Dev": same, "Prod": same})
+    wider = app(profile(tags={"Environment": "Production", "Team": "Web"}))
+    head = write_assembly(tmp_path / "head", {"Dev": same, "Prod": wider})
+    status, document = reviewed(tmp_path, base, head, capsys)
+    assert status == 0
+    stacks = {p["stack"]: p["status"] for p in document["profiles"]}
+    assert stacks == {"Dev/Ec2Access-Web": "unchanged", "Prod/Ec2Access-Web": "changed"}
+
+
+def test_the_review_of_assemblies_starts_no_node_js(tmp_path: Path) -> None:
+    from tests.test_cli import no_node_environment
+
+    env, marker = no_node_environment(tmp_path)
+    base = write_assembly(tmp_path / "base", {"": BASE})
+    head = write_assembly(tmp_path / "head", {"": app(profile(path="/web/"))})
+    program = (
+        "import sys; from constructs_lib.cli import main\n"
+        f"status = main(['review', '--base-assembly', {str(base)!r}, '--head-assembly', {str(head)!r}])\n"
+        "assert 'aws_cdk' not in sys.modules and 'jsii' not in sys.modules\n"
+        "sys.exit(status)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 1, result.stderr  # the profile is replaced: high
+    assert "| `Web-Profile` | Ec2Access-Web | replaced | high |" in result.stdout
+    assert not marker.exists()

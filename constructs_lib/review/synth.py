@@ -33,12 +33,13 @@ RECORD_REFUSALS = ("--ignore-errors", "--context", "@aws-cdk/core:failSynthOnVal
 
 def synthesize_both(ref: str, app_dir: Path) -> tuple[Assembly, Assembly]:
     """The app in ``app_dir`` at ``ref`` and as its working tree is."""
+    app_dir = app_dir.resolve()
     top = Path(_git(app_dir, "rev-parse", "--show-toplevel", what="not in a git repository"))
     commit = _git(
         app_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", what=f"{ref!r} is not a commit"
     )
     cdk = cdk_cli(app_dir, top)
-    place = app_dir.resolve().relative_to(top.resolve())
+    place = app_dir.relative_to(top.resolve())
     with tempfile.TemporaryDirectory(prefix="review-") as scratch:
         tree = Path(scratch) / "base"
         _git(app_dir, "worktree", "add", "--detach", "--quiet", str(tree), commit, what="cannot check it out")
