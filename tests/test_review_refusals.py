@@ -413,3 +413,27 @@ def test_the_review_of_assemblies_starts_no_node_js(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr  # the profile is replaced: high
     assert "| `Web-Profile` | Ec2Access-Web | replaced | high |" in result.stdout
     assert not marker.exists()
+
+
+def test_an_error_annotation_fails_synth_and_is_a_refusal_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--ignore-errors`` lets synth finish past an error annotation: the manifest still holds it."""
+    base = write_assembly(tmp_path / "base", {"": BASE})
+    head = write_assembly(tmp_path / "head", {"": BASE})
+    manifest = json.loads((head / "manifest.json").read_text())
+    error = {"type": "aws:cdk:error", "data": "Role names must be unique"}
+    manifest["artifacts"]["Ec2Access-Web"]["metadata"] = {"/Stack/Web/Role/Resource": [error]}
+    (head / "manifest.json").write_text(json.dumps(manifest))
+    status, document = reviewed(tmp_path, base, head, capsys)
+    assert status == 1
+    (entry,) = document["profiles"]
+    assert entry["findings"][0]["message"].startswith(
+        "Construct Annotations refuses aws:cdk:error on Stack/Web/Role/Resource, so `cdk synth` fails: "
+        "Role names must be unique."
+    )
+    report = {"pluginReports": [plugin("Construct Annotations", conclusion="success")]}
+    (head / "validation-report.json").write_text(
+        json.dumps(report)
+    )  # the report carries them: not read twice
+    assert reviewed(tmp_path, base, head, capsys)[0] == 0

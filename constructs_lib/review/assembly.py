@@ -78,7 +78,11 @@ def _error_annotations(directory: Path, depth: int) -> Iterator[Refusal]:
             for entry in entries:
                 if entry.get("type") == ERROR_ANNOTATION:
                     yield Refusal(
-                        ANNOTATIONS_PLUGIN, "error", str(entry.get("data", "")), "", (path.lstrip("/"),)
+                        ANNOTATIONS_PLUGIN,
+                        ERROR_ANNOTATION,
+                        str(entry.get("data", "")),
+                        "",
+                        (path.lstrip("/"),),
                     )
 
 

@@ -2,8 +2,9 @@
 
 The app is the one whose ``cdk.json`` is in the current directory, as the CDK CLI finds it. The
 base is checked out into a temporary ``git worktree`` (the working tree is left alone; an app in a
-subdirectory of its repository is found at the same place in the worktree), and each side is
-synthesized into a temporary folder with:
+subdirectory of its repository is found at the same place in the worktree), and both sides are
+synthesized at once (two processes: synth is most of a review's time), each into a temporary folder,
+with:
 
 - ``--context @aws-cdk/core:failSynthOnValidationErrors=false``: CDK's own switch for an app whose
   caller handles the validation report. A policy-validation plugin that refuses a template (cdk-nag,
@@ -22,6 +23,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from constructs_lib.review.assembly import Assembly, ReviewError, read
@@ -46,7 +48,12 @@ def synthesize_both(ref: str, app_dir: Path) -> tuple[Assembly, Assembly]:
         try:
             if not (tree / place / "cdk.json").is_file():
                 raise ReviewError(f"{ref} has no {place / 'cdk.json'}: there is no app to compare with")
-            base = synthesize(cdk, tree / place, Path(scratch) / "base.out", f"at {ref}")
+            with ThreadPoolExecutor(max_workers=2) as both:
+                base = both.submit(synthesize, cdk, tree / place, Path(scratch) / "base.out", f"at {ref}")
+                head = both.submit(
+                    synthesize, cdk, app_dir, Path(scratch) / "head.out", "in the working tree"
+                )
+                return base.result(), head.result()
         finally:
             _git(
                 app_dir,
@@ -56,8 +63,6 @@ def synthesize_both(ref: str, app_dir: Path) -> tuple[Assembly, Assembly]:
                 str(tree),
                 what="cannot remove the temporary worktree",
             )
-        head = synthesize(cdk, app_dir, Path(scratch) / "head.out", "in the working tree")
-    return base, head
 
 
 def synthesize(cdk: str, app_dir: Path, outdir: Path, label: str) -> Assembly:
