@@ -341,6 +341,16 @@ def test_without_cloudsplaining_it_exits_2_naming_the_extra(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_directory_without_cdk_json_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["review", "--base", "HEAD", "--output", str(tmp_path / "out")]) == 2
+    expected = f"review: no cdk.json in {tmp_path.resolve()}: run the review where the app's cdk.json is\n"
+    assert capsys.readouterr().err == expected
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_unreadable_assembly_or_a_half_pair_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

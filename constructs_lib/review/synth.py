@@ -36,6 +36,8 @@ RECORD_REFUSALS = ("--ignore-errors", "--context", "@aws-cdk/core:failSynthOnVal
 def synthesize_both(ref: str, app_dir: Path) -> tuple[Assembly, Assembly]:
     """The app in ``app_dir`` at ``ref`` and as its working tree is."""
     app_dir = app_dir.resolve()
+    if not (app_dir / "cdk.json").is_file():
+        raise ReviewError(f"no cdk.json in {app_dir}: run the review where the app's cdk.json is")
     top = Path(_git(app_dir, "rev-parse", "--show-toplevel", what="not in a git repository"))
     commit = _git(
         app_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", what=f"{ref!r} is not a commit"
