@@ -56,6 +56,7 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/cdk/catalog_stacks.py",
         "constructs_lib/cdk/crossings.py",
         "constructs_lib/cdk/deployment_stages.py",
+        "constructs_lib/cdk/grants.py",
         "constructs_lib/cdk/guardrails.py",
         "constructs_lib/cdk/instance_profile_tags.py",
         "constructs_lib/cdk/instance_profile_tags_handler.py",
