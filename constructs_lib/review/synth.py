@@ -7,8 +7,10 @@ synthesized at once (two processes: synth is most of a review's time), each into
 with:
 
 - ``--context @aws-cdk/core:failSynthOnValidationErrors=false``: CDK's own switch for an app whose
-  caller handles the validation report. A policy-validation plugin that refuses a template (cdk-nag,
-  cfn-lint) no longer throws; CDK still writes ``validation-report.json`` beside the templates;
+  caller handles the validation report (aws/aws-cdk#37909; the CLI's ``cdk validate`` sets it). A
+  policy-validation plugin that refuses a template (cdk-nag, cfn-lint) no longer throws; CDK still
+  writes ``validation-report.json`` beside the templates. An aws-cdk-lib that predates the switch
+  throws as before, and the review cannot run;
 - ``--ignore-errors``: the CLI then reads that report and would fail on it; here the review reads it
   instead and makes each refusal a finding (``refusals``).
 
