@@ -21,7 +21,7 @@ from constructs_lib.review.compare import Review, review
 from constructs_lib.review.refusals import Refusal, read_refusals
 from constructs_lib.review.report import to_json, to_markdown
 from constructs_lib.review.run import NEEDS_CLOUDSPLAINING
-from tests.test_review import BASE, app, profile
+from tests.test_review import BASE, READ_ASSETS, app, profile
 from tooling.cdk import ROOT
 
 BUCKET_OBJECTS = "AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket/*]"
@@ -135,6 +135,15 @@ def test_a_hand_written_profile_s_refusal_names_the_broad_access_to_pass() -> No
 def test_each_cdk_nag_finding_gets_the_acknowledgment_that_settles_it(rule: str, entries: str) -> None:
     (message,) = refusal_messages(with_refusals(refused(rule), catalogue={"Web-Profile": "c.yaml:1:3"}))
     assert message.endswith(f"add to `acknowledge:` {entries}.")
+
+
+def test_nist_full_access_names_the_profile_s_own_service_wide_actions() -> None:
+    deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::private/*"}
+    head = app(profile(statements=[deny, READ_ASSETS]))
+    found = refused("NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess")
+    result = review(BASE, head, base_ref="main", refused=found, catalogue={"Web-Profile": "c.yaml:1:3"})
+    (message,) = refusal_messages(result)
+    assert message.endswith('add to `acknowledge:` {action: "s3:*", reason: "why it is needed"}.')
 
 
 def test_a_refusal_no_acknowledgment_settles_says_what_to_change() -> None:

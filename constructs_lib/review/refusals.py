@@ -27,6 +27,8 @@ from constructs_lib.review.profiles import Profile, Templates
 REFUSED = "linter-refused"
 REFUSING_SEVERITIES = frozenset({"error", "fatal", "custom"})
 """Violations that fail a report in CDK's own terms; a failed report without any fails on all of its."""
+_SERVICE_WIDE = re.compile(r"(?:\w+:)?\*")
+"""An action cdk-nag's NIST full-access rule reads as every action of a service."""
 _FINDING_ID = re.compile(r"(?P<rule>[^\[]+)(?:\[(?P<kind>\w+)::(?P<value>.*)\])?", re.DOTALL)
 
 
@@ -175,7 +177,7 @@ def _fix(refusal: Refusal, profile: Profile, catalogue: Mapping[str, str] | None
     name = profile.declared.name
     entry = catalogue.get(name) if catalogue is not None and name is not None else None
     construct = f"Ec2AccessProfile {profile.declared.where!r}"
-    acknowledgments = list(_acknowledgments(refusal.rule))
+    acknowledgments = list(dict.fromkeys(_acknowledgments(refusal.rule, profile)))
     if not acknowledgments:
         where = f"catalogue profile {name!r} ({entry})" if entry else construct
         how = refusal.suggested_fix or "see the rule's documentation"
@@ -195,8 +197,12 @@ def _fix(refusal: Refusal, profile: Profile, catalogue: Mapping[str, str] | None
     return fix if catalogue is not None else f"{fix} (from a catalogue: add to its `acknowledge:` {yaml})"
 
 
-def _acknowledgments(finding: str) -> Iterator[tuple[str, str]]:
-    """The acknowledgments (kind, pattern) that settle a cdk-nag finding on a profile's role, if any."""
+def _acknowledgments(finding: str, profile: Profile) -> Iterator[tuple[str, str]]:
+    """The acknowledgments (kind, pattern) that settle a cdk-nag finding on a profile's role, if any.
+
+    They are those ``Ec2AccessProfile`` turns into CDK acknowledgments of the finding; the NIST
+    full-access finding names no action, so the profile's own ``*`` and ``SERVICE:*`` are named.
+    """
     found = _FINDING_ID.fullmatch(finding)
     if found is None:
         return
@@ -207,9 +213,19 @@ def _acknowledgments(finding: str) -> Iterator[tuple[str, str]]:
         yield "resource", value.replace("<", "${").replace(">", "}")
     elif rule == nag_findings.AWS_MANAGED_POLICY and kind == "Policy":
         yield "managed_policy", value.rsplit(":policy/", 1)[-1]
+    elif rule == nag_findings.NIST_FULL_ACCESS:
+        for document in profile.documents:
+            for statement in _dicts(_listed(document.get("Statement"))):
+                for action in _listed(statement.get("Action")):
+                    if isinstance(action, str) and _SERVICE_WIDE.fullmatch(action):
+                        yield "action", action
     elif rule == nag_findings.NIST_ADMIN_ACCESS:
         yield "action", "*"
         yield "resource", "*"
+
+
+def _listed(value: object) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _dicts(value: object) -> list[Mapping[str, Any]]:
