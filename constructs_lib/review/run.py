@@ -66,7 +66,7 @@ def run(options: ReviewOptions, out: TextIO, err: TextIO) -> int:
         head_ref=head_label,
         refused=head.refused,
         base_refused=base.refused,
-        catalogue=catalogue_profiles(options.app_dir / CDK_JSON),
+        catalogue=catalogue_profiles(options.app_dir / CDK_JSON) if head.refused else None,
     )
     markdown = to_markdown(result)
     out.write(markdown)
