@@ -456,3 +456,19 @@ def test_an_error_annotation_fails_synth_and_is_a_refusal_too(
         json.dumps(report)
     )  # the report carries them: not read twice
     assert reviewed(tmp_path, base, head, capsys)[0] == 0
+
+
+def test_the_catalogue_is_the_one_cdk_json_names_else_unknown(tmp_path: Path) -> None:
+    from constructs_lib.review.run import catalogue_profiles
+
+    cdk_json = tmp_path / "cdk.json"
+    assert catalogue_profiles(cdk_json) is None  # no cdk.json: not known
+    cdk_json.write_text('{"app": "python3 app.py", "context": {}}')
+    assert catalogue_profiles(cdk_json) == {}  # no catalogue: every profile is written in Python
+    cdk_json.write_text('{"app": "python3 app.py", "context": {"catalog": "missing.yaml"}}')
+    assert catalogue_profiles(cdk_json) is None
+    (tmp_path / "c.yaml").write_text("profiles:\n  - name: Web\n    id: Web\n    stack: S\n")
+    cdk_json.write_text('{"context": {"catalog": "c.yaml"}}')
+    assert catalogue_profiles(cdk_json) == {"Web": f"{tmp_path / 'c.yaml'}:2:5"}
+    cdk_json.write_text("{not json")
+    assert catalogue_profiles(cdk_json) is None
