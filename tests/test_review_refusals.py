@@ -350,6 +350,28 @@ def test_without_cloudsplaining_it_exits_2_naming_the_extra(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_output_it_cannot_write_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    side = write_assembly(tmp_path / "side", {"": BASE})
+    (tmp_path / "file").write_text("")
+    assert (
+        main(
+            [
+                "review",
+                "--base-assembly",
+                str(side),
+                "--head-assembly",
+                str(side),
+                "--output",
+                str(tmp_path / "file"),
+            ]
+        )
+        == 2
+    )
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"review: cannot write the report in {tmp_path / 'file'}: ")
+    assert captured.out == ""
+
+
 def test_a_directory_without_cdk_json_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,8 +9,8 @@ refusal's fix names the catalogue's ``acknowledge:`` key at the profile's line.
 
 The Markdown goes to stdout and ``OUTPUT/review.md``, the JSON to ``OUTPUT/review.json``. Exit
 status: 0 no high finding, 1 at least one, 2 the review could not run (cloudsplaining missing, an
-unknown ref, a synth that failed for another reason than a linter, an unreadable assembly); then
-nothing is written.
+unknown ref, a synth that failed for another reason than a linter, an unreadable assembly, an
+output folder it cannot write); then nothing is printed.
 """
 
 from __future__ import annotations
@@ -69,11 +69,15 @@ def run(options: ReviewOptions, out: TextIO, err: TextIO) -> int:
         catalogue=catalogue_profiles(options.app_dir / CDK_JSON) if head.refused else None,
     )
     markdown = to_markdown(result)
+    try:
+        options.output.mkdir(parents=True, exist_ok=True)
+        (options.output / "review.md").write_text(markdown, encoding="utf-8")
+        document = json.dumps(to_json(result), indent=2) + "\n"
+        (options.output / "review.json").write_text(document, encoding="utf-8")
+    except OSError as error:
+        print(f"review: cannot write the report in {options.output}: {error.strerror or error}", file=err)
+        return EXIT_FAILED
     out.write(markdown)
-    options.output.mkdir(parents=True, exist_ok=True)
-    (options.output / "review.md").write_text(markdown, encoding="utf-8")
-    document = json.dumps(to_json(result), indent=2) + "\n"
-    (options.output / "review.json").write_text(document, encoding="utf-8")
     return EXIT_HIGH if result.high else EXIT_CLEAN
 
 
