@@ -22,7 +22,7 @@ from aws_cdk import aws_cloudformation as cloudformation
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from constructs_lib.catalog.deployments import Deployment, chosen
+from constructs_lib.catalog.deployments import Deployment, chosen, stack_sets_stack_name, stage_id
 from constructs_lib.catalog.loader import Catalog
 from constructs_lib.cdk.catalog_stacks import catalog_stacks
 
@@ -35,14 +35,12 @@ def deployment_stages(scope: Construct, catalog: Catalog) -> None:
     for deployment in catalog.deployments:
         own = _profiles_of(catalog, deployment)
         if deployment.is_stack_set:
-            StackSetsStack(
-                scope, f"Ec2AccessProfiles-StackSets-{deployment.name}", deployment=deployment, catalog=own
-            )
+            StackSetsStack(scope, stack_sets_stack_name(deployment.name), deployment=deployment, catalog=own)
             continue
         for account in deployment.accounts:
             stage = Stage(
                 scope,
-                f"{deployment.name}-{account}",
+                stage_id(deployment.name, account),
                 env=Environment(account=account, region=deployment.region),
             )
             _tag(stage, deployment)
