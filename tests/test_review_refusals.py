@@ -137,6 +137,19 @@ def test_each_cdk_nag_finding_gets_the_acknowledgment_that_settles_it(rule: str,
     assert message.endswith(f"add to `acknowledge:` {entries}.")
 
 
+def test_the_linters_plugin_s_own_fix_gives_way_to_the_located_one() -> None:
+    """``add_linters`` words the acknowledgment too, without a line: the review's names the line."""
+    named = violation(BUCKET_OBJECTS, WEB_ROLE)
+    named["description"] = (
+        f"{NAG_TEXT} In catalogue profile 'Web-Profile' (Stack/Web): write in the catalogue, under the "
+        "profile's acknowledge: {resource: 'arn:aws:s3:::bucket/*', reason: ...} (not CDK's form below)."
+    )
+    found = read_refusals({"pluginReports": [plugin("AwsSolutions", named)]})
+    (message,) = refusal_messages(with_refusals(found, catalogue={"Web-Profile": "catalog.yaml:12:5"}))
+    assert "write in the catalogue" not in message
+    assert f"fails: {NAG_TEXT.rstrip('.')}. Fix: grant exactly" in message
+
+
 def test_nist_full_access_names_the_profile_s_own_service_wide_actions() -> None:
     deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::private/*"}
     head = app(profile(statements=[deny, READ_ASSETS]))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from constructs_lib.core import nag_findings
+from constructs_lib.core.linter_rules import acknowledgments_for
 from constructs_lib.review.findings import ReviewFinding
 from constructs_lib.review.profiles import Profile, Templates
 
@@ -29,7 +29,8 @@ REFUSING_SEVERITIES = frozenset({"error", "fatal", "custom"})
 """Violations that fail a report in CDK's own terms; a failed report without any fails on all of its."""
 _SERVICE_WIDE = re.compile(r"(?:\w+:)?\*")
 """An action cdk-nag's NIST full-access rule reads as every action of a service."""
-_FINDING_ID = re.compile(r"(?P<rule>[^\[]+)(?:\[(?P<kind>\w+)::(?P<value>.*)\])?", re.DOTALL)
+_NAMED_BY_THE_PLUGIN = re.compile(r" In (?:catalogue profile|Ec2AccessProfile) '")
+"""Where ``constructs_lib.cdk.linters`` appends the profile and its fix to a cdk-nag finding's text."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,8 @@ def refusal_findings(
         owners = _owners(refusal, profiles, resources)
         already = f" It is refused at {base_ref} too." if refusal.key in known_keys else ""
         for owner in owners:
-            fix = _fix(refusal, owner, catalogue)
-            message = f"{_refused(refusal)}. Fix: {fix}.{already}"
+            fix, located = _fix(refusal, owner, catalogue)
+            message = f"{_refused(refusal, located)}. Fix: {fix}.{already}"
             by_profile.setdefault(owner.key, []).append(ReviewFinding("high", REFUSED, message))
         if not owners:
             where = ", ".join(refusal.construct_paths) or "the app"
@@ -129,10 +130,12 @@ def refusal_findings(
     return Refusals({key: tuple(found) for key, found in by_profile.items()}, tuple(outside))
 
 
-def _refused(refusal: Refusal) -> str:
+def _refused(refusal: Refusal, located: bool = False) -> str:
+    """What the linter said; without the linters plugin's own fix when the review gives it, located."""
     what = f"{refusal.plugin} refuses {refusal.rule}" if refusal.rule else f"{refusal.plugin} failed"
     on = f" on {', '.join(refusal.construct_paths)}" if refusal.construct_paths else ""
-    description = refusal.description.rstrip(".")
+    text = _NAMED_BY_THE_PLUGIN.split(refusal.description, 1)[0] if located else refusal.description
+    description = text.rstrip(".")
     return f"{what}{on}, so `cdk synth` fails: {description}"
 
 
@@ -173,7 +176,8 @@ def _owners(
 # -- what to write ----------------------------------------------------------------------------------
 
 
-def _fix(refusal: Refusal, profile: Profile, catalogue: Mapping[str, str] | None) -> str:
+def _fix(refusal: Refusal, profile: Profile, catalogue: Mapping[str, str] | None) -> tuple[str, bool]:
+    """What to write, and whether it is the acknowledgment (which the linters plugin words too)."""
     name = profile.declared.name
     entry = catalogue.get(name) if catalogue is not None and name is not None else None
     construct = f"Ec2AccessProfile {profile.declared.where!r}"
@@ -181,47 +185,42 @@ def _fix(refusal: Refusal, profile: Profile, catalogue: Mapping[str, str] | None
     if not acknowledgments:
         where = f"catalogue profile {name!r} ({entry})" if entry else construct
         how = refusal.suggested_fix or "see the rule's documentation"
-        return f"change {where} until the rule passes ({how}); no acknowledgment settles it"
+        return f"change {where} until the rule passes ({how}); no acknowledgment settles it", False
     yaml = ", ".join(
         f'{{{kind}: "{pattern}", reason: "why it is needed"}}' for kind, pattern in acknowledgments
     )
     if entry:
-        return (
+        fix = (
             f"grant exactly what is needed, or acknowledge it: in catalogue profile {name!r} ({entry}), "
             f"add to `acknowledge:` {yaml}"
         )
+        return fix, True
     python = ", ".join(
         f'BroadAccess.{kind}("{pattern}", reason="why it is needed")' for kind, pattern in acknowledgments
     )
     fix = f"grant exactly what is needed, or acknowledge it: {construct} takes acknowledge=[{python}]"
-    return fix if catalogue is not None else f"{fix} (from a catalogue: add to its `acknowledge:` {yaml})"
+    return (
+        fix if catalogue is not None else f"{fix} (from a catalogue: add to its `acknowledge:` {yaml})"
+    ), True
 
 
 def _acknowledgments(finding: str, profile: Profile) -> Iterator[tuple[str, str]]:
     """The acknowledgments (kind, pattern) that settle a cdk-nag finding on a profile's role, if any.
 
-    They are those ``Ec2AccessProfile`` turns into CDK acknowledgments of the finding; the NIST
-    full-access finding names no action, so the profile's own ``*`` and ``SERVICE:*`` are named.
+    They are ``linter_rules.acknowledgments_for``'s; the NIST full-access finding names no action,
+    so for its ``SERVICE:*`` the profile's own ``*`` and ``SERVICE:*`` actions are named.
     """
-    found = _FINDING_ID.fullmatch(finding)
-    if found is None:
-        return
-    rule, kind, value = found["rule"], found["kind"], found["value"]
-    if rule == nag_findings.WILDCARD_PERMISSIONS and kind == "Action":
-        yield "action", value
-    elif rule == nag_findings.WILDCARD_PERMISSIONS and kind == "Resource":
-        yield "resource", value.replace("<", "${").replace(">", "}")
-    elif rule == nag_findings.AWS_MANAGED_POLICY and kind == "Policy":
-        yield "managed_policy", value.rsplit(":policy/", 1)[-1]
-    elif rule == nag_findings.NIST_FULL_ACCESS:
-        for document in profile.documents:
-            for statement in _dicts(_listed(document.get("Statement"))):
-                for action in _listed(statement.get("Action")):
-                    if isinstance(action, str) and _SERVICE_WIDE.fullmatch(action):
-                        yield "action", action
-    elif rule == nag_findings.NIST_ADMIN_ACCESS:
-        yield "action", "*"
-        yield "resource", "*"
+    for kind, pattern in acknowledgments_for(finding) or ():
+        own = list(_service_wide_actions(profile)) if (kind, pattern) == ("action", "SERVICE:*") else []
+        yield from (("action", action) for action in own) if own else ((kind, pattern),)
+
+
+def _service_wide_actions(profile: Profile) -> Iterator[str]:
+    for document in profile.documents:
+        for statement in _dicts(_listed(document.get("Statement"))):
+            for action in _listed(statement.get("Action")):
+                if isinstance(action, str) and _SERVICE_WIDE.fullmatch(action):
+                    yield action
 
 
 def _listed(value: object) -> list[Any]:
