@@ -96,7 +96,7 @@ def cdk_cli(app_dir: Path, top: Path) -> str:
     for folder in dict.fromkeys((app_dir, top)):
         local = folder / "node_modules" / ".bin" / "cdk"
         if local.exists():
-            return str(local)
+            return str(local.resolve())
     found = shutil.which("cdk")
     if found is None:
         raise ReviewError("the CDK CLI is not installed: `npm install aws-cdk` in the app's repository")
