@@ -23,6 +23,7 @@ from bench.explain import time_explain
 from bench.measure import Measurement, measure
 from bench.profiles import catalog_yaml
 from bench.report import Results, write_plot, write_table
+from bench.review import time_review
 from bench.stacks import PROFILES_PER_STACK
 from bench.workloads import WORKLOADS
 
@@ -113,6 +114,8 @@ def main() -> None:
         f"explain, one profile with 10 AWS-managed policies: {warm:.3f} s in-process, "
         f"{whole:.3f} s as a CLI run"
     )
+    seconds, _ = time_review(1000, args.rounds)
+    print(f"review of 1,000 changed profiles: {seconds:.2f} s beyond the two syntheses (target: < 10 s)")
 
 
 def progress(round_number: int, workload: str, count: int, result: Measurement) -> None:

@@ -235,3 +235,13 @@ def test_the_readme_shows_the_latest_committed_figures() -> None:
     readme = (ROOT / "README.md").read_text()
     assert figures
     assert [line for line in figures if line not in readme] == []
+
+
+def test_the_review_benchmark_reviews_every_changed_profile() -> None:
+    """bench.review measures what it says: every generated profile is read, changed and judged."""
+    from bench.review import templates, time_review
+
+    assert len(templates(200, changed=False)) == 3  # 99 profiles a stack
+    seconds, reviewed = time_review(120, 1)
+    assert reviewed == 120
+    assert seconds > 0
