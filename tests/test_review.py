@@ -1,13 +1,16 @@
 """The review (``constructs_lib.review``): every finding, each from a base app and a head app (template JSON).
 
 The apps are small templates shaped as ``cdk synth`` writes them (``app`` below): an instance profile,
-its role with an inline policy, and the tag resource. The last tests run the real command.
+its role with an inline policy, and the tag resource. The last tests run the real command,
+``ec2-access-profiles review --base REF``, on this repository's app and on a hand-written app in a
+repository of its own. What the linters refuse: ``test_review_refusals.py``.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +18,12 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.core.credential_guard import CredentialGuard, Exemption
 from constructs_lib.review.compare import Review, review
 from constructs_lib.review.describe import can_do, purpose
 from constructs_lib.review.report import to_json, to_markdown
-from tooling.cdk import ROOT
+from tests.conftest import library_context
+from tooling.cdk import CDK, ROOT
 
 READ_ASSETS = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::assets/*"}
 
@@ -222,13 +227,28 @@ def test_action_star_and_admin_policies_are_high() -> None:
     every = {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::assets/*"}
     assert ("high", "admin-policy") in only(run(app(profile(statements=[every]))))[1]
     result = run(app(profile(managed=("AdministratorAccess",))))
-    assert [r for r in only(result)[1] if r[0] == "high"] == [("high", "admin-policy")]
+    assert [r for r in only(result)[1] if r[0] == "high"] == [
+        ("high", "admin-policy"),
+        ("high", "write-on-every-resource"),  # from its document, through the evaluator
+        ("high", "credential-exposure"),
+    ]
     assert "gets AdministratorAccess, which grants administrator-level access" in messages(result)
 
 
 def test_a_new_managed_policy_is_medium_and_a_dropped_one_info() -> None:
     head = app(profile(managed=("AmazonSSMManagedInstanceCore",)))
-    assert only(run(head)) == ("changed", [("medium", "new-managed-policy")])
+    assert only(run(head)) == (
+        "changed",
+        [
+            ("high", "write-on-every-resource"),
+            ("high", "credential-exposure"),
+            ("medium", "new-managed-policy"),
+            ("medium", "newly-allowed"),
+        ],
+    )
+    said = messages(run(head))
+    assert "newly reads every secret or parameter of the account: ssm:GetParameter, ssm:GetParameters" in said
+    assert any(m.startswith("newly allows: ec2messages Write: AcknowledgeMessage") for m in said)
     assert only(run(BASE, base=head)) == ("changed", [("info", "managed-policy-removed")])
 
 
@@ -291,7 +311,63 @@ def test_a_removed_boundary_is_high_and_a_changed_one_medium() -> None:
     bounded = app(profile(boundary=boundary))
     assert only(run(BASE, base=bounded)) == ("changed", [("high", "boundary-removed")])
     other = app(profile(boundary="arn:aws:iam::123456789012:policy/Other"))
-    assert only(run(other, base=bounded)) == ("changed", [("medium", "boundary-changed")])
+    changed = run(other, base=bounded)
+    assert only(changed) == ("changed", [("medium", "boundary-changed"), ("info", "not-evaluated")])
+    assert messages(changed)[1] == (
+        "boundary policy arn:aws:iam::123456789012:policy/Other: "
+        "not defined by the app: its document is not known"
+    )
+
+
+def test_a_removed_or_weakened_credential_guard_is_high() -> None:
+    guard = CredentialGuard(imdsv2_only=True).statements()
+    guarded = app(profile(statements=[READ_ASSETS, *guard]))
+    assert only(run(guarded, base=guarded)) == ("unchanged", [])
+    removed = run(BASE, base=guarded)
+    assert only(removed) == ("changed", [("high", "credential-guard-removed")])
+    assert messages(removed) == [
+        "loses its credential guard: CredentialGuardImdsV2Only, CredentialGuardInstanceAddress, "
+        "CredentialGuardInstanceVpc"
+    ]
+    without_imds = app(profile(statements=[READ_ASSETS, *CredentialGuard().statements()]))
+    assert messages(run(without_imds, base=guarded)) == [
+        "loses its credential guard: CredentialGuardImdsV2Only"
+    ]
+    exempting = CredentialGuard(imdsv2_only=True, exempt=(Exemption("s3:GetObject", "no S3 endpoint yet"),))
+    weakened = run(app(profile(statements=[READ_ASSETS, *exempting.statements()])), base=guarded)
+    assert only(weakened) == (
+        "changed",
+        [("high", "credential-guard-weakened"), ("high", "credential-guard-weakened")],
+    )
+    assert (
+        messages(weakened)[0] == "credential guard CredentialGuardInstanceAddress exempts s3:GetObject more"
+    )
+    added = run(guarded)
+    assert [f.rule for p in added.profiles for f in p.findings if "guard" in f.rule] == []
+
+
+def test_a_boundary_change_says_what_it_newly_cuts_and_allows() -> None:
+    aws_managed = "arn:aws:iam::aws:policy/"
+    reads = app(profile(managed=("AmazonS3ReadOnlyAccess",), boundary=f"{aws_managed}AmazonS3ReadOnlyAccess"))
+    narrower = app(
+        profile(managed=("AmazonS3ReadOnlyAccess",), boundary=f"{aws_managed}AmazonEC2ReadOnlyAccess")
+    )
+    cut = run(narrower, base=reads)
+    assert ("info", "boundary-cuts") in only(cut)[1]
+    assert any(m.startswith("the boundary now cuts: s3-object-lambda:GetObject, ") for m in messages(cut))
+    freed = run(reads, base=narrower)
+    assert ("medium", "boundary-allows") in only(freed)[1]
+
+
+def test_what_the_statements_already_say_is_not_repeated_as_newly_allowed() -> None:
+    put = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::assets/*"}
+    plain = only(run(app(profile(statements=[READ_ASSETS, put]))))[1]
+    assert ("medium", "new-actions") in plain
+    assert ("medium", "newly-allowed") not in plain
+    wildcard = {"Effect": "Allow", "Action": "s3:Put*", "Resource": "arn:aws:s3:::assets/*"}
+    expanded = run(app(profile(statements=[READ_ASSETS, wildcard])))
+    assert ("medium", "newly-allowed") in only(expanded)[1]
+    assert any(m.startswith("newly allows: s3 Write: PutAccelerateConfiguration") for m in messages(expanded))
 
 
 def test_a_longer_session_is_medium() -> None:
@@ -355,10 +431,16 @@ def test_the_markdown_has_a_table_then_each_changed_profile() -> None:
 # -- the real command -------------------------------------------------------------------------------
 
 
-def command(*args: str, output: Path) -> subprocess.CompletedProcess[str]:
+TOOLS = (str(Path(sys.executable).parent), str(ROOT / ".venv" / "node-bin"), str(Path(CDK).parent))
+"""What ``make`` puts first on PATH: the virtualenv's Python (cdk.json's ``python3``), Node.js, the CLI."""
+
+
+def command(*args: str, output: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``ec2-access-profiles review ...`` (as ``python -m constructs_lib``), where ``cdk.json`` is."""
     return subprocess.run(
-        [sys.executable, "-m", "constructs_lib.review", *args, "--output", str(output)],
-        cwd=ROOT,
+        [sys.executable, "-m", "constructs_lib", "review", *args, "--output", str(output)],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": os.pathsep.join((*TOOLS, os.environ["PATH"]))},
         capture_output=True,
         text=True,
         timeout=900,
@@ -368,7 +450,7 @@ def command(*args: str, output: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.cli
 def test_review_of_head_against_the_working_tree_runs_end_to_end(tmp_path: Path) -> None:
-    """The git worktree, both real syntheses, the files; the working tree is what HEAD is, or close."""
+    """This repository's app: the git worktree, both real syntheses, the files."""
     result = command("--base", "HEAD", output=tmp_path)
     assert result.returncode in (0, 1), result.stderr
     document = json.loads((tmp_path / "review.json").read_text())
@@ -378,6 +460,67 @@ def test_review_of_head_against_the_working_tree_runs_end_to_end(tmp_path: Path)
     assert (tmp_path / "review.md").read_text() == result.stdout
     worktrees = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True)
     assert "review-" not in worktrees.stdout
+
+
+HAND_WRITTEN_APP = """
+from aws_cdk import App, Stack
+from aws_cdk import aws_iam as iam
+
+from constructs_lib import Ec2AccessProfile
+from constructs_lib.cdk.linters import add_linters
+
+app = App()
+stack = Stack(app, "Workers")
+Ec2AccessProfile(
+    stack,
+    "Uploader",
+    instance_profile_name="Uploader",
+    statements=[iam.PolicyStatement(actions=[action], resources=[arn]) for action, arn in GRANTS],
+)
+add_linters(app)
+app.synth()
+"""
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.mark.cli
+def test_a_hand_written_app_s_pull_request_adding_a_refused_grant_gets_its_report(tmp_path: Path) -> None:
+    """Another team's app in its own repository: ``--base`` synthesizes it through its cdk.json."""
+    repo = tmp_path / "platform"
+    repo.mkdir()
+    (repo / "cdk.json").write_text(
+        json.dumps({"app": f"{sys.executable} app.py", "context": library_context()})
+    )
+    read = '("s3:GetObject", "arn:aws:s3:::bucket/reports/latest.json")'
+    (repo / "app.py").write_text(f"GRANTS = [{read}]\n{HAND_WRITTEN_APP}")
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base")
+    write = '("s3:PutObject", "arn:aws:s3:::bucket/*")'
+    (repo / "app.py").write_text(f"GRANTS = [{read}, {write}]\n{HAND_WRITTEN_APP}")
+
+    result = command("--base", "main", output=tmp_path / "out", cwd=repo)
+    assert result.returncode == 1, result.stderr
+    document = json.loads((tmp_path / "out" / "review.json").read_text())
+    (entry,) = document["profiles"]
+    assert (entry["instance_profile"], entry["status"]) == ("Uploader", "changed")
+    assert [(f["severity"], f["rule"]) for f in entry["findings"]] == [
+        ("high", "linter-refused"),
+        ("medium", "new-actions"),
+    ]
+    message = entry["findings"][0]["message"]
+    assert message.startswith("AwsSolutions refuses AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket/*]")
+    assert 'acknowledge=[BroadAccess.resource("arn:aws:s3:::bucket/*", reason="why it is needed")]' in message
+    assert "refused at" not in message  # the base passed the linters
+    assert (
+        "review-"
+        not in subprocess.run(
+            ["git", "-C", str(repo), "worktree", "list"], capture_output=True, text=True
+        ).stdout
+    )
 
 
 def test_an_unknown_ref_exits_2_and_writes_nothing(tmp_path: Path) -> None:
