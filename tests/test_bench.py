@@ -89,6 +89,7 @@ def test_hand_written_cdk_builds_exactly_the_librarys_resources(
     assert len(shape(plain[name])) == 6  # three roles, three instance profiles
 
 
+@pytest.mark.node
 def test_the_construct_builds_the_same_resources_as_the_catalogue(
     library_and_plain: tuple[dict[str, Any], dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -98,6 +99,7 @@ def test_the_construct_builds_the_same_resources_as_the_catalogue(
     assert shape(construct["Ec2AccessProfiles"]) == shape(library["Ec2AccessProfiles"])
 
 
+@pytest.mark.node
 def test_tagged_workloads_add_one_tag_resource_per_profile_and_nothing_else_per_profile(
     library_and_plain: tuple[dict[str, Any], dict[str, Any]], tmp_path: Path
 ) -> None:
