@@ -4,14 +4,16 @@
 ``Validations.of(app)``: after synthesis CDK hands every template to each plugin, and a violation
 fails synth with CDK's validation report (also written to ``cdk.out/validation-report.json``). The
 platform team's synth then fails where the tests fail. This is the app's choice, not the library's:
-``constructs_lib`` records its acknowledgments with aws-cdk-lib's ``Validations`` and never imports
-cdk-nag or cfn-lint.
+the linters come with the ``[lint]`` extra (``pip install 'ec2-access-profiles[lint]'``), and are
+imported only here, when ``add_linters`` is called; the rest of ``constructs_lib`` records its
+acknowledgments with aws-cdk-lib's ``Validations`` and never imports cdk-nag or cfn-lint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 
 import jsii
@@ -23,13 +25,32 @@ from aws_cdk import (
     PolicyViolation,
     Validations,
 )
-from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from constructs import IConstruct
+
+LINT_EXTRA = "pip install 'ec2-access-profiles[lint]'"
+"""What brings cdk-nag and cfn-lint: the library depends on neither without it."""
+
+
+class LintersMissingError(ImportError):
+    """cdk-nag or cfn-lint is not installed: the ``[lint]`` extra was left out."""
 
 
 def add_linters(app: IConstruct) -> None:
-    """Run both cdk-nag packs and cfn-lint over every template when ``app`` synthesizes."""
+    """Run both cdk-nag packs and cfn-lint over every template when ``app`` synthesizes.
+
+    Needs the ``[lint]`` extra; without it, raises ``LintersMissingError`` saying how to install it.
+    """
+    try:
+        from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
+    except ModuleNotFoundError as error:
+        raise LintersMissingError(_missing("cdk-nag")) from error
+    if find_spec("cfnlint") is None:  # checked now, not when synth calls the plugin; not imported yet
+        raise LintersMissingError(_missing("cfn-lint"))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app), CfnLintPlugin())
+
+
+def _missing(distribution: str) -> str:
+    return f"add_linters needs {distribution}, which is not installed: {LINT_EXTRA}"
 
 
 @jsii.implements(IPolicyValidationPlugin)
