@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from constructs_lib import Ec2AccessProfile, ProfileValidationError
 from constructs_lib.core import contract
 from tests.conftest import library_context
+from tooling.cdk import ROOT
 
 SAMPLE = {"AWS::Partition": "aws", "AWS::AccountId": "111111111111"}
 
@@ -104,7 +105,7 @@ def consumer() -> tuple[Stack, Template]:
     profile = Ec2AccessProfile.from_contract(stack, "Web", "web")
     ec2.LaunchTemplate(stack, "Template", instance_profile=profile.instance_profile)
     launcher = iam.Role(stack, "Launcher", assumed_by=iam.AccountRootPrincipal())
-    profile.role.grant_pass_role(launcher)
+    profile.grant_pass_role(launcher)
     return stack, Template.from_stack(stack)
 
 
@@ -119,14 +120,53 @@ def test_a_consumer_launch_template_reads_the_contract_at_deploy_time() -> None:
     }
 
 
-def test_a_consumer_grants_pass_role_on_the_published_role_arn() -> None:
+def test_a_consumer_grants_pass_role_on_the_published_role_arn_only_to_ec2() -> None:
     _, template = consumer()
     (policy,) = template.find_resources("AWS::IAM::Policy").values()
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "iam:PassRole"
+    assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
     assert statement["Resource"]["Fn::Select"][0] == contract.FIELD_INDEX["roleArn"] == 15
+
+
+def test_a_consumer_grant_launch_is_the_owners_grant_on_the_published_arns() -> None:
+    """The same statements as ``Ec2AccessProfile.grant_launch``: PassRole only to EC2, and reading
+    this instance profile only; the ARNs are the contract's fields."""
+    stack = Stack(App(context=library_context()), "Consumer")
+    profile = Ec2AccessProfile.from_contract(stack, "Web", "web")
+    launcher = iam.Role(stack, "Launcher", assumed_by=iam.AccountRootPrincipal())
+    grant = profile.grant_launch(launcher)
+    assert grant.success
+    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert [(s["Action"], s.get("Condition"), s["Resource"]["Fn::Select"][0]) for s in statements] == [
+        ("iam:GetInstanceProfile", None, contract.FIELD_INDEX["instanceProfileArn"]),
+        (
+            "iam:PassRole",
+            {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            contract.FIELD_INDEX["roleArn"],
+        ),
+    ]
 
 
 def test_a_name_ssm_refuses_is_refused_on_import_too(stack: Stack) -> None:
     with pytest.raises(ProfileValidationError, match="SSM allows only"):
         Ec2AccessProfile.from_contract(stack, "Web", "web+1")
+
+
+def test_the_readmes_consumer_example_grants_pass_role_only_to_ec2() -> None:
+    """The README's consumer code, run as written: its grants carry ``iam:PassedToService``."""
+    readme = (ROOT / "README.md").read_text()
+    after = readme[readme.index("A consumer imports it by name:") :]
+    code = after[
+        after.index("```python\n") + len("```python\n") : after.index("\n```", after.index("```python"))
+    ]
+    stack = Stack(App(context=library_context()), "Consumer")
+    launcher = iam.Role(stack, "Launcher", assumed_by=iam.AccountRootPrincipal())
+    exec(code, {"stack": stack, "launcher": launcher})
+    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    pass_role = [s for s in statements if s["Action"] == "iam:PassRole"]
+    assert [s["Condition"] for s in pass_role] == [
+        {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+    ]

@@ -21,6 +21,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_lib.cdk import grants
 from constructs_lib.cdk.crossings import (
     adopt,
     child_path,
@@ -414,28 +415,18 @@ class Ec2AccessProfile(Construct):
 
         That is what launching an instance or a launch template with this profile needs.
         """
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["iam:PassRole"],
-            resource_arns=[self.role.role_arn],
-            conditions={"StringEquals": {"iam:PassedToService": EC2_SERVICE_PRINCIPAL}},
-        )
+        return grants.grant_pass_role_to_ec2(grantee, self.role.role_arn)
 
     def grant_launch(self, grantee: iam.IGrantable) -> iam.Grant:
         """Give a launcher (a CI role, an Auto Scaling service role) what launching with this profile needs.
 
-        That is ``iam:PassRole`` on this role, only to EC2 (``grant_pass_role``): what EC2 checks in
-        ``RunInstances``, ``AssociateIamInstanceProfile`` and ``ReplaceIamInstanceProfileAssociation``,
-        and Auto Scaling when a launch template names an instance profile. And
+        That is ``iam:PassRole`` on this role, only to EC2 (``grant_pass_role``), and
         ``iam:GetInstanceProfile`` on this instance profile only, to look the profile and its role up
-        before launching. The EC2 and Auto Scaling actions themselves are the launcher's own.
+        before launching (``grants.grant_launch``).
         """
-        read_profile = iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["iam:GetInstanceProfile"],
-            resource_arns=[self.instance_profile_arn],
+        return grants.grant_launch(
+            grantee, role_arn=self.role.role_arn, instance_profile_arn=self.instance_profile_arn
         )
-        return self.grant_pass_role(grantee).combine(read_profile)
 
     def _boundary(self, boundary: str | iam.IManagedPolicy | None) -> iam.IManagedPolicy | None:
         if isinstance(boundary, str):

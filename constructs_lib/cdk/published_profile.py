@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_lib.cdk import grants
 from constructs_lib.core import contract
 
 PUBLISH_CONTRACT_CONTEXT = "ec2-access-profile:publishContract"
@@ -38,11 +39,28 @@ class PublishedProfile:
         role with a path, takes the path's first part instead."""
         self.path: str = fields["path"]
         self.role: iam.IRole = iam.Role.from_role_arn(scope, f"{id}Role", fields["roleArn"], mutable=False)
-        """The profile's role, for grants (``grant_pass_role``...); immutable: it is the owner's."""
+        """The profile's role; immutable: it is the owner's. Grant through this profile's
+        ``grant_pass_role`` and ``grant_launch``, not the role's own ``grant_pass_role``, which lets
+        the role be passed to any service."""
         self.instance_profile: iam.IInstanceProfile = iam.InstanceProfile.from_instance_profile_attributes(
             scope, id, instance_profile_arn=fields["instanceProfileArn"], role=self.role
         )
         """The instance profile, for ``ec2.LaunchTemplate(instance_profile=...)`` or ``ec2.Instance``."""
+
+    def grant_pass_role(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` pass this profile's role to EC2, and to no other service: the same grant
+        as ``Ec2AccessProfile.grant_pass_role``."""
+        return grants.grant_pass_role_to_ec2(grantee, self.role.role_arn)
+
+    def grant_launch(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Give a launcher what launching with this profile needs: the same grant as
+        ``Ec2AccessProfile.grant_launch`` (``iam:PassRole`` only to EC2, and
+        ``iam:GetInstanceProfile`` on this instance profile only)."""
+        return grants.grant_launch(
+            grantee,
+            role_arn=self.role.role_arn,
+            instance_profile_arn=self.instance_profile.instance_profile_arn,
+        )
 
 
 def publish(
