@@ -146,3 +146,26 @@ def test_a_locked_placement_refuses_an_unrecorded_profile_and_writes_nothing(tmp
         cdk_app.compose(app)
     assert not (tmp_path / "catalog.placement.json").exists()
     assert app.node.children == []
+
+
+def test_the_repositorys_placement_file_is_up_to_date_so_a_locked_synth_builds(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``catalog.yaml`` only names stacks; its placement file records them and ``place --check`` agrees."""
+    from constructs_lib.cli import commands as cli
+
+    monkeypatch.chdir(ROOT)
+    assert cli.main(["place", "--check", "catalog.yaml"]) == 0
+    assert "catalog.placement.json: up to date" in capsys.readouterr().err
+    recorded = json.loads((ROOT / "catalog.placement.json").read_text())
+    assert recorded["stacks"] == [
+        "Ec2Access-EcsContainerInstance",
+        "Ec2Access-SsmManagedHost",
+        "Ec2Access-WebServer",
+    ]
+    app = App(context={**cli_context(), LOCK_PLACEMENT_CONTEXT: "true"})
+    cdk_app.compose(app)
+    assert sorted(child.node.id for child in app.node.children) == [
+        "Ec2Access-AssetsReader",
+        *recorded["stacks"],
+    ]
