@@ -123,7 +123,8 @@ class Catalog:
 
     @property
     def placement_changed(self) -> bool:
-        """Whether the placement file must be written: new profiles placed, or removed ones gone."""
+        """Whether the placement file must be written: new profiles placed, removed ones gone, or a
+        stack named for the first time."""
         return self.placement.render() != self.recorded.render() and not (
             self.placement.empty and self.recorded.empty
         )

@@ -8,14 +8,14 @@ adding, removing, reordering or editing profiles only decides where new profiles
 would be a delete and a create: every instance using it would lose its credentials.
 
 New profiles join the lowest-numbered shard with room, in name order (so the catalogue's order never
-matters), else a new shard with the
-next number. A shard keeps its name, and its place in the file, after its last profile goes, so that a
-deploy deletes the removed profiles rather than leaving their stack behind. The file records the named
-stacks too (``stacks``), for the same reason: a stack the catalogue names stays in the app after its
-last profile goes, empty, instead of dropping out and keeping its profiles deployed. Room in a stack: at most
-``MAX_PROFILES_PER_STACK`` profiles and ``TEMPLATE_BYTES_BUDGET`` bytes of template by
-``estimated_bytes``. When a stack cannot take a profile, that is a finding naming both and the way
-out; nothing already placed is moved to make room. Pure Python.
+matters), else a new shard with the next number. A shard keeps its name, and its place in the file,
+after its last profile goes, so that a deploy deletes the removed profiles rather than leaving their
+stack behind. The file records the stacks that profiles name too (``stacks``), for the same reason:
+such a stack stays in the app after its last profile goes, empty, instead of dropping out of the app
+and so staying deployed, profiles and all. Room in a stack: at most ``MAX_PROFILES_PER_STACK``
+profiles and ``TEMPLATE_BYTES_BUDGET`` bytes of template by ``estimated_bytes``. When a stack cannot
+take a profile, that is a finding naming both and the way out; nothing already placed is moved to
+make room. Pure Python.
 """
 
 from __future__ import annotations
