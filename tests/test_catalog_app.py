@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,11 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from constructs_lib import CatalogError, build_catalog, exit_on_catalog_errors
-from constructs_lib.catalog.loader import CatalogReadError
+from constructs_lib.catalog.loader import CatalogReadError, load_catalog
 from constructs_lib.cdk.catalog_app import LOCK_PLACEMENT_CONTEXT
+from constructs_lib.cdk.catalog_stacks import catalog_stacks
+from emulator import DEPLOY, Emulator
+from emulator.inspect import list_profile_names
 from tests.conftest import library_context
 from tooling.cdk import ROOT
 
@@ -241,3 +246,71 @@ def test_a_locked_placement_refuses_an_unrecorded_named_stack_at_its_line(folder
     ]
     assert app.node.children == []
     assert not (folder / "catalog.placement.json").exists()
+
+
+EMPTIED_PATH = "/emptied-stack/"
+EMPTIED = textwrap.dedent(
+    """\
+    defaults:
+      path: /emptied-stack/
+      tags: {Environment: Production}
+    profiles:
+      - name: Kept-Web
+        stack: Ec2Access-KeptWeb
+        presets: [ssm]
+      - name: Emptied-Db
+        stack: Ec2Access-EmptiedDb
+        presets: [ssm]
+    """
+)
+
+
+def synthesize_catalog(catalog: Path, outdir: Path, *, keep_named_stacks: bool = True) -> Path:
+    """The catalogue's cloud assembly; without ``keep_named_stacks``, as built before they were recorded."""
+    app = App(context=library_context(), outdir=str(outdir))
+    if keep_named_stacks:
+        build_catalog(app, catalog)
+    else:
+        loaded = load_catalog(catalog)
+        catalog_stacks(app, replace(loaded, placement=replace(loaded.placement, stacks=())))
+    app.synth()
+    return outdir
+
+
+def deploy_all(emulator: Emulator, assembly: Path) -> subprocess.CompletedProcess[str]:
+    return emulator.cdk(DEPLOY[0], "--app", str(assembly), *DEPLOY[1:])
+
+
+@pytest.mark.emulator
+def test_deploying_after_a_named_stack_lost_its_last_profile_deletes_that_profile(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The real CLI on the emulator: the kept stack empties; the control shows a dropped one stays."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(EMPTIED)
+    first = synthesize_catalog(catalog, tmp_path / "first.out")
+    catalog.write_text(EMPTIED[: EMPTIED.index("  - name: Emptied-Db")])
+    dropped = synthesize_catalog(catalog, tmp_path / "dropped.out", keep_named_stacks=False)
+    kept = synthesize_catalog(catalog, tmp_path / "kept.out")
+    iam = emulator.client("iam")
+
+    def deployed_profiles() -> list[str]:
+        return sorted(list_profile_names(iam, EMPTIED_PATH, 10)[0])
+
+    assert emulator.bootstrap().returncode == 0
+    try:
+        result = deploy_all(emulator, first)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert deployed_profiles() == ["Emptied-Db", "Kept-Web"]
+        # The control: with the stack out of the app, the deploy leaves its profile as it was.
+        result = deploy_all(emulator, dropped)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert deployed_profiles() == ["Emptied-Db", "Kept-Web"]
+        result = deploy_all(emulator, kept)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert deployed_profiles() == ["Kept-Web"]
+        cloudformation = emulator.client("cloudformation")
+        (stack,) = cloudformation.describe_stacks(StackName="Ec2Access-EmptiedDb")["Stacks"]
+        assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    finally:
+        emulator.cdk("destroy", "--app", str(kept), "--all", "--force")
