@@ -67,9 +67,11 @@ typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
 # Synth cost of the library against plain aws-cdk-lib and native JavaScript CDK at N = 1 to 1,000
-# profiles; writes bench/results.md and bench/results.png. Figures only: nothing fails on them.
+# profiles; writes bench/results.md and bench/results.png. Then the audit's IAM calls a profile and
+# wall time on the emulator (bench/audit-results.md). Figures only: nothing fails on them.
 bench: $(VENV)/.bench-installed bench/native/node_modules/.installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.audit $(AUDIT_BENCH_ARGS)
 
 $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.dev-installed
 	$(UV) pip sync $(UV_FLAGS) bench/requirements.txt

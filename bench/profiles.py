@@ -42,6 +42,7 @@ def catalog_yaml(count: int) -> str:
     acknowledge:
       - {{managed_policy: {MANAGED_POLICIES[0]}, reason: The SSM agent's own policy}}
       - {{managed_policy: {MANAGED_POLICIES[1]}, reason: The CloudWatch agent's own policy}}
+      - {{resource: "{profile.bucket}", reason: Every object of the service's own bucket}}
 """
         for profile in bench_profiles(count)
     )

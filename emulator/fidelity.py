@@ -496,6 +496,69 @@ def list_instance_profile_tags() -> None:
     _patch(IamResponse, "list_instance_profile_tags", list_tags)
 
 
+def account_authorization_details_pages() -> None:
+    """moto: GetAccountAuthorizationDetails ignores MaxItems and Marker: it returns every user, group,
+    role and policy in one page, with IsTruncated false.
+
+    Page as IAM does
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html):
+    at most MaxItems entities (default 100) a page, users, groups, roles and policies in turn; while
+    more remain, IsTruncated and the Marker to ask for them with.
+    """
+
+    def details(self: IamResponse) -> Any:
+        from moto.core.responses import ActionResult
+
+        found = self.backend.get_account_authorization_details(self._get_param("Filter", []))
+        lists = ("UserDetailList", "users"), ("GroupDetailList", "groups"), ("RoleDetailList", "roles")
+        entities = [
+            (key, item) for key, name in (*lists, ("Policies", "managed_policies")) for item in found[name]
+        ]
+        max_items = int(self._get_param("MaxItems") or 100)
+        start = int(self._get_param("Marker") or 0)
+        page = entities[start : start + max_items]
+        result: dict[str, Any] = {key: [item for k, item in page if k == key] for key, _ in lists}
+        result["Policies"] = [item for k, item in page if k == "Policies"]
+        result["IsTruncated"] = start + max_items < len(entities)
+        if result["IsTruncated"]:
+            result["Marker"] = str(start + max_items)
+        return ActionResult(result)
+
+    _patch(IamResponse, "get_account_authorization_details", details)
+
+
+def assume_role_needs_the_role() -> None:
+    """moto: AssumeRole hands out credentials for any role ARN, one that names no role included
+    (moto's docstring: "the role does not need to exist"), so an account without the role looks
+    reachable.
+
+    Refuse as STS does when the role is not there: ``AccessDenied``, "... is not authorized to perform:
+    sts:AssumeRole on resource: ARN" (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_roles.html:
+    the role must exist, with that path and name, in the account the ARN names). Functions' sessions
+    (``functions_run_as_their_role``) are minted apart and unaffected.
+    """
+    from moto.sts.exceptions import STSClientError
+    from moto.sts.responses import TokenResponse
+
+    original = TokenResponse.assume_role
+
+    def assume_role(self: TokenResponse) -> Any:
+        arn = str(self._get_param("RoleArn") or "")
+        parts = arn.split(":", 5)
+        if len(parts) == 6 and parts[5].startswith("role/"):
+            path, _, name = parts[5].removeprefix("role").rpartition("/")
+            roles = iam_backends[parts[4]][parts[1]].roles.values() if parts[4] in iam_backends else []
+            if not any(role.name == name and role.path == f"{path}/" for role in roles):
+                caller = self.backend.get_caller_identity(self.get_access_key(), self.region)[1]
+                raise STSClientError(
+                    "AccessDenied",
+                    f"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {arn}",
+                )
+        return original(self)
+
+    _patch(TokenResponse, "assume_role", assume_role)
+
+
 def functions_run_as_their_role() -> None:
     """moto: a function's calls carry whatever credentials the process has, never its execution
     role's; moto's AssumeRole, with IAM enforced, fails on a trust policy whose only principal is a
@@ -870,6 +933,8 @@ FIXES: list[Callable[[], None]] = [
     log_group_updates,
     list_instance_profiles_filters_and_pages,
     list_instance_profile_tags,
+    account_authorization_details_pages,
+    assume_role_needs_the_role,
     functions_run_as_their_role,
     iam_actions_on_their_resources,
     cloudformation_actions_on_their_stacks,

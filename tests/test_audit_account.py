@@ -2,9 +2,10 @@
 kind end to end, exit codes, formats, ``--repair-tags``, names CloudFormation generates, least
 privilege under moto's IAM enforcement, and the real app's templates against an account built to match.
 
-moto 5.2.5's ``ListInstanceProfiles`` ignores ``PathPrefix`` and paging and it has no
-``ListInstanceProfileTags``: the ``aws`` fixture applies the emulator's two fixes for them (and undoes
-them after each test); ``tests/test_emulator_fidelity.py`` proves plain moto still has both gaps.
+moto 5.2.5's ``ListInstanceProfiles`` ignores ``PathPrefix`` and paging, it has no
+``ListInstanceProfileTags``, its ``GetAccountAuthorizationDetails`` ignores paging and its
+``AssumeRole`` needs no role: the ``aws`` fixture applies the emulator's fixes for them (and undoes
+them after each test); ``tests/test_emulator_fidelity.py`` proves plain moto still has each gap.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from textwrap import dedent
@@ -21,10 +23,12 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.retries.bucket import TokenBucket
 from moto import mock_aws
 from moto.core import enable_iam_authentication
 from moto.iam.exceptions import IAMException
 from moto.iam.responses import IamResponse
+from moto.sts.responses import TokenResponse
 
 from constructs_lib.audit import run as run_module
 from constructs_lib.audit.account import IamReader
@@ -61,10 +65,17 @@ def moto_account(
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     if aws_managed_policies:  # so they can be attached; loading them takes moto a second or two
         monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    for method in ("list_instance_profiles", "list_instance_profile_tags"):  # as they were, after the test
+    for method in (
+        "list_instance_profiles",
+        "list_instance_profile_tags",
+        "get_account_authorization_details",
+    ):
         monkeypatch.setattr(IamResponse, method, getattr(IamResponse, method, None), raising=False)
+    monkeypatch.setattr(TokenResponse, "assume_role", TokenResponse.assume_role)  # as it was, after the test
     fidelity.list_instance_profiles_filters_and_pages()
     fidelity.list_instance_profile_tags()
+    fidelity.account_authorization_details_pages()
+    fidelity.assume_role_needs_the_role()
     monkeypatch.chdir(tmp_path)
     with mock_aws():
         yield
@@ -252,8 +263,8 @@ def test_a_profile_moved_to_another_path_is_found_by_name(
 # -- reading at scale -------------------------------------------------------------------------------
 
 
-def declare_and_create_in_sync(names: list[str]) -> None:
-    """Declare a profile (and role) of each name in one stack ``Web``, and create each as declared."""
+def declare(names: list[str]) -> None:
+    """Declare a profile (and role) of each name in one stack ``Web``."""
     write_assembly(
         Path("cdk.out"),
         {
@@ -262,6 +273,11 @@ def declare_and_create_in_sync(names: list[str]) -> None:
             }
         },
     )
+
+
+def declare_and_create_in_sync(names: list[str]) -> None:
+    """Declare a profile (and role) of each name in one stack ``Web``, and create each as declared."""
+    declare(names)
     for name in names:
         create_profile(name, name)
 
@@ -284,12 +300,46 @@ def test_profiles_are_listed_page_by_page_under_owned_paths_only(
         "sts:GetCallerIdentity",
         "iam:ListInstanceProfiles",
         "iam:ListInstanceProfileTags",
-        "iam:GetRole",
-        "iam:ListAttachedRolePolicies",
-        "iam:ListRolePolicies",
-        "iam:ListInstanceProfilesForRole",
+        "iam:GetAccountAuthorizationDetails",
+        "iam:ListRoles",
     }
+    bulk = [params for call, params in calls if call == "iam:GetAccountAuthorizationDetails"]
+    assert bulk == [
+        {"Filter": ["Role"], "MaxItems": 5, **({"Marker": str(start)} if start else {})}
+        for start in range(0, 30, 5)  # 28 roles: the 23 declared and the 5 others
+    ]
     assert all(params["MaxItems"] == 5 for call, params in calls if call.split(":")[1].startswith("List"))
+
+
+CALL_BUDGET = 3
+"""IAM calls a profile may cost in a steady account (issue 21): the bench reports the figure."""
+
+
+def test_the_call_budget_one_iam_call_a_profile_and_a_page_a_list(
+    aws: None, calls: list[tuple[str, dict[str, Any]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A steady account costs one call a profile (its tags); roles are read in bulk. A change that adds
+    a call a profile (a GetRole, a ListRolePolicies...) fails here, however the budget is met."""
+    counted: dict[int, Counter[str]] = {}
+    created: list[str] = []
+    for count in (10, 20):
+        names = [f"web-{number:03d}" for number in range(count)]
+        declare(names)
+        for name in names[len(created) :]:
+            create_profile(name, name)
+        created = names
+        calls.clear()
+        assert audit("--page-size", "1000", capsys=capsys)[0] == 0
+        counted[count] = Counter(call for call, _ in calls)
+        assert sum(n for call, n in counted[count].items() if call.startswith("iam:")) <= CALL_BUDGET * count
+    assert counted[10] == {
+        "sts:GetCallerIdentity": 1,
+        "iam:ListInstanceProfiles": 1,
+        "iam:GetAccountAuthorizationDetails": 1,
+        "iam:ListRoles": 1,
+        "iam:ListInstanceProfileTags": 10,
+    }
+    assert counted[20] - counted[10] == {"iam:ListInstanceProfileTags": 10}
 
 
 def test_more_profiles_than_a_page_with_one_unexpected_and_others_elsewhere(
@@ -323,20 +373,37 @@ def test_the_listing_holds_one_page_at_a_time(aws: None) -> None:
     assert len(pages) == 3
 
 
-def test_role_lists_follow_their_markers(aws_managed: None) -> None:
-    create_profile(managed=(S3_READ, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"))
-    client = iam()
-    markers: list[Any] = []
-    client.meta.events.register(
-        "provide-client-params.iam.ListAttachedRolePolicies",
-        lambda params, **_: markers.append(params.get("Marker")),
+READ_ANYTHING = {
+    "Version": "2012-10-17",
+    "Statement": [{"Action": "s3:GetObject", "Effect": "Allow", "Resource": "*"}],
+}
+
+
+def test_roles_are_read_in_bulk_once_following_markers(aws_managed: None) -> None:
+    create_profile(
+        managed=(S3_READ, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+        inline={"Read": READ_ANYTHING},
+        session=7200,
     )
-    reader = IamReader(client, page_size=1)
-    (listed,) = reader.list_profiles(["/ec2/"])
-    role = reader.read(listed).role
+    create_profile("other", "other-role")
+    client = iam()
+    markers: dict[str, list[Any]] = {"GetAccountAuthorizationDetails": [], "ListRoles": []}
+    for operation, seen in markers.items():
+        client.meta.events.register(
+            f"provide-client-params.iam.{operation}",
+            lambda params, seen=seen, **_: seen.append(params.get("Marker")),
+        )
+    with IamReader(client, page_size=1) as reader:
+        profiles = {profile.name: reader.read(profile) for profile in reader.list_profiles(["/ec2/"])}
+    role = profiles["web"].role
     assert role is not None
     assert role.managed_policy_arns == {S3_READ, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"}
-    assert markers[:2] == [None, "1"]  # then as long as IAM says IsTruncated
+    assert (dict(role.inline_policies), role.max_session_duration, role.instance_profiles) == (
+        {"Read": READ_ANYTHING},
+        7200,
+        ("web",),
+    )
+    assert markers == {"GetAccountAuthorizationDetails": [None, "1"], "ListRoles": [None, "1"]}
 
 
 # -- formats, exit codes and errors -----------------------------------------------------------------
@@ -406,15 +473,26 @@ def test_throttling_is_retried_then_exits_2_naming_the_call_and_profile(
     attempts: list[str] = []
 
     def throttled(self: IamResponse) -> Any:
-        attempts.append("GetRole")
+        attempts.append("GetAccountAuthorizationDetails")
         raise IAMException("Throttling", "Rate exceeded")
 
-    monkeypatch.setattr(IamResponse, "get_role", throttled)
+    monkeypatch.setattr(IamResponse, "get_account_authorization_details", throttled)
     monkeypatch.setattr("botocore.endpoint.time.sleep", lambda seconds: None)  # the backoff, not waited out
+    slowed: list[float] = []
+
+    def rate_limited(self: TokenBucket, amount: float) -> float:
+        slowed.append(amount)  # adaptive mode's client-side rate limiter would wait here: not waited out
+        return 0.0
+
+    monkeypatch.setattr(TokenBucket, "_sleep_amount", rate_limited)
     status, out, err = audit(capsys=capsys)
     assert (status, out) == (2, "")
-    assert err == "audit: iam:GetRole for profile 'web' (role 'web-role') failed: Throttling: Rate exceeded\n"
-    assert len(attempts) == 3  # botocore's standard retry mode: three attempts
+    assert err == (
+        "audit: iam:GetAccountAuthorizationDetails for the account's roles failed: "
+        "Throttling: Rate exceeded\n"
+    )
+    assert len(attempts) == run_module.MAX_ATTEMPTS  # botocore's adaptive retry mode, ten attempts
+    assert slowed  # and, throttled, the client slowed its own rate
 
 
 def test_an_assembly_without_profiles_exits_2(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -807,8 +885,8 @@ def test_the_cli_and_the_audits_pure_core_import_no_boto3(tmp_path: Path) -> Non
         """\
         import sys
         import constructs_lib, constructs_lib.cli.commands
-        from constructs_lib.audit import declared, documents, drift, findings, intrinsics, policy
-        from constructs_lib.audit import profiles, repair, report
+        from constructs_lib.audit import declared, deployment, documents, drift, findings, intrinsics
+        from constructs_lib.audit import policy, profiles, repair, report
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "aws_cdk", "jsii"))
         print(loaded)
         """,

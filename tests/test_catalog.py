@@ -463,6 +463,9 @@ def test_statements_become_iam_json(tmp_path: Path) -> None:
               - effect: Deny
                 not_actions: [s3:GetObject]
                 not_resources: ["arn:aws:s3:::assets/*"]
+            acknowledge:
+              - resource: "arn:aws:s3:::assets/*"
+                reason: the web tier serves every object of its bucket
         """,
     )
     assert catalog.findings == ()
@@ -500,6 +503,7 @@ def test_statement_problems_point_at_the_statement(tmp_path: Path) -> None:
         """,
     )
     assert found(catalog) == [
+        ("4:9", "EAP043", "statements", "arn:aws:s3:::assets/*"),
         ("6:9", "EAP042", "statements", "s3:*"),
         ("6:9", "EAP042", "statements", "*"),
         ("8:9", "EAP101", "statements[1].principal", "principal"),

@@ -90,7 +90,7 @@ TYPO = """\
       - name: Reader
         statements:
           - actions: [s3:GetObjetc, s3:NewAction]
-            resources: ["arn:${AWS::Partition}:s3:::assets/*"]
+            resources: ["arn:${AWS::Partition}:s3:::assets/index.html"]
     """
 
 

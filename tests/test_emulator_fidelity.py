@@ -89,6 +89,8 @@ def test_fixes_cover_every_gap_tested_here() -> None:
         "log_group_updates",
         "list_instance_profiles_filters_and_pages",
         "list_instance_profile_tags",
+        "account_authorization_details_pages",
+        "assume_role_needs_the_role",
         "functions_run_as_their_role",
         "iam_actions_on_their_resources",
         "cloudformation_actions_on_their_stacks",
@@ -337,6 +339,66 @@ def test_list_instance_profile_tags_plain_moto_is_not_implemented(aws: None) -> 
     ]
     with pytest.raises(NotImplementedError):
         iam.list_instance_profile_tags(InstanceProfileName="p")
+
+
+def test_account_authorization_details_plain_moto_ignores_max_items(aws: None) -> None:
+    iam = client("iam")
+    for name in ("a", "b", "c"):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    page = iam.get_account_authorization_details(Filter=["Role"], MaxItems=1)
+    assert sorted(role["RoleName"] for role in page["RoleDetailList"]) == ["a", "b", "c"]
+    assert not page.get("IsTruncated")
+
+
+def test_account_authorization_details_fixed_pages_by_max_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fix, against the same calls: pages of MaxItems, then the rest from the Marker."""
+    from moto.iam.responses import IamResponse
+
+    monkeypatch.setattr(
+        IamResponse, "get_account_authorization_details", IamResponse.get_account_authorization_details
+    )
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    fidelity.account_authorization_details_pages()
+    with mock_aws():
+        iam = client("iam")
+        for name in ("a", "b", "c"):
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+        first = iam.get_account_authorization_details(Filter=["Role"], MaxItems=2)
+        rest = iam.get_account_authorization_details(Filter=["Role"], MaxItems=2, Marker=first["Marker"])
+    assert [len(first["RoleDetailList"]), first["IsTruncated"]] == [2, True]
+    assert [len(rest["RoleDetailList"]), rest["IsTruncated"], rest.get("Marker")] == [1, False, None]
+
+
+def test_assume_role_plain_moto_hands_out_credentials_for_a_role_that_does_not_exist(aws: None) -> None:
+    arn = "arn:aws:iam::111111111111:role/Nobody"
+    credentials = client("sts").assume_role(RoleArn=arn, RoleSessionName="audit")["Credentials"]
+    assumed = boto3.client(
+        "sts",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    assert assumed.get_caller_identity()["Account"] == "111111111111"
+
+
+@pytest.mark.filterwarnings("ignore:Exception\\(STSClientError\\) with code AccessDenied")
+def test_assume_role_fixed_refuses_a_role_that_does_not_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.sts.responses import TokenResponse
+
+    monkeypatch.setattr(TokenResponse, "assume_role", TokenResponse.assume_role)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    fidelity.assume_role_needs_the_role()
+    with mock_aws():
+        client("iam").create_role(
+            RoleName="Auditor", Path="/ops/", AssumeRolePolicyDocument=json.dumps(TRUST)
+        )
+        sts = client("sts")
+        assert sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/ops/Auditor", RoleSessionName="audit")
+        for arn in ("arn:aws:iam::123456789012:role/Auditor", "arn:aws:iam::111111111111:role/ops/Auditor"):
+            with pytest.raises(ClientError) as refused:
+                sts.assume_role(RoleArn=arn, RoleSessionName="audit")
+            assert refused.value.response["Error"]["Code"] == "AccessDenied"
+            assert refused.value.response["Error"]["Message"].endswith(f"sts:AssumeRole on resource: {arn}")
 
 
 LAMBDA_TRUST = {

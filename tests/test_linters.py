@@ -8,6 +8,7 @@ cfn-lint 1.58.0 runs on the synthesized templates with no rule exception.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ from cdk_nag import AwsSolutionsChecks, NagPack, NIST80053R5Checks
 
 import app as cdk_app
 from constructs_lib import BroadAccess, Ec2AccessProfile
+from constructs_lib.catalog import load_catalog
+from constructs_lib.cdk.catalog_stacks import catalog_stacks
 from constructs_lib.cdk.linters import add_linters, lint_templates
 from tests.conftest import library_context
 from tooling.cdk import ROOT, cli_context, run_cdk
@@ -256,12 +259,69 @@ def test_cfn_lint_violations_name_the_rule_resource_and_line(tmp_path: Path) -> 
 
 
 @pytest.mark.cli
-def test_cdk_synth_of_the_app_fails_on_a_cdk_nag_finding_and_names_it(tmp_path: Path) -> None:
-    """A wildcard resource nobody acknowledged: the checker allows it, cdk-nag's AwsSolutions-IAM5 not."""
+def test_cdk_synth_of_the_app_refuses_what_cdk_nag_would_at_its_line(tmp_path: Path) -> None:
+    """The issue's case: a wildcard resource nobody acknowledged. Synth stops at the catalogue, before
+    cdk-nag, at the statement's line, and says what to write in the catalogue (not CDK's syntax)."""
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text(NAG_CATALOG)
     result = run_cdk("synth", "--quiet", "-c", f"catalog={catalog}", "--output", str(tmp_path / "out"))
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::assets/*]" in output
+    assert (
+        f"{catalog}:5:9: EAP043 profile 'Reader' statements: 'arn:${{AWS::Partition}}:s3:::assets/*'"
+        in output
+    )
+    assert "{resource: 'arn:${AWS::Partition}:s3:::assets/*', reason: ...} under acknowledge" in output
+    assert "AwsSolutions::" not in output
     assert (ROOT / "app.py").read_text().count("add_linters(app)") == 1
+
+
+# -- what the linters still refuse names the profile and the fix -------------------------------------
+
+PLUGIN_CATALOG = """\
+profiles:
+  - name: Results
+    tags: {Environment: Test}
+    statements:
+      - actions: [s3:GetObject]
+        resources: ["arn:aws:s3:::results-bucket/*"]
+  - name: Pathless
+    tags: {Environment: Test}
+"""
+
+
+def test_a_linter_refusal_names_the_profile_and_what_to_write(tmp_path: Path) -> None:
+    """Profiles the linters refuse anyway: a catalogue's built past its check, a hand-written one, and a
+    property overridden behind the catalogue's back (cfn-lint). One synth."""
+    catalog_file = tmp_path / "catalog.yaml"
+    catalog_file.write_text(PLUGIN_CATALOG)
+    catalog = load_catalog(catalog_file)
+    assert [f.rule_id for f in catalog.errors] == ["EAP043"]
+    application = App(context=library_context(), outdir=str(tmp_path / "out"))
+    (stack,) = catalog_stacks(application, catalog)
+    role = stack.profiles["Pathless"].role.node.default_child
+    assert isinstance(role, iam.CfnRole)
+    role.add_property_override("Path", "ec2")
+    Ec2AccessProfile(
+        Stack(application, "Hand"),
+        "Reader",
+        statements=[iam.PolicyStatement(actions=["s3:Get*"], resources=["arn:aws:s3:::results-bucket"])],
+    )
+    add_linters(application)
+    with pytest.raises(RuntimeError) as refused:
+        application.synth()
+    report = str(refused.value)
+    assert (
+        "In catalogue profile 'Results' (Ec2AccessProfiles/Results): write in the catalogue, under the "
+        "profile's acknowledge: {resource: 'arn:aws:s3:::results-bucket/*', reason: ...} (not CDK's form "
+        "below). `ec2-access-profiles check` reports it as EAP043 at its line."
+    ) in report
+    assert (
+        "In Ec2AccessProfile 'Hand/Reader': acknowledge it with "
+        "acknowledge=[BroadAccess.action('s3:Get*', reason=...)]"
+    ) in report
+    assert re.search(
+        r"'ec2' does not match .*In catalogue profile 'Pathless' \(Ec2AccessProfiles/Pathless\), "
+        r"catalogue key 'path'\. \(cfn-lint\)",
+        report,
+    ), report

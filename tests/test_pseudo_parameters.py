@@ -105,7 +105,7 @@ def test_a_catalogue_may_name_the_account_and_partition(tmp_path: Path) -> None:
               - name: reader
                 statements:
                   - actions: [s3:GetObject]
-                    resources: ["arn:${AWS::Partiton}:s3:::assets/*"]
+                    resources: ["arn:${AWS::Partiton}:s3:::assets/report.csv"]
             """
         )
     )

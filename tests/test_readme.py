@@ -37,3 +37,19 @@ def test_the_readme_gives_the_exact_policies_the_audit_needs(name: str) -> None:
     after = README[README.index(marker) :]
     block = after[after.index("```json\n") + len("```json\n") : after.index("\n```", after.index("```json"))]
     assert json.loads(block) == getattr(policy, name)
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("deployment_policy('ec2-access-profiles-audit')", "deployment_policy"),
+        ("audit_role_trust_policy('999999999999')", "audit_role_trust_policy"),
+    ],
+)
+def test_the_readme_gives_the_exact_policies_of_a_deployments_audit(call: str, expected: str) -> None:
+    from constructs_lib.audit import policy
+
+    after = README[README.index(f"(`constructs_lib.audit.policy.{call}`)") :]
+    block = after[after.index("```json\n") + len("```json\n") : after.index("\n```", after.index("```json"))]
+    argument = call.split("'")[1]
+    assert json.loads(block) == getattr(policy, expected)(argument)

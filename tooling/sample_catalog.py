@@ -20,6 +20,7 @@ def sample_entry(index: int) -> str:
     tags: {{Service: service-{index:04}, Team: team-{index % 20}}}
     acknowledge:
       - {{managed_policy: AmazonS3ReadOnlyAccess, reason: Reads the team's shared buckets}}
+      - {{resource: "arn:aws:s3:::bucket-{index:04}/*", reason: Every object of the service's own bucket}}
 """
 
 

@@ -114,7 +114,7 @@ def declared_profiles(
 def _stacks(directory: Path, depth: int) -> Iterator[StackTemplate]:
     if depth > MAX_NESTING:
         raise AuditError(f"{directory}: assemblies nested more than {MAX_NESTING} deep")
-    manifest = _json(directory / MANIFEST, hint=" (run `cdk synth` first, or give --assembly DIR)")
+    manifest = json_file(directory / MANIFEST, hint=" (run `cdk synth` first, or give --assembly DIR)")
     artifacts = manifest.get("artifacts") if isinstance(manifest, Mapping) else None
     if not isinstance(artifacts, Mapping):
         raise AuditError(f"{directory / MANIFEST}: has no 'artifacts': not a cloud assembly manifest")
@@ -128,7 +128,7 @@ def _stacks(directory: Path, depth: int) -> Iterator[StackTemplate]:
             yield StackTemplate(
                 name=str(properties.get("stackName", artifact_id)),
                 template_file=str(template_file),
-                template=_json(template_file),
+                template=json_file(template_file),
                 account=account,
                 region=region,
             )
@@ -144,7 +144,7 @@ def _environment(environment: str) -> tuple[str | None, str | None]:
     )
 
 
-def _json(path: Path, hint: str = "") -> Any:
+def json_file(path: Path, hint: str = "") -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:

@@ -9,6 +9,9 @@ difference between two states, so it says the expected value, the actual value a
 - ``drift``: a field (``path``, ``tags``, ``role.managed_policies``, ...) that differs;
 - ``broken``: a profile without a role, or a role in more than one instance profile.
 
+``AccountProblem`` is an account of a deployment the audit could not read: ``unreachable`` (the
+audit role could not be assumed) or ``failed`` (an IAM or CloudFormation call failed there).
+
 Pure Python.
 """
 
@@ -105,6 +108,26 @@ class NotAudited:
 
     def to_json(self) -> dict[str, object]:
         return {"profile": self.profile, "where": self.where, "field": self.field, "reason": self.reason}
+
+
+ProblemKind = Literal["unreachable", "failed"]
+
+
+@dataclass(frozen=True)
+class AccountProblem:
+    """An account of a deployment not audited: why, and how to make it auditable."""
+
+    kind: ProblemKind
+    account: str
+    reason: str
+    """The call that failed and its error, one line."""
+    fix: str
+
+    def line(self) -> str:
+        return f"{self.kind} account {self.account}: {self.reason}; fix: {self.fix}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "account": self.account, "reason": self.reason, "fix": self.fix}
 
 
 def show(value: object) -> str:

@@ -1,14 +1,21 @@
-"""The IAM policies the audit needs: exactly these actions, each used by ``account``.
+"""The IAM policies the audit needs: exactly these actions, each used by ``account`` or ``accounts``.
 
 ``AUDIT_POLICY`` is read-only; ``REPAIR_TAGS_POLICY`` adds the two writes of ``--repair-tags``. The
 README prints both, and ``tests/test_audit_account.py`` runs the audit with exactly them while moto
 enforces IAM, and proves each action needed: without any one of them the audit fails naming it.
 
-``sts:GetCallerIdentity`` is not listed: AWS allows it to every principal. The instance-profile
-and CloudFormation actions name ``Resource: "*"``: moto authorizes those calls against ``"*"``, so
-it cannot check a narrower resource (on AWS, ``arn:aws:iam::ACCOUNT:instance-profile/*`` and
-``arn:aws:cloudformation:*:ACCOUNT:stack/*`` are what the actions apply to). The role actions are
-checked against each role's ARN, so they are scoped to roles.
+``sts:GetCallerIdentity`` is not listed: AWS allows it to every principal. The roles are read in
+bulk: ``iam:GetAccountAuthorizationDetails`` and ``iam:ListRoles`` apply to no resource type (the
+Service Authorization Reference lists none), so they take ``"*"``; ``GetAccountAuthorizationDetails``
+reads every role of the account with its policies, so the audit role can read all of them. The
+instance-profile and CloudFormation actions name ``Resource: "*"`` too: moto authorizes
+``ListInstanceProfiles`` and ``DescribeStackResource`` of a stack that does not exist against ``"*"``
+(on AWS, ``arn:aws:iam::ACCOUNT:instance-profile/*`` and ``arn:aws:cloudformation:*:ACCOUNT:stack/*``
+are what the actions apply to).
+
+``deployment_policy`` and ``audit_role_trust_policy`` are for ``--deployment``: the first is what
+the auditing principal needs (assume the audit role, list the OUs' accounts), the second lets it
+assume the audit role, which holds ``AUDIT_POLICY`` in each account.
 """
 
 from __future__ import annotations
@@ -25,16 +32,10 @@ AUDIT_POLICY: dict[str, Any] = {
             "Resource": "*",
         },
         {
-            "Sid": "ReadTheirRoles",
+            "Sid": "ReadTheirRolesInBulk",
             "Effect": "Allow",
-            "Action": [
-                "iam:GetRole",
-                "iam:GetRolePolicy",
-                "iam:ListAttachedRolePolicies",
-                "iam:ListInstanceProfilesForRole",
-                "iam:ListRolePolicies",
-            ],
-            "Resource": "arn:*:iam::*:role/*",
+            "Action": ["iam:GetAccountAuthorizationDetails", "iam:ListRoles"],
+            "Resource": "*",
         },
         {
             "Sid": "ReadNamesCloudFormationGenerated",
@@ -58,3 +59,44 @@ REPAIR_TAGS_POLICY: dict[str, Any] = {
     ],
 }
 """What ``--repair-tags`` needs on top of ``AUDIT_POLICY``."""
+
+
+def deployment_policy(role_name: str, partition: str = "aws") -> dict[str, Any]:
+    """What the principal running ``audit --deployment NAME --role-name ROLE`` needs: assume ``ROLE``
+    in any account, and (for OU deployments, in the management account or a delegated
+    administrator) list the accounts and OUs under an OU."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AssumeTheAuditRole",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": f"arn:{partition}:iam::*:role/{role_name.strip('/')}",
+            },
+            {
+                "Sid": "ListTheAccountsOfOUs",
+                "Effect": "Allow",
+                "Action": [
+                    "organizations:ListAccountsForParent",
+                    "organizations:ListOrganizationalUnitsForParent",
+                ],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+def audit_role_trust_policy(auditing_account: str, partition: str = "aws") -> dict[str, Any]:
+    """The audit role's trust policy in each audited account: the auditing account may assume it
+    (and, in that account, only principals its own policies allow: ``deployment_policy``)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{auditing_account}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }

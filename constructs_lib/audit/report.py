@@ -4,6 +4,11 @@
   and a summary on standard error, so standard output is empty when the account is in sync;
 - ``json``: one document on standard output, for tools;
 - ``markdown``: a heading, the summary and a table of findings, for a pull request or a CI summary.
+
+A deployment's report (``write_deployment``) has the same per account, one section each: in text,
+a ``== account ID ==`` line before each account's findings (or its problem) on standard output,
+each account's summary and the deployment's total on standard error; in JSON, one document with an
+entry per account; in Markdown, a heading and then each account's section.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TextIO
 
-from constructs_lib.audit.findings import KINDS, AuditFinding, NotAudited
+from constructs_lib.audit.findings import KINDS, AccountProblem, AuditFinding, NotAudited
 from constructs_lib.audit.repair import TagChange
 
 FORMATS = ("text", "json", "markdown")
@@ -55,6 +60,110 @@ class AuditResult:
         return text
 
 
+@dataclass(frozen=True)
+class AccountSection:
+    """One account of a deployment: its result, or the problem that kept it from being audited."""
+
+    account: str
+    result: AuditResult | None = None
+    problem: AccountProblem | None = None
+    repair_failure: str | None = None
+    """The tag repair that failed part-way (the findings and the repairs made are in ``result``)."""
+    status: int = 1
+    """As the single-account audit's: 0 in sync, 1 findings, 2 it could not finish."""
+
+    @property
+    def exit_status(self) -> int:
+        if self.problem is not None:
+            return 1 if self.problem.kind == "unreachable" else 2
+        return self.status
+
+    def summary(self) -> str:
+        if self.result is not None:
+            return self.result.summary()
+        return self.problem.line() if self.problem is not None else f"account {self.account}: not audited"
+
+    def to_json(self) -> dict[str, object]:
+        document: dict[str, object] = {"account": self.account, "problem": None, "repair_failure": None}
+        if self.result is not None:
+            document.update(_document(self.result))
+        document["problem"] = self.problem.to_json() if self.problem is not None else None
+        document["repair_failure"] = self.repair_failure
+        return document
+
+
+@dataclass(frozen=True)
+class DeploymentResult:
+    """Every account of one deployment."""
+
+    deployment: str
+    assembly: str
+    role_name: str
+    organizational_units: tuple[str, ...]
+    sections: tuple[AccountSection, ...]
+
+    @property
+    def status(self) -> int:
+        """The worst account's: 2 over 1 over 0. No account at all is a finding: nothing was audited."""
+        return max((section.exit_status for section in self.sections), default=1)
+
+    def summary(self) -> str:
+        """``deployment prod: 3 accounts: 1 in sync, 1 with findings, 1 unreachable``."""
+        counts = Counter(_state(section) for section in self.sections)
+        where = f" under {', '.join(self.organizational_units)}" if self.organizational_units else ""
+        if not self.sections:
+            return f"deployment {self.deployment}: no active account{where}: nothing audited"
+        states = ", ".join(f"{counts[state]} {state}" for state in _STATES if counts[state])
+        return f"deployment {self.deployment}: {_count(len(self.sections), 'account')}{where}: {states}"
+
+
+_STATES = ("in sync", "with findings", "unreachable", "failed")
+
+
+def _state(section: AccountSection) -> str:
+    if section.problem is not None:
+        return section.problem.kind
+    if section.repair_failure is not None:
+        return "failed"
+    return "in sync" if section.exit_status == 0 else "with findings"
+
+
+def write_deployment(result: DeploymentResult, form: str, out: TextIO, err: TextIO) -> None:
+    """Print a deployment's report in the format ``form``: a section per account."""
+    if form == "json":
+        document = {
+            "deployment": result.deployment,
+            "assembly": result.assembly,
+            "role_name": result.role_name,
+            "organizational_units": list(result.organizational_units),
+            "in_sync": result.status == 0,
+            "accounts": [section.to_json() for section in result.sections],
+        }
+        json.dump(document, out, indent=2)
+        out.write("\n")
+        return
+    if form == "markdown":
+        out.write(f"# Audit of deployment {result.deployment}\n\n{_cell(result.summary())}\n")
+        for section in result.sections:
+            out.write("\n")
+            if section.result is not None:
+                _markdown(section.result, out, level="###")
+            else:
+                out.write(f"### Audit of account {section.account}\n\n{_cell(section.summary())}\n")
+            if section.repair_failure is not None:
+                out.write(f"\n- {_cell(section.repair_failure)}\n")
+        return
+    for section in result.sections:
+        print(f"== account {section.account} ==", file=out)
+        if section.result is not None:
+            _text(section.result, out, err)
+        else:
+            print(section.summary(), file=out)
+        if section.repair_failure is not None:
+            print(f"audit: {section.repair_failure}", file=err)
+    print(result.summary(), file=err)
+
+
 def write(result: AuditResult, form: str, out: TextIO, err: TextIO) -> None:
     """Print ``result`` in the format ``form`` (one of ``FORMATS``)."""
     if form == "json":
@@ -78,7 +187,12 @@ def _text(result: AuditResult, out: TextIO, err: TextIO) -> None:
 
 
 def _json(result: AuditResult, out: TextIO) -> None:
-    document = {
+    json.dump(_document(result), out, indent=2, sort_keys=False)
+    out.write("\n")
+
+
+def _document(result: AuditResult) -> dict[str, object]:
+    return {
         "account": result.account_id,
         "partition": result.partition,
         "assembly": result.assembly,
@@ -92,12 +206,10 @@ def _json(result: AuditResult, out: TextIO) -> None:
         "dry_run": result.dry_run,
         "remaining": result.remaining,
     }
-    json.dump(document, out, indent=2, sort_keys=False)
-    out.write("\n")
 
 
-def _markdown(result: AuditResult, out: TextIO) -> None:
-    out.write(f"## Audit of account {result.account_id}\n\n{_cell(result.summary())}\n")
+def _markdown(result: AuditResult, out: TextIO, level: str = "##") -> None:
+    out.write(f"{level} Audit of account {result.account_id}\n\n{_cell(result.summary())}\n")
     if result.findings:
         out.write("\n| Kind | Profile | Field | Expected | Actual | Fix |\n")
         out.write("| --- | --- | --- | --- | --- | --- |\n")

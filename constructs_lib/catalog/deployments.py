@@ -48,6 +48,21 @@ class Deployment:
         return bool(self.organizational_units)
 
 
+STACK_SETS_STACK_PREFIX = "Ec2AccessProfiles-StackSets-"
+"""The stack of a deployment's StackSets is this prefix and the deployment's name."""
+
+
+def stage_id(deployment: str, account: str) -> str:
+    """The construct ID of the CDK Stage of ``account`` in ``deployment``: the cloud assembly keeps
+    its stacks in ``assembly-<stage ID>``, where ``audit --deployment`` finds them."""
+    return f"{deployment}-{account}"
+
+
+def stack_sets_stack_name(deployment: str) -> str:
+    """The name of the stack holding the StackSets of an OU deployment."""
+    return f"{STACK_SETS_STACK_PREFIX}{deployment}"
+
+
 def deployment_findings(deployments: Sequence[Deployment]) -> list[Finding]:
     """Every problem with the deployments themselves: names, targets, regions."""
     findings = []

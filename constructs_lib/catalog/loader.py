@@ -155,7 +155,7 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
     findings = list(reader.findings)
     for profile in profiles:
         for finding in check_profile(
-            profile.spec, settings=settings, profile=profile.name, tags_complete=True
+            profile.spec, settings=settings, profile=profile.name, tags_complete=True, linters=True
         ):
             findings.append(_in_file(finding, profile, reader.written))
     recorded_file = placement_path(path)

@@ -22,7 +22,7 @@ from aws_cdk import aws_cloudformation as cloudformation
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from constructs_lib.catalog.deployments import Deployment, chosen
+from constructs_lib.catalog.deployments import Deployment, chosen, stack_sets_stack_name, stage_id
 from constructs_lib.catalog.loader import Catalog
 from constructs_lib.cdk.catalog_stacks import CatalogStack, catalog_stacks
 
@@ -49,16 +49,16 @@ def deployment_stages(scope: Construct, catalog: Catalog) -> DeploymentStages:
         own = _profiles_of(catalog, deployment)
         if deployment.is_stack_set:
             built.stack_sets[deployment.name] = StackSetsStack(
-                scope, f"Ec2AccessProfiles-StackSets-{deployment.name}", deployment=deployment, catalog=own
+                scope, stack_sets_stack_name(deployment.name), deployment=deployment, catalog=own
             )
             continue
         for account in deployment.accounts:
-            stage_id = f"{deployment.name}-{account}"
-            stage = Stage(scope, stage_id, env=Environment(account=account, region=deployment.region))
+            stage_name = stage_id(deployment.name, account)
+            stage = Stage(scope, stage_name, env=Environment(account=account, region=deployment.region))
             _tag(stage, deployment)
-            built.stages[stage_id] = stage
+            built.stages[stage_name] = stage
             for stack in catalog_stacks(stage, own):
-                built.stacks[f"{stage_id}/{stack.stack_name}"] = stack
+                built.stacks[f"{stage_name}/{stack.stack_name}"] = stack
     return built
 
 

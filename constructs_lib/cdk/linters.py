@@ -7,25 +7,43 @@ platform team's synth then fails where the tests fail. This is the app's choice,
 the linters come with the ``[lint]`` extra (``pip install 'ec2-access-profiles[lint]'``), and are
 imported only here, when ``add_linters`` is called; the rest of ``constructs_lib`` records its
 acknowledgments with aws-cdk-lib's ``Validations`` and never imports cdk-nag or cfn-lint.
+
+A violation on a profile's role or instance profile names the profile (its catalogue name, or its
+construct path) and what to write to settle it: the acknowledgment in the catalogue's ``acknowledge:``
+(or ``BroadAccess`` for a profile written in Python), the catalogue key behind a cfn-lint finding, and
+the rule ID ``ec2-access-profiles check`` reports it under (``constructs_lib.core.linter_rules``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsii
 from aws_cdk import (
+    CfnResource,
     IPolicyValidationContext,
     IPolicyValidationPlugin,
     PolicyValidationPluginReport,
     PolicyViolatingResource,
     PolicyViolation,
+    Stack,
     Validations,
 )
 from constructs import IConstruct
+
+from constructs_lib.cdk.access_profile import Ec2AccessProfile
+from constructs_lib.cdk.catalog_stacks import CatalogStack
+from constructs_lib.core.least_privilege import BroadKind
+from constructs_lib.core.linter_rules import acknowledgments_for, catalogue_key, rule_for
+from constructs_lib.core.rules import BY_ID
+
+if TYPE_CHECKING:
+    from cdk_nag import NagPack
 
 LINT_EXTRA = "pip install 'ec2-access-profiles[lint]'"
 """What brings cdk-nag and cfn-lint: the library depends on neither without it."""
@@ -46,7 +64,37 @@ def add_linters(app: IConstruct) -> None:
         raise LintersMissingError(_missing("cdk-nag")) from error
     if find_spec("cfnlint") is None:  # checked now, not when synth calls the plugin; not imported yet
         raise LintersMissingError(_missing("cfn-lint"))
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app), CfnLintPlugin())
+    Validations.of(app).add_plugins(
+        ProfileNagPack(AwsSolutionsChecks(app)), ProfileNagPack(NIST80053R5Checks(app)), CfnLintPlugin()
+    )
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class ProfileNagPack:
+    """A cdk-nag pack whose violations on a profile name the profile and the acknowledgment to write."""
+
+    def __init__(self, pack: NagPack) -> None:
+        self._pack = pack
+
+    @property
+    def name(self) -> str:
+        return str(self._pack.name)
+
+    @property
+    def version(self) -> str | None:
+        return self._pack.version
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        return self._pack.rule_ids
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        report = self._pack.validate(context)
+        if report.success:
+            return report
+        profiles = _profiles(context.app_construct)
+        violations = [_named_nag_violation(v, profiles) for v in report.violations]
+        return PolicyValidationPluginReport(success=False, violations=violations)
 
 
 def _missing(distribution: str) -> str:
@@ -75,6 +123,9 @@ class CfnLintPlugin:
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         violations = lint_templates(context.template_paths)
+        if violations:
+            profiles = _profiles(context.app_construct)
+            violations = [_named_cfn_lint_violation(v, profiles) for v in violations]
         return PolicyValidationPluginReport(success=not violations, violations=violations)
 
 
@@ -107,3 +158,113 @@ def lint_templates(paths: Iterable[str]) -> list[PolicyViolation]:
 
 def _location(path: Sequence[object]) -> str:
     return "/".join(str(part) for part in path[2:]) or "/"
+
+
+# -- naming the profile and the fix ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Profile:
+    """A profile in the app, as a violation's resource finds it."""
+
+    path: str
+    """The construct path of the ``Ec2AccessProfile``."""
+    catalogue_name: str | None
+    """Its name in the catalogue, when a catalogue built it."""
+    resources: Mapping[tuple[str, str], str]
+    """Its role's and instance profile's resource type, by template file name and logical ID."""
+
+    def owns(self, construct_path: str) -> bool:
+        return construct_path.startswith(self.path + "/")
+
+    @property
+    def shown(self) -> str:
+        if self.catalogue_name is not None:
+            return f"catalogue profile {self.catalogue_name!r} ({self.path})"
+        return f"Ec2AccessProfile {self.path!r}"
+
+
+def _profiles(app: IConstruct) -> list[_Profile]:
+    """Every profile in the app; read only when a linter found something, since it walks the tree."""
+    names: dict[str, str] = {}
+    profiles: list[Ec2AccessProfile] = []
+    for construct in app.node.find_all():
+        if isinstance(construct, CatalogStack):
+            names.update((profile.node.path, name) for name, profile in construct.profiles.items())
+        elif isinstance(construct, Ec2AccessProfile):
+            profiles.append(construct)
+    return [_Profile(p.node.path, names.get(p.node.path), _resources(p)) for p in profiles]
+
+
+def _resources(profile: Ec2AccessProfile) -> dict[tuple[str, str], str]:
+    """The profile's role and instance profile: their type, by template file name and logical ID."""
+    resources = {}
+    for child in (profile.role, profile.node.try_find_child("Resource")):
+        cfn = child.node.default_child if child is not None else None
+        if isinstance(cfn, CfnResource):
+            stack = Stack.of(cfn)
+            logical_id = str(stack.resolve(stack.get_logical_id(cfn)))
+            resources[(stack.template_file, logical_id)] = cfn.cfn_resource_type
+    return resources
+
+
+def _named_nag_violation(violation: PolicyViolation, profiles: Sequence[_Profile]) -> PolicyViolation:
+    owners = [
+        profile
+        for resource in violation.violating_resources
+        for profile in profiles
+        if resource.construct_path and profile.owns(resource.construct_path)
+    ]
+    if not owners:
+        return violation
+    checked = rule_for(violation.rule_name)
+    unique = {profile.path: profile for profile in owners}.values()
+    fixes = [f"{profile.shown}: {_acknowledgment_fix(violation.rule_name, profile)}" for profile in unique]
+    check = f" `ec2-access-profiles check` reports it as {checked.id} at its line." if checked else ""
+    return PolicyViolation(
+        rule_name=violation.rule_name,
+        description=f"{violation.description} In {'; '.join(fixes)}.{check}",
+        fix=violation.fix,
+        rule_metadata=violation.rule_metadata,
+        severity=violation.severity,
+        violating_resources=violation.violating_resources,
+    )
+
+
+def _acknowledgment_fix(finding: str, profile: _Profile) -> str:
+    acknowledgments = acknowledgments_for(finding)
+    if acknowledgments is None:
+        checked = rule_for(finding)
+        fix = BY_ID[checked.id].fix if checked else "change what the profile grants"
+        return f"no acknowledgment settles it: {fix[0].lower()}{fix[1:]}"
+    if profile.catalogue_name is not None:
+        given = ", ".join(f"{{{kind}: {pattern!r}, reason: ...}}" for kind, pattern in acknowledgments)
+        return f"write in the catalogue, under the profile's acknowledge: {given} (not CDK's form below)"
+    given = ", ".join(_broad_access(kind, pattern) for kind, pattern in acknowledgments)
+    return f"acknowledge it with acknowledge=[{given}]"
+
+
+def _broad_access(kind: BroadKind, pattern: str) -> str:
+    return f"BroadAccess.{kind}({pattern!r}, reason=...)"
+
+
+def _named_cfn_lint_violation(violation: PolicyViolation, profiles: Sequence[_Profile]) -> PolicyViolation:
+    where = []
+    for resource in violation.violating_resources:
+        key = (Path(resource.template_path or "").name, resource.resource_logical_id or "")
+        for profile in profiles:
+            resource_type = profile.resources.get(key)
+            if resource_type is None:
+                continue
+            catalogue = catalogue_key(resource_type, list(resource.locations[0].split("/")))
+            field = f", catalogue key {catalogue!r}" if catalogue and profile.catalogue_name else ""
+            where.append(f"{profile.shown}{field}")
+    if not where:
+        return violation
+    return PolicyViolation(
+        rule_name=violation.rule_name,
+        description=f"{violation.description} In {'; '.join(where)}.",
+        fix=violation.fix,
+        severity=violation.severity,
+        violating_resources=violation.violating_resources,
+    )

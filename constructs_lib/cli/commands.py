@@ -3,16 +3,20 @@
 It reads files and prints what the pure core says; it holds no rule of its own:
 
 - ``check CATALOG...`` loads each catalogue (``catalog.load_catalog``) and prints every finding, one
-  ``FILE:LINE:COL: RULE-ID ...`` line each (or JSON). The app's settings (required tags, the
-  managed-policy quota) come from the context of ``--cdk-json PATH``, else of ``./cdk.json`` when it
-  exists (the file the CDK CLI reads), else there are none;
+  ``FILE:LINE:COL: RULE-ID ...`` line each (or JSON, or SARIF 2.1.0 for code scanning: ``sarif``).
+  The app's settings (required tags, the managed-policy quota) come from the context of
+  ``--cdk-json PATH``, else of ``./cdk.json`` when it exists (the file the CDK CLI reads), else
+  there are none;
 - ``place CATALOG`` records the shards of new profiles in the catalogue's placement file
   (``placement``), as ``cdk synth`` does; ``--check`` only says whether the file is up to date;
 - ``schema`` prints the catalogue's JSON Schema (``catalog_schema.json_schema``), which is what the
   repository's ``catalog.schema.json`` holds;
 - ``rules`` lists the rules (``rules.RULES``), as text or as the README's Markdown table;
 - ``audit`` compares an AWS account's instance profiles with those the app's cloud assembly declares
-  (``constructs_lib.audit``). It needs boto3 (the ``audit`` extra), imported only when it runs.
+  (``constructs_lib.audit``), or, with ``--deployment``, every account of a deployment. It needs
+  boto3 (the ``audit`` extra), imported only when it runs;
+- ``init DIR`` writes a new platform repository (``constructs_lib.cli.scaffold``) pinned on this
+  package's version: 0 written, 2 refused (a file exists already: nothing written) or unwritable.
 
 Exit status of ``check``: 0 when no catalogue has an error, 1 when one has, 2 when a file could not
 be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Of ``audit``: 0 in sync, 1 findings, 2
@@ -37,6 +41,7 @@ from constructs_lib.catalog.loader import (
     write_placement,
 )
 from constructs_lib.catalog.schema import json_schema
+from constructs_lib.cli.sarif import sarif_log
 from constructs_lib.core.checker import AppSettings
 from constructs_lib.core.rules import RULES
 
@@ -105,7 +110,12 @@ def _parser() -> argparse.ArgumentParser:
         "Exit status: 0 no problems, 1 problems found, 2 a file could not be read.",
     )
     check.add_argument("catalogs", nargs="+", metavar="CATALOG", type=Path, help="a catalogue YAML file")
-    check.add_argument("--format", choices=("text", "json"), default="text", help="default: text")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="default: text; sarif: SARIF 2.1.0 for GitHub code scanning",
+    )
     check.add_argument(
         "--cdk-json",
         type=Path,
@@ -180,7 +190,41 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="items per IAM list call (MaxItems), 1 to 1000; default 100",
     )
+    audit.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=8,
+        metavar="N",
+        help="IAM calls in flight at once in each account; default 8",
+    )
+    audit.add_argument(
+        "--deployment",
+        metavar="NAME",
+        help="audit every account of the catalogue's deployment NAME (its Stages' accounts, or the accounts "
+        "Organizations lists under its OUs), assuming --role-name in each",
+    )
+    audit.add_argument(
+        "--role-name", metavar="ROLE", help="with --deployment: the audit role to assume in each account"
+    )
+    audit.add_argument(
+        "--parallel-accounts",
+        type=_positive,
+        default=4,
+        metavar="N",
+        help="with --deployment: accounts audited at once; default 4",
+    )
     audit.set_defaults(run=_audit)
+
+    init = commands.add_parser(
+        "init",
+        help="write a new platform repository: app, catalogue, pins, Makefile, tests, CI",
+        description="Write a new platform repository into DIR (made if missing): app.py, catalog.yaml "
+        "with one example profile, cdk.json, requirements pinned on this version, the two-command "
+        "Makefile (make synth, make test), a snapshot test, a pre-commit config, a CI workflow and a "
+        "README. Exit status: 0 written, 2 nothing written (a file exists already, or DIR is unwritable).",
+    )
+    init.add_argument("directory", metavar="DIR", type=Path, help="the new repository's folder")
+    init.set_defaults(run=_init)
     return parser
 
 
@@ -199,6 +243,10 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             unreadable = True
     if args.format == "json":
         json.dump({"catalogs": [_catalog_json(catalog) for catalog in catalogs]}, out, indent=2)
+        out.write("\n")
+    elif args.format == "sarif":
+        findings = [(catalog.path, finding) for catalog in catalogs for finding in catalog.findings]
+        json.dump(sarif_log(findings, version=version()), out, indent=2)
         out.write("\n")
     else:
         for catalog in catalogs:
@@ -285,6 +333,9 @@ def _audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.dry_run and not args.repair_tags:
         print("audit: --dry-run goes with --repair-tags", file=err)
         return EXIT_UNREADABLE
+    if (args.deployment is None) != (args.role_name is None):
+        print("audit: --deployment and --role-name go together", file=err)
+        return EXIT_UNREADABLE
     try:
         from constructs_lib.audit.run import AuditOptions, run
     except ModuleNotFoundError as missing:
@@ -300,6 +351,10 @@ def _audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         repair_tags=args.repair_tags,
         dry_run=args.dry_run,
         page_size=args.page_size,
+        concurrency=args.concurrency,
+        deployment=args.deployment,
+        role_name=args.role_name,
+        parallel_accounts=args.parallel_accounts,
     )
     return run(options, out, err)
 
@@ -312,6 +367,42 @@ def _page_size(text: str) -> int:
     if not 1 <= number <= 1000:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 1000")
     return number
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64")
+    return int(text)
+
+
+# -- init -------------------------------------------------------------------------------------------
+
+
+def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from constructs_lib.cli import scaffold
+
+    pinned = version()
+    if pinned == "unknown":
+        print(f"init: {DISTRIBUTION} is not installed, so it has no version to pin: pip install it", file=err)
+        return EXIT_UNREADABLE
+    try:
+        written = scaffold.write(args.directory, pinned)
+    except scaffold.ExistingFilesError as existing:
+        print("init: these exist already, and init never overwrites: nothing was written", file=err)
+        for path in existing.paths:
+            print(f"  {path}", file=err)
+        return EXIT_UNREADABLE
+    except OSError as error:
+        print(f"init: cannot write {error.filename or args.directory}: {error.strerror or error}", file=err)
+        return EXIT_UNREADABLE
+    for path in written:
+        print(path, file=out)
+    print(
+        f"{args.directory}: a platform repository on {DISTRIBUTION} {pinned}; next: cd {args.directory} "
+        "&& make synth && make test (README.md says the rest)",
+        file=err,
+    )
+    return EXIT_CLEAN
 
 
 # -- schema and rules -------------------------------------------------------------------------------

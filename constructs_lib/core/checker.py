@@ -23,6 +23,7 @@ from constructs_lib.core.least_privilege import (
     is_unacknowledged_admin_policy,
     unacknowledged_grants,
 )
+from constructs_lib.core.linter_rules import linter_findings
 from constructs_lib.core.presets import PRESETS, Preset
 from constructs_lib.core.spec import DeployTime, Pointer, ProfileSpec, TagSet, Text
 from constructs_lib.core.statements import (
@@ -39,6 +40,9 @@ MANAGED_POLICY_QUOTA_CONTEXT = "ec2-access-profile:managedPolicyQuota"
 REQUIRED_TAGS_CONTEXT = "ec2-access-profile:requiredTags"
 """Context key: a list of tag keys every profile's role must carry, however they were applied."""
 
+MINIMIZE_POLICIES_CONTEXT = "@aws-cdk/aws-iam:minimizePolicies"
+"""aws-cdk-lib's feature flag that merges a policy's statements, which the linters then read merged."""
+
 AWS_MANAGED_KEY_PREFIX = validation.aws_managed_policy_key("")
 
 
@@ -53,6 +57,8 @@ class AppSettings:
     """Context ``ec2-access-profile:managedPolicyQuota``: the quota when a profile gives none."""
     required_tags: object = None
     """Context ``ec2-access-profile:requiredTags``: tag keys every profile must carry."""
+    minimize_policies: object = None
+    """Context ``@aws-cdk/aws-iam:minimizePolicies``: whether CDK merges statements (for the linter rules)."""
 
     @staticmethod
     def from_context(context: Mapping[str, object]) -> AppSettings:
@@ -65,6 +71,7 @@ class AppSettings:
         return AppSettings(
             managed_policy_quota=get_context(MANAGED_POLICY_QUOTA_CONTEXT),
             required_tags=get_context(REQUIRED_TAGS_CONTEXT),
+            minimize_policies=get_context(MINIMIZE_POLICIES_CONTEXT),
         )
 
 
@@ -95,13 +102,15 @@ def check_profile(
     settings: AppSettings = AppSettings(),
     profile: str = "",
     tags_complete: bool = False,
+    linters: bool = False,
 ) -> list[Finding]:
     """Every problem with ``spec``, in ``FIELD_ORDER``; [] when it is sound.
 
     ``profile`` names the profile in each finding (a construct path or a catalogue name).
     ``tags_complete`` says the spec's tags are all the profile gets (a catalogue entry): then the
     app's required tags are checked here. A construct's tags can still grow with ``Tags.of``, so its
-    required tags are checked at synth.
+    required tags are checked at synth. ``linters`` says the app runs cdk-nag (a catalogue's does):
+    then what cdk-nag would refuse in the role is a finding too (``linter_rules``).
     """
     findings = [
         *_name_findings(spec),
@@ -131,6 +140,8 @@ def check_profile(
     for index, statement in enumerate(spec.statements):
         findings += statement_findings(statement, spec.acknowledge, pointer=("statements", index))
     findings += _pseudo_parameter_findings(spec)
+    if linters:
+        findings += linter_findings(spec, merged=settings.minimize_policies in (True, "true"))
     return in_field_order(_named(finding, profile) for finding in findings)
 
 

@@ -156,6 +156,34 @@ RULES: tuple[Rule, ...] = (
         "List exactly what is needed, or acknowledge it: `{action: 's3:*', reason: ...}`",
     ),
     Rule(
+        "EAP043",
+        "In a catalogue, every wildcard action or resource of an Allow is acknowledged (cdk-nag's "
+        "AwsSolutions-IAM5)",
+        "`s3:GetObject` on `arn:aws:s3:::results-bucket/*` without an acknowledgment",
+        "List exactly what is needed, or acknowledge it: `{resource: 'arn:aws:s3:::results-bucket/*', "
+        "reason: ...}`",
+    ),
+    Rule(
+        "EAP044",
+        "In a catalogue, an Allow lists its actions: cdk-nag's AwsSolutions-IAM5 fails on `not_actions`",
+        "`not_actions: [iam:*]` in an Allow",
+        "List the actions under `actions:`, or deny the others in a Deny statement",
+    ),
+    Rule(
+        "EAP045",
+        "In a catalogue, a Deny of `*` or `SERVICE:*` before an Allow is acknowledged (cdk-nag's "
+        "NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess reads it as full access)",
+        "`effect: Deny` of `s3:*`, then an Allow",
+        "Deny the actions one by one, or acknowledge it: `{action: 's3:*', reason: ...}`",
+    ),
+    Rule(
+        "EAP046",
+        "In a catalogue, action `*` on an ARN ending in `*` is acknowledged as admin access (cdk-nag's "
+        "NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess)",
+        "`actions: ['*']` on `arn:aws:s3:::bucket/*`",
+        "List the actions needed, or acknowledge both `{action: '*', ...}` and `{resource: '*', ...}`",
+    ),
+    Rule(
         "EAP050",
         "An acknowledgment names a wildcard (or an AWS-managed policy) and gives a reason of at "
         "least 10 characters",

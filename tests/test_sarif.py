@@ -1,0 +1,115 @@
+"""``check --format sarif``: SARIF 2.1.0 that GitHub code scanning shows on each finding's line.
+
+No maintained Python package ships the SARIF 2.1.0 schema, so the test holds the log to what the
+schema requires and what code scanning reads (github.com docs, "SARIF support for code scanning"):
+``version``, ``runs[].tool.driver.name``, each result's ``message.text`` and a physical location with
+a relative URI and a region starting at a line and column.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from textwrap import dedent
+from typing import Any
+
+import pytest
+
+from constructs_lib.cli import commands as cli
+from constructs_lib.cli.sarif import sarif_log
+from constructs_lib.core.findings import Finding
+from constructs_lib.core.rules import BY_ID
+
+CATALOG = """\
+    profiles:
+      - name: results
+        statements:
+          - actions: [s3:GetObject]
+            resources: ["arn:aws:s3:::results-bucket/*"]
+      - name: Web Server
+"""
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def sarif_of(text: str, capsys: pytest.CaptureFixture[str], *, name: str = "catalog.yaml") -> Any:
+    Path(name).parent.mkdir(parents=True, exist_ok=True)
+    Path(name).write_text(dedent(text))
+    status = cli.main(["check", "--format", "sarif", name])
+    out, err = capsys.readouterr()
+    assert err == ""
+    log = json.loads(out)
+    log["status"] = status
+    return log
+
+
+def test_each_finding_is_a_result_on_its_line(capsys: pytest.CaptureFixture[str]) -> None:
+    log = sarif_of(CATALOG, capsys, name="platform/catalog.yaml")
+    assert log["status"] == 1
+    assert (log["version"], log["$schema"].endswith("sarif-schema-2.1.0.json")) == ("2.1.0", True)
+    (run,) = log["runs"]
+    assert run["tool"]["driver"]["name"] == "ec2-access-profiles"
+    places = [
+        (
+            result["ruleId"],
+            result["level"],
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            result["locations"][0]["physicalLocation"]["region"],
+        )
+        for result in run["results"]
+    ]
+    assert places == [
+        ("EAP043", "error", "platform/catalog.yaml", {"startLine": 4, "startColumn": 9}),
+        ("EAP001", "error", "platform/catalog.yaml", {"startLine": 6, "startColumn": 11}),
+        ("EAP002", "error", "platform/catalog.yaml", {"startLine": 6, "startColumn": 11}),
+    ]
+    first = run["results"][0]["message"]["text"]
+    assert first.startswith("profile 'results' statements 'arn:aws:s3:::results-bucket/*' is a wildcard")
+    assert "{resource: 'arn:aws:s3:::results-bucket/*', reason: ...} under acknowledge" in first
+
+
+def test_the_rules_that_matched_are_described_and_indexed(capsys: pytest.CaptureFixture[str]) -> None:
+    (run,) = sarif_of(CATALOG, capsys)["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == ["EAP043", "EAP001", "EAP002"]
+    assert rules[0]["shortDescription"]["text"] == BY_ID["EAP043"].title
+    assert rules[0]["help"]["text"] == BY_ID["EAP043"].fix
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert (
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"]
+            in (run["originalUriBaseIds"])
+        )
+
+
+def test_a_clean_catalogue_is_a_run_without_results(capsys: pytest.CaptureFixture[str]) -> None:
+    log = sarif_of("profiles:\n  - name: web\n", capsys)
+    assert log["status"] == 0
+    assert [(run["results"], run["tool"]["driver"]["rules"]) for run in log["runs"]] == [([], [])]
+
+
+def test_a_warning_is_a_warning_and_a_file_outside_is_a_file_uri(tmp_path: Path) -> None:
+    outside = tmp_path.parent / "elsewhere.yaml"
+    finding = Finding(
+        "EAP085", "acknowledge", "s3:GetObject", "is known", location=f"{outside}:3:7", severity="warning"
+    )
+    log: Any = sarif_log([(str(outside), finding)], version="1.2.3")
+    (run,) = log["runs"]
+    (result,) = run["results"]
+    assert result["level"] == "warning"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": outside.as_uri()}
+    assert run["tool"]["driver"]["version"] == "1.2.3"
+
+
+def test_a_finding_without_a_line_is_shown_at_the_top_of_its_catalogue() -> None:
+    finding = Finding("EAP070", "context", "x", "is not a list")
+    log: Any = sarif_log([("catalog.yaml", finding)], version="0")
+    (run,) = log["runs"]
+    location = run["results"][0]["locations"][0]["physicalLocation"]
+    assert (location["artifactLocation"]["uri"], location["region"]) == (
+        "catalog.yaml",
+        {"startLine": 1, "startColumn": 1},
+    )
