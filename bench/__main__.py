@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.explain import time_explain
 from bench.measure import Measurement, measure
 from bench.profiles import catalog_yaml
 from bench.report import Results, write_plot, write_table
@@ -86,6 +87,12 @@ def main() -> None:
     write_plot(results, HERE / "results.png")
     (HERE / "results.json").write_text(json.dumps(results.to_json(), indent=2, sort_keys=True) + "\n")
     print((HERE / "results.md").read_text())
+    with tempfile.TemporaryDirectory() as folder:
+        warm, whole = time_explain(Path(folder), args.rounds)
+    print(
+        f"explain, one profile with 10 AWS-managed policies: {warm:.3f} s in-process, "
+        f"{whole:.3f} s as a CLI run"
+    )
 
 
 def progress(round_number: int, workload: str, count: int, result: Measurement) -> None:

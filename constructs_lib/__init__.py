@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from constructs_lib.core import nag_findings
 from constructs_lib.core.checker import AppSettings, check_profile
+from constructs_lib.core.credential_guard import CredentialGuard, Exemption
 from constructs_lib.core.errors import ProfileValidationError
 from constructs_lib.core.findings import Finding
 from constructs_lib.core.least_privilege import BroadAccess
@@ -62,8 +63,10 @@ __all__ = [
     "BroadAccess",
     "CatalogBuild",
     "CatalogError",
+    "CredentialGuard",
     "DeployTime",
     "Ec2AccessProfile",
+    "Exemption",
     "Finding",
     "InstanceProfileTags",
     "InstanceProfileTagsProvider",

@@ -601,3 +601,17 @@ def test_markdown_report_is_a_table_with_escaped_cells() -> None:
     assert "| Kind | Profile | Field | Expected | Actual | Fix |" in lines
     assert "| drift | `web` | `tags['K']` | `a\\|b` | `` `x` `` | `fix it` |" in lines
     assert lines[-1].startswith("- not audited: profile 'web'")
+
+
+def test_a_credential_guard_missing_in_the_account_is_inline_policy_drift() -> None:
+    from constructs_lib.core.credential_guard import CredentialGuard
+
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::assets/*"}
+    guarded = {"Version": "2012-10-17", "Statement": [read, *CredentialGuard().statements()]}
+    unguarded = {"Version": "2012-10-17", "Statement": [read]}
+    app = declared(role={"inline_policies": {"Permissions": guarded}})
+    assert drift.compare(app, actual(role={"inline_policies": {"Permissions": guarded}})) == []
+    (finding,) = drift.compare(app, actual(role={"inline_policies": {"Permissions": unguarded}}))
+    assert (finding.field, finding.key) == ("role.inline_policies", "Permissions")
+    assert "aws:ec2instancesourcevpc" in json.dumps(finding.expected).lower()
+    assert "aws:ec2instancesourcevpc" not in json.dumps(finding.actual).lower()

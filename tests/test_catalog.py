@@ -151,11 +151,12 @@ def test_an_unknown_key_suggests_the_closest_known_one(tmp_path: Path) -> None:
     assert messages(catalog) == [
         "3:5: EAP101 profile 'web' managed_policy: 'managed_policy' is not a key here; "
         "did you mean 'managed_policies'? known keys: name, id, role_name, stack, path, description, "
-        "presets, managed_policies, permissions_boundary, max_session_duration_hours, tags, statements, "
-        "acknowledge, managed_policy_quota, deployments",
+        "presets, managed_policies, permissions_boundary, max_session_duration_hours, tags, "
+        "credential_guard, statements, acknowledge, managed_policy_quota, deployments",
         "4:5: EAP101 profile 'web' tgas: 'tgas' is not a key here; did you mean 'tags'? known keys: name, "
         "id, role_name, stack, path, description, presets, managed_policies, permissions_boundary, "
-        "max_session_duration_hours, tags, statements, acknowledge, managed_policy_quota, deployments",
+        "max_session_duration_hours, tags, credential_guard, statements, acknowledge, managed_policy_quota, "
+        "deployments",
         "5:1: EAP101 colour: 'colour' is not a key here; known keys: defaults, profiles, deployments",
     ]
     (profile,) = catalog.profiles

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from constructs_lib.core import checker
 from constructs_lib.core.checker import AppSettings, check_profile, plan_managed_policies, tag_findings
+from constructs_lib.core.credential_guard import CredentialGuard, Exemption
 from constructs_lib.core.findings import Finding
 from constructs_lib.core.least_privilege import BroadAccess
 from constructs_lib.core.presets import BATCH, ECS, EKS_NODE, SSM
@@ -259,6 +260,13 @@ CASES = [
         ("EAP051", "acknowledge (action)", "s3:*", ("acknowledge", 1)),
         "is acknowledged twice",
         id="EAP051",
+    ),
+    pytest.param(
+        {"credential_guard": CredentialGuard(exempt=(Exemption("ssm:GetParameter", reason="short"),))},
+        AppSettings(),
+        ("EAP090", "credential_guard.exempt", "ssm:GetParameter", ("credential_guard", "exempt", 0)),
+        "has a reason of 5 characters",
+        id="EAP090",
     ),
     pytest.param(
         {"statements": ({"Effect": "Allow", "Action": "s4:GetObject", "Resource": "arn:aws:s3:::b/*"},)},

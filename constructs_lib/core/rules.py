@@ -266,6 +266,13 @@ RULES: tuple[Rule, ...] = (
         "Remove the acknowledgment, so the checker reads the action again",
     ),
     Rule(
+        "EAP090",
+        "A credential-guard exemption names an action IAM's reference knows and says why in 10 "
+        "characters or more",
+        "`credential_guard: {exempt: [{action: s3:GetObjekt, reason: x}]}`",
+        "Correct the action and give the reason: which call must work without a VPC endpoint",
+    ),
+    Rule(
         "EAP100",
         "A catalogue is readable YAML",
         "a tab used for indentation",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
+from constructs_lib.core.credential_guard import CredentialGuard
 from constructs_lib.core.least_privilege import BroadAccess
 from constructs_lib.core.presets import Preset
 
@@ -89,6 +90,8 @@ class ProfileSpec:
     """Broad grants made on purpose, each with its reason. Default: none."""
     managed_policy_quota: int | None = None
     """The account's raised quota of managed policies per role, 10 to 20. Default: IAM's 10."""
+    credential_guard: CredentialGuard | None = None
+    """Deny statements that stop the role's credentials working off the instance. Default: none."""
 
     def effective_role_name(self) -> Text | None:
         """The role's name as IAM will have it: its own, else the instance profile's."""

@@ -6,10 +6,11 @@ Each pair is compared field by field; a profile only in the head is compared wit
 grants is new), one only in the base is removed.
 
 Severities: ``high`` for what strands instances or widens access beyond the profile's purpose
-(replaced or removed, trust widened, boundary removed, admin-level access, a new ``*`` resource, a
-privilege-escalation path), ``medium`` for new access (actions, services, managed policies, a longer
-session, what cloudsplaining calls resource exposure, credentials exposure and data exfiltration),
-``low`` for tags and ``info`` for descriptions and for access taken away.
+(replaced or removed, trust widened, boundary removed, a credential guard removed or weakened,
+admin-level access, a new ``*`` resource, a privilege-escalation path), ``medium`` for new access
+(actions, services, managed policies, a longer session, what cloudsplaining calls resource
+exposure, credentials exposure and data exfiltration), ``low`` for tags and ``info`` for
+descriptions and for access taken away.
 
 Privilege escalation and the exposure categories are cloudsplaining's (``PolicyDocument``), over
 the role's inline policies: escalation paths whatever their resources, exposure where the resource
@@ -23,7 +24,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from constructs_lib.core.credential_guard import guard_statements
 from constructs_lib.core.least_privilege import ADMIN_MANAGED_POLICIES
+from constructs_lib.review import effective
 from constructs_lib.review.profiles import Profile, Templates, read_profiles
 
 Severity = Literal["high", "medium", "low", "info"]
@@ -145,6 +148,8 @@ def _review(old: Profile | None, new: Profile | None) -> ProfileReview:
     findings += replaced
     findings += _access(old, new)
     findings += _settings(old, new)
+    findings += _guard(old, new)
+    findings += [ReviewFinding(f.severity, f.rule, f.message) for f in effective.findings(old, new)]
     if old is None:
         status: Status = "added"
     elif replaced:
@@ -343,6 +348,29 @@ def _settings(old: Profile | None, new: Profile) -> Iterator[ReviewFinding]:
             yield ReviewFinding("info", "description-changed", message)
     else:
         yield ReviewFinding("info", "profile-added", "is new")
+
+
+def _guard(old: Profile | None, new: Profile) -> Iterator[ReviewFinding]:
+    """A credential guard removed or weakened: stolen credentials would work off the instance again."""
+    before = guard_statements(old.documents) if old is not None else {}
+    after = guard_statements(new.documents)
+    removed = sorted(set(before) - set(after))
+    if removed:
+        yield ReviewFinding(
+            "high", "credential-guard-removed", f"loses its credential guard: {', '.join(removed)}"
+        )
+    for sid in sorted(set(before) & set(after)):
+        if before[sid] == after[sid]:
+            continue
+        exempted = sorted(
+            set(_names(after[sid].get("NotAction"))) - set(_names(before[sid].get("NotAction")))
+        )
+        what = f"exempts {_listed(exempted)} more" if exempted else "changes its statement"
+        yield ReviewFinding("high", "credential-guard-weakened", f"credential guard {sid} {what}")
+
+
+def _names(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
 
 
 def _differs(old: Profile, new: Profile) -> bool:

@@ -1,0 +1,294 @@
+"""IAM's ``Condition`` element, evaluated against a partly known request: true, false, or depends on keys.
+
+Semantics follow the IAM User Guide ("IAM JSON policy elements: Condition operators", "Condition
+with multiple context keys or values", "IAM policy elements: Variables and tags"):
+
+- operators are ANDed, keys within an operator are ANDed, values within a key are ORed; for a
+  negated operator (``StringNotEquals``, ``ArnNotLike``, ...) the request's value must match none;
+- a key missing from the request: false, except for negated operators (true), ``...IfExists``
+  (true), ``Null`` (tests the absence itself) and ``ForAllValues:`` (true, as for an empty set);
+- ``ForAnyValue:`` / ``ForAllValues:`` compare each of a multivalued key's values;
+- policy variables (``${aws:SourceVpc}``, ``${aws:username, 'default'}``, ``${*}``, ``${?}``,
+  ``${$}``) in the values of string, ARN and Bool operators; a variable whose key the request lacks
+  matches nothing;
+- an unknown operator is never guessed: it is reported as unsupported.
+
+A key the request does not know (neither given nor absent) makes the answer "depends on" it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from constructs_lib.core.request import UNKNOWN, Request, Unknown
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``value`` True or False when decided; ``None`` with the keys (or the reason) it depends on."""
+
+    value: bool | None
+    depends_on: frozenset[str] = frozenset()
+
+    @staticmethod
+    def of(value: bool) -> Verdict:
+        return TRUE if value else FALSE
+
+
+TRUE = Verdict(True)
+FALSE = Verdict(False)
+
+
+def both(verdicts: Iterable[Verdict]) -> Verdict:
+    """Three-valued AND: false wins, then unknown (with every key it waits on), then true."""
+    waiting: set[str] = set()
+    for verdict in verdicts:
+        if verdict.value is False:
+            return FALSE
+        if verdict.value is None:
+            waiting |= verdict.depends_on
+    return Verdict(None, frozenset(waiting)) if waiting else TRUE
+
+
+def evaluate(condition: Mapping[str, Mapping[str, object]] | None, request: Request) -> Verdict:
+    """The statement's whole ``Condition`` block for ``request``."""
+    if not condition:
+        return TRUE
+    return both(
+        _one(operator, key, _strings(values), request)
+        for operator, keys in condition.items()
+        for key, values in keys.items()
+    )
+
+
+# -- operators ----------------------------------------------------------------------------------
+
+Match = Callable[[str, str], bool]
+"""``match(request_value, policy_value)`` for a positive operator."""
+
+
+def _glob(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def _string_like(value: str, pattern: str) -> bool:
+    return _glob(pattern).fullmatch(value) is not None
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:
+        return None
+
+
+def _numeric(compare: Callable[[Decimal, Decimal], bool]) -> Match:
+    def match(value: str, policy: str) -> bool:
+        left, right = _number(value), _number(policy)
+        return left is not None and right is not None and compare(left, right)
+
+    return match
+
+
+def _date(text: str) -> datetime | None:
+    text = text.strip()
+    number = _number(text)
+    if number is not None:
+        return datetime.fromtimestamp(float(number), tz=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _dates(compare: Callable[[datetime, datetime], bool]) -> Match:
+    def match(value: str, policy: str) -> bool:
+        left, right = _date(value), _date(policy)
+        return left is not None and right is not None and compare(left, right)
+
+    return match
+
+
+def _ip(value: str, policy: str) -> bool:
+    try:
+        return ipaddress.ip_address(value.strip()) in ipaddress.ip_network(policy.strip(), strict=False)
+    except ValueError:
+        return False
+
+
+def _binary(value: str, policy: str) -> bool:
+    try:
+        return base64.b64decode(value, validate=True) == base64.b64decode(policy, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+
+
+def arn_like(value: str, pattern: str) -> bool:
+    """ARN matching: each of the six ``:``-separated parts on its own, with ``*`` and ``?``."""
+    values, patterns = value.split(":", 5), pattern.split(":", 5)
+    if len(values) != 6 or len(patterns) != 6:
+        return False
+    return all(_glob(p).fullmatch(v) is not None for v, p in zip(values, patterns, strict=True))
+
+
+_POSITIVE: Mapping[str, tuple[Match, bool]] = {
+    # name: (match, whether policy variables are substituted in the policy's values)
+    "stringequals": (lambda v, p: v == p, True),
+    "stringequalsignorecase": (lambda v, p: v.lower() == p.lower(), True),
+    "stringlike": (_string_like, True),
+    "numericequals": (_numeric(lambda a, b: a == b), False),
+    "numericlessthan": (_numeric(lambda a, b: a < b), False),
+    "numericlessthanequals": (_numeric(lambda a, b: a <= b), False),
+    "numericgreaterthan": (_numeric(lambda a, b: a > b), False),
+    "numericgreaterthanequals": (_numeric(lambda a, b: a >= b), False),
+    "dateequals": (_dates(lambda a, b: a == b), False),
+    "datelessthan": (_dates(lambda a, b: a < b), False),
+    "datelessthanequals": (_dates(lambda a, b: a <= b), False),
+    "dategreaterthan": (_dates(lambda a, b: a > b), False),
+    "dategreaterthanequals": (_dates(lambda a, b: a >= b), False),
+    "bool": (lambda v, p: v.lower() == p.lower(), True),
+    "binaryequals": (_binary, False),
+    "ipaddress": (_ip, False),
+    "arnequals": (arn_like, True),
+    "arnlike": (arn_like, True),
+}
+_NEGATED = {
+    "stringnotequals": "stringequals",
+    "stringnotequalsignorecase": "stringequalsignorecase",
+    "stringnotlike": "stringlike",
+    "numericnotequals": "numericequals",
+    "datenotequals": "dateequals",
+    "notipaddress": "ipaddress",
+    "arnnotequals": "arnequals",
+    "arnnotlike": "arnlike",
+}
+OPERATORS: tuple[str, ...] = (
+    *(name for name in _POSITIVE),
+    *_NEGATED,
+    "null",
+)
+"""Every base operator understood, lower case (each also with ``IfExists`` and a set qualifier)."""
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A parsed operator: ``ForAnyValue:StringNotLikeIfExists``."""
+
+    base: str
+    negated: bool
+    if_exists: bool
+    qualifier: str
+    """``""``, ``forallvalues`` or ``foranyvalue``."""
+
+    @staticmethod
+    def parse(name: str) -> Operator | None:
+        qualifier, colon, rest = name.partition(":")
+        if not colon:
+            qualifier, rest = "", name
+        qualifier = qualifier.lower()
+        if qualifier not in ("", "forallvalues", "foranyvalue"):
+            return None
+        rest = rest.lower()
+        if_exists = rest.endswith("ifexists") and rest != "null"
+        base = rest.removesuffix("ifexists") if if_exists else rest
+        if base == "null":
+            return None if (if_exists or qualifier) else Operator("null", False, False, "")
+        if base in _NEGATED:
+            return Operator(_NEGATED[base], True, if_exists, qualifier)
+        if base in _POSITIVE:
+            return Operator(base, False, if_exists, qualifier)
+        return None
+
+
+def _one(operator_name: str, key: str, policy_values: Sequence[str], request: Request) -> Verdict:
+    operator = Operator.parse(operator_name)
+    if operator is None:
+        return Verdict(None, frozenset({f"unsupported operator {operator_name}"}))
+    found = request.values(key)
+    if isinstance(found, Unknown):
+        return Verdict(None, frozenset({key}))
+    if operator.base == "null":
+        return Verdict.of(any((found is None) == (value.lower() == "true") for value in policy_values))
+    if found is None or not found:
+        if operator.if_exists or operator.qualifier == "forallvalues":
+            return TRUE
+        return Verdict.of(operator.negated and operator.qualifier != "foranyvalue")
+    match, takes_variables = _POSITIVE[operator.base]
+    resolved: list[str | None] = []
+    for value in policy_values:
+        substituted = substitute(value, request) if takes_variables else value
+        if isinstance(substituted, Unknown):
+            return Verdict(None, frozenset(variables(value)))
+        resolved.append(substituted)
+
+    def hit(request_value: str) -> bool:
+        return any(policy is not None and match(request_value, policy) for policy in resolved)
+
+    def holds(request_value: str) -> bool:
+        return hit(request_value) != operator.negated
+
+    if operator.qualifier == "forallvalues":
+        return Verdict.of(all(holds(value) for value in found))
+    if operator.negated and operator.qualifier == "":
+        return Verdict.of(not any(hit(value) for value in found))
+    return Verdict.of(any(holds(value) for value in found))
+
+
+def _strings(values: object) -> tuple[str, ...]:
+    items = values if isinstance(values, list | tuple) else [values]
+    return tuple(str(item).lower() if isinstance(item, bool) else str(item) for item in items)
+
+
+# -- policy variables ---------------------------------------------------------------------------
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_SPECIAL = {"*": "*", "?": "?", "$": "$"}
+
+
+def variables(text: str) -> tuple[str, ...]:
+    """The context keys the policy variables of ``text`` read."""
+    names = (_split_default(match.group(1))[0] for match in _VARIABLE.finditer(text))
+    return tuple(name for name in names if name not in _SPECIAL)
+
+
+def substitute(text: str, request: Request) -> str | Unknown | None:
+    """``text`` with its policy variables replaced; ``None`` when a variable's key is missing (and
+    has no default); ``UNKNOWN`` when the request does not know it. ``${*}``, ``${?}`` and ``${$}``
+    give their character (in a ``StringLike`` value it then acts as a wildcard: a known limit).
+    """
+    out: list[str] = []
+    index = 0
+    for match in _VARIABLE.finditer(text):
+        out.append(text[index : match.start()])
+        index = match.end()
+        name, default = _split_default(match.group(1))
+        if name in _SPECIAL:
+            out.append(_SPECIAL[name])
+            continue
+        found = request.values(name)
+        if isinstance(found, Unknown):
+            return UNKNOWN
+        if found is None or not found:
+            if default is None:
+                return None
+            found = (default,)
+        out.append(found[0])
+    out.append(text[index:])
+    return "".join(out)
+
+
+def _split_default(body: str) -> tuple[str, str | None]:
+    """``aws:username, 'guest'`` -> (``aws:username``, ``guest``)."""
+    name, comma, rest = body.partition(",")
+    if not comma:
+        return name.strip(), None
+    return name.strip(), rest.strip().strip("'")
