@@ -50,12 +50,13 @@ deploy-local: $(VENV)/.dev-installed node_modules/.installed
 audit-local: $(VENV)/.dev-installed node_modules/.installed
 	$(BIN)/python scripts/audit_local.py
 
-# What a change does to each instance profile: the app at BASE (a git ref, synthesized in a temporary
-# worktree) against the working tree. Prints Markdown; writes cdk.out/review.md and review.json.
-# Exit 0: no high finding; 1: at least one; 2: the review could not run.
+# What a change does to each instance profile: `ec2-access-profiles review` of the app at BASE (a git
+# ref, synthesized in a temporary worktree) against the working tree. Prints Markdown; writes
+# cdk.out/review.md and review.json. The command exits 0 (no high finding), 1 (at least one) or 2
+# (could not run); make reports any failure as its own status 2, so CI calls the command itself.
 BASE ?= main
 review: $(VENV)/.dev-installed node_modules/.installed
-	$(BIN)/python -m constructs_lib.review --base "$(BASE)"
+	$(BIN)/python -m constructs_lib review --base "$(BASE)"
 
 # ruff, then the import contracts that keep the package's layers apart (pyproject.toml).
 lint: $(VENV)/.dev-installed

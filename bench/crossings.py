@@ -16,11 +16,16 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.workloads import WORKLOADS
+
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOADS = ("library", "plain")
+DEFAULT_WORKLOADS = ("library", "construct", "library-tagged", "construct-tagged", "plain")
+DEFAULT_SIZES = (100, 200)
 
 
 def count(workload: str, profiles: int) -> dict[str, int]:
@@ -47,9 +52,8 @@ def count(workload: str, profiles: int) -> dict[str, int]:
 
     process._NodeProcess.send = counted_send  # type: ignore[method-assign]
     aws_cdk.App.synth = counted_synth  # type: ignore[method-assign]
-    module = __import__(f"bench.{workload}_synth", fromlist=["main"])
     with tempfile.TemporaryDirectory() as outdir:
-        module.main(profiles, outdir)
+        WORKLOADS[workload].main()(profiles, outdir)
     return dict(counts)
 
 
@@ -68,21 +72,42 @@ def measured(workload: str, profiles: int) -> dict[str, int]:
     return result
 
 
+@dataclass(frozen=True)
+class PerProfile:
+    """Messages to Node.js one more profile costs: while building, and in ``app.synth()``."""
+
+    build: float
+    synth: float
+
+    @property
+    def total(self) -> float:
+        return self.build + self.synth
+
+
+def per_profile(workloads: Iterable[str], small: int, large: int) -> dict[str, PerProfile]:
+    """Each workload's messages per profile, from ``small`` to ``large`` profiles."""
+    found = {}
+    for workload in workloads:
+        before, after = measured(workload, small), measured(workload, large)
+        build, synth = (
+            (after.get(phase, 0) - before.get(phase, 0)) / (large - small) for phase in ("build", "synth")
+        )
+        found[workload] = PerProfile(build, synth)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs=2, default=[100, 200], metavar=("SMALL", "LARGE"))
-    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=WORKLOADS)
+    parser.add_argument("--sizes", type=int, nargs=2, default=list(DEFAULT_SIZES), metavar=("SMALL", "LARGE"))
+    python = [name for name, workload in WORKLOADS.items() if workload.module is not None]
+    parser.add_argument("--workloads", nargs="+", default=list(DEFAULT_WORKLOADS), choices=python)
     args = parser.parse_args()
     small, large = args.sizes
     print(f"Messages from Python to Node.js per profile (from N = {small} to {large})\n")
     print("| workload | building | app.synth() | total |")
     print("| --- | --- | --- | --- |")
-    for workload in args.workloads:
-        before, after = measured(workload, small), measured(workload, large)
-        build, synth = (
-            (after.get(phase, 0) - before.get(phase, 0)) / (large - small) for phase in ("build", "synth")
-        )
-        print(f"| {workload} | {build:.1f} | {synth:.1f} | {build + synth:.1f} |")
+    for workload, calls in per_profile(args.workloads, small, large).items():
+        print(f"| {workload} | {calls.build:.1f} | {calls.synth:.1f} | {calls.total:.1f} |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Workload: N profiles through the library's catalogue, as the app builds them (sharded), synthesized.
 
-Run as ``python -m bench.library_synth N OUTDIR``; the benchmark measures the whole process.
+Run as ``python -m bench.library_synth N OUTDIR [--tagged]``; the benchmark measures the whole
+process. Without ``--tagged`` neither the tag function nor the contract parameter is built, as in
+plain CDK; with it, profile tagging is on, the default.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from bench.profiles import catalog_yaml
 from tooling.cdk import cli_context, use_supported_node
 
 
-def main(count: int, outdir: str) -> None:
+def main(count: int, outdir: str, *, tagged: bool = False) -> None:
     use_supported_node()
     from aws_cdk import App
 
@@ -24,11 +26,10 @@ def main(count: int, outdir: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "catalog.yaml"
         path.write_text(catalog_yaml(count))
-        # Neither the tag function nor the contract parameter: plain CDK builds neither.
         context = {
             **cli_context(),
             "catalog": str(path),
-            "ec2-access-profile:tagInstanceProfile": False,
+            "ec2-access-profile:tagInstanceProfile": tagged,
             "ec2-access-profile:publishContract": False,
         }
         app = App(context=context, outdir=outdir)
@@ -40,4 +41,4 @@ def main(count: int, outdir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2])
+    main(int(sys.argv[1]), sys.argv[2], tagged="--tagged" in sys.argv[3:])

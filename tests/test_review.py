@@ -1,13 +1,16 @@
 """The review (``constructs_lib.review``): every finding, each from a base app and a head app (template JSON).
 
 The apps are small templates shaped as ``cdk synth`` writes them (``app`` below): an instance profile,
-its role with an inline policy, and the tag resource. The last tests run the real command.
+its role with an inline policy, and the tag resource. The last tests run the real command,
+``ec2-access-profiles review --base REF``, on this repository's app and on a hand-written app in a
+repository of its own. What the linters refuse: ``test_review_refusals.py``.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +22,8 @@ from constructs_lib.core.credential_guard import CredentialGuard, Exemption
 from constructs_lib.review.compare import Review, review
 from constructs_lib.review.describe import can_do, purpose
 from constructs_lib.review.report import to_json, to_markdown
-from tooling.cdk import ROOT
+from tests.conftest import library_context
+from tooling.cdk import CDK, ROOT
 
 READ_ASSETS = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::assets/*"}
 
@@ -427,10 +431,16 @@ def test_the_markdown_has_a_table_then_each_changed_profile() -> None:
 # -- the real command -------------------------------------------------------------------------------
 
 
-def command(*args: str, output: Path) -> subprocess.CompletedProcess[str]:
+TOOLS = (str(Path(sys.executable).parent), str(ROOT / ".venv" / "node-bin"), str(Path(CDK).parent))
+"""What ``make`` puts first on PATH: the virtualenv's Python (cdk.json's ``python3``), Node.js, the CLI."""
+
+
+def command(*args: str, output: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``ec2-access-profiles review ...`` (as ``python -m constructs_lib``), where ``cdk.json`` is."""
     return subprocess.run(
-        [sys.executable, "-m", "constructs_lib.review", *args, "--output", str(output)],
-        cwd=ROOT,
+        [sys.executable, "-m", "constructs_lib", "review", *args, "--output", str(output)],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": os.pathsep.join((*TOOLS, os.environ["PATH"]))},
         capture_output=True,
         text=True,
         timeout=900,
@@ -440,7 +450,7 @@ def command(*args: str, output: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.cli
 def test_review_of_head_against_the_working_tree_runs_end_to_end(tmp_path: Path) -> None:
-    """The git worktree, both real syntheses, the files; the working tree is what HEAD is, or close."""
+    """This repository's app: the git worktree, both real syntheses, the files."""
     result = command("--base", "HEAD", output=tmp_path)
     assert result.returncode in (0, 1), result.stderr
     document = json.loads((tmp_path / "review.json").read_text())
@@ -450,6 +460,67 @@ def test_review_of_head_against_the_working_tree_runs_end_to_end(tmp_path: Path)
     assert (tmp_path / "review.md").read_text() == result.stdout
     worktrees = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True)
     assert "review-" not in worktrees.stdout
+
+
+HAND_WRITTEN_APP = """
+from aws_cdk import App, Stack
+from aws_cdk import aws_iam as iam
+
+from constructs_lib import Ec2AccessProfile
+from constructs_lib.cdk.linters import add_linters
+
+app = App()
+stack = Stack(app, "Workers")
+Ec2AccessProfile(
+    stack,
+    "Uploader",
+    instance_profile_name="Uploader",
+    statements=[iam.PolicyStatement(actions=[action], resources=[arn]) for action, arn in GRANTS],
+)
+add_linters(app)
+app.synth()
+"""
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.mark.cli
+def test_a_hand_written_app_s_pull_request_adding_a_refused_grant_gets_its_report(tmp_path: Path) -> None:
+    """Another team's app in its own repository: ``--base`` synthesizes it through its cdk.json."""
+    repo = tmp_path / "platform"
+    repo.mkdir()
+    (repo / "cdk.json").write_text(
+        json.dumps({"app": f"{sys.executable} app.py", "context": library_context()})
+    )
+    read = '("s3:GetObject", "arn:aws:s3:::bucket/reports/latest.json")'
+    (repo / "app.py").write_text(f"GRANTS = [{read}]\n{HAND_WRITTEN_APP}")
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base")
+    write = '("s3:PutObject", "arn:aws:s3:::bucket/*")'
+    (repo / "app.py").write_text(f"GRANTS = [{read}, {write}]\n{HAND_WRITTEN_APP}")
+
+    result = command("--base", "main", output=tmp_path / "out", cwd=repo)
+    assert result.returncode == 1, result.stderr
+    document = json.loads((tmp_path / "out" / "review.json").read_text())
+    (entry,) = document["profiles"]
+    assert (entry["instance_profile"], entry["status"]) == ("Uploader", "changed")
+    assert [(f["severity"], f["rule"]) for f in entry["findings"]] == [
+        ("high", "linter-refused"),
+        ("medium", "new-actions"),
+    ]
+    message = entry["findings"][0]["message"]
+    assert message.startswith("AwsSolutions refuses AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket/*]")
+    assert 'acknowledge=[BroadAccess.resource("arn:aws:s3:::bucket/*", reason="why it is needed")]' in message
+    assert "refused at" not in message  # the base passed the linters
+    assert (
+        "review-"
+        not in subprocess.run(
+            ["git", "-C", str(repo), "worktree", "list"], capture_output=True, text=True
+        ).stdout
+    )
 
 
 def test_an_unknown_ref_exits_2_and_writes_nothing(tmp_path: Path) -> None:

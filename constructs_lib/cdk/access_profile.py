@@ -37,8 +37,17 @@ from constructs_lib.cdk.guardrails import (
     ProfileGuardrails,
     StackGuardrails,
 )
-from constructs_lib.cdk.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
-from constructs_lib.cdk.managed_policies import ManagedPolicyInput, as_managed_policy, policy_reference
+from constructs_lib.cdk.instance_profile_tags import (
+    InstanceProfileTags,
+    InstanceProfileTagsProvider,
+    target_of,
+)
+from constructs_lib.cdk.managed_policies import (
+    ManagedPolicyInput,
+    as_managed_policy,
+    policy_arn,
+    policy_reference,
+)
 from constructs_lib.cdk.published_profile import PUBLISH_CONTRACT_CONTEXT, PublishedProfile, publish
 from constructs_lib.core import nag_findings, pseudo_parameters, validation
 from constructs_lib.core.checker import (
@@ -109,7 +118,9 @@ class Ec2AccessProfile(Construct):
 
     The construct is an adapter over the pure checker (``constructs_lib.core.checker``): its props become
     a ``ProfileSpec``, checked by the same rules as a catalogue entry, and every problem is reported
-    in one ``ProfileValidationError``. ``Ec2AccessProfile.from_spec`` builds from a spec directly.
+    in one ``ProfileValidationError``. ``Ec2AccessProfile.from_spec`` builds from a spec directly, as
+    the role's and the instance profile's CloudFormation resources (``cfn_role``,
+    ``cfn_instance_profile``): a spec is known in full, so aws-cdk-lib's L2s would only cost time.
     """
 
     def __init__(
@@ -216,52 +227,87 @@ class Ec2AccessProfile(Construct):
         self._aws_managed_arns: dict[str, list[object]] = {}
         for acknowledgment in self._acknowledgments:
             self._record_for_linters(acknowledgment)
-        # The role gets its managed policies and its inline policy as props, as hand-written CDK
-        # would: one call into aws-cdk-lib instead of one per policy and per statement.
+        self._lean = checked.lean
         explicit = checked.managed_policies
-        managed = [
+        self._managed_arns: list[str] = []
+        planned_policies = [
             self._plan_policy(planned, explicit[planned.index] if planned.index is not None else None)
             for planned in checked.plan
         ]
+        managed = [policy for policy in planned_policies if policy is not None]
         self._document: iam.PolicyDocument | None = None
         guard = checked.guard.statements() if checked.guard is not None else []
-        if checked.statements:
+        if checked.statements and not checked.statement_json:
             self._document = iam.PolicyDocument(
                 statements=[*checked.statements, *(iam.PolicyStatement.from_json(g) for g in guard)]
             )
         elif checked.statement_json or guard:
+            # JSON goes to Node.js in one call; a spec's statements are JSON already.
             self._document = iam.PolicyDocument.from_json({"Statement": [*checked.statement_json, *guard]})
         if self._document is not None:
             self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
         path = _non_default_path(checked.path)
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=_ec2_principal(),
-            role_name=checked.role_name,
-            path=path,
-            description=checked.description,
-            permissions_boundary=self._boundary(checked.permissions_boundary),
-            max_session_duration=checked.max_session_duration,
-            managed_policies=managed or None,
-            inline_policies={INLINE_POLICY_NAME: self._document} if self._document is not None else None,
-        )
-        """The role instances with this profile run as."""
-        self.instance_profile: iam.IInstanceProfile = iam.InstanceProfile(
-            self,
-            "Resource",
-            role=self.role,
-            instance_profile_name=checked.instance_profile_name,
-            path=path,
-        )
-        """The instance profile to give ``ec2.Instance`` or ``ec2.LaunchTemplate``."""
+        self._role: iam.Role | None = None
+        self._instance_profile: iam.IInstanceProfile | None = None
+        self._cfn_role_resource: iam.CfnRole | None = None
+        self._cfn_profile_resource: iam.CfnInstanceProfile | None = None
+        if checked.lean:
+            # A spec is known in full: its CloudFormation resources are built directly, at the paths
+            # (and so with the logical IDs) the L2s would give them, with the same properties.
+            self._role_scope: Construct = Construct(self, "Role")
+            self._cfn_role_resource = iam.CfnRole(
+                self._role_scope,
+                "Resource",
+                assume_role_policy_document=_EC2_TRUST_POLICY,
+                role_name=checked.role_name,
+                path=path,
+                description=checked.description,
+                permissions_boundary=checked.permissions_boundary,
+                max_session_duration=checked.max_session_seconds,
+                managed_policy_arns=list(self._managed_arns) or None,
+                policies=[
+                    iam.CfnRole.PolicyProperty(policy_name=INLINE_POLICY_NAME, policy_document=self._document)
+                ]
+                if self._document is not None
+                else None,
+            )
+            self._cfn_profile_resource = iam.CfnInstanceProfile(
+                Construct(self, "Resource"),
+                "Resource",
+                roles=[self._cfn_role_resource.ref],
+                instance_profile_name=checked.instance_profile_name,
+                path=path,
+            )
+        else:
+            self._role = iam.Role(
+                self,
+                "Role",
+                assumed_by=_ec2_principal(),
+                role_name=checked.role_name,
+                path=path,
+                description=checked.description,
+                permissions_boundary=self._boundary(checked.permissions_boundary),
+                max_session_duration=checked.max_session_duration,
+                managed_policies=managed or None,
+                inline_policies={INLINE_POLICY_NAME: self._document} if self._document is not None else None,
+            )
+            self._role_scope = self._role
+            self._instance_profile = iam.InstanceProfile(
+                self,
+                "Resource",
+                role=self._role,
+                instance_profile_name=checked.instance_profile_name,
+                path=path,
+            )
         self.instance_profile_tags: InstanceProfileTags | None = None
         """The resource that tags the instance profile; None when ``tag_instance_profile`` is off."""
         if checked.tagging:
-            cfn_profile = default_child(self.instance_profile)
-            assert isinstance(cfn_profile, iam.CfnInstanceProfile)
             self.instance_profile_tags = InstanceProfileTags(
-                self, "InstanceProfileTags", instance_profile=cfn_profile, tags=self._cfn_role().tags
+                self,
+                "InstanceProfileTags",
+                instance_profile=self.cfn_instance_profile,
+                tags=self.cfn_role.tags,
+                target=target_of(checked.instance_profile_name, path),
             )
         else:
             InstanceProfileTagsProvider.cover(scope, checked.instance_profile_name, path)
@@ -270,15 +316,17 @@ class Ec2AccessProfile(Construct):
         if checked.publishing and checked.instance_profile_name is not None:
             self.contract = publish(
                 self,
-                instance_profile=self.instance_profile,
-                role=self.role,
+                instance_profile_arn=self.instance_profile_arn,
+                instance_profile_name=self.instance_profile_name,
+                role_arn=self.role_arn,
+                role_name=self.role_name,
                 name=checked.instance_profile_name,
                 path=checked.path or "/",
             )
         StackGuardrails.of(checked.stack).add(
             ProfileGuardrails(
                 profile_path=checked.where,
-                role=self.role,
+                role=self._role or self.cfn_role,
                 own_policy_count=lambda: len(self._planned),
                 managed_policy_quota=checked.quota,
                 acknowledgments=lambda: self._acknowledgments,
@@ -288,7 +336,7 @@ class Ec2AccessProfile(Construct):
         )
         pending, self._pending_acknowledgments = self._pending_acknowledgments, None
         if pending:
-            Validations.of(self.role).acknowledge(*pending)
+            Validations.of(self._role_scope).acknowledge(*pending)
         if checked.tags:
             tagger = Tags.of(self)
             for key, value in sorted(checked.tags.items()):
@@ -361,24 +409,76 @@ class Ec2AccessProfile(Construct):
         return iam.InstanceProfile.from_instance_profile_arn(scope, id, instance_profile_arn)
 
     @property
+    def role(self) -> iam.Role:
+        """The role instances with this profile run as.
+
+        A profile built from a spec (``from_spec``, as the catalogue builds every profile) has no
+        ``iam.Role``: it is built as its CloudFormation resources. Use ``role_arn``, ``role_name``,
+        ``grant_pass_role``, ``grant_launch``, ``add_managed_policy``, ``add_to_policy`` or ``cfn_role``.
+        """
+        if self._role is None:
+            raise AttributeError(_built_from_spec(self, "role", "role_arn, role_name or cfn_role"))
+        return self._role
+
+    @property
+    def instance_profile(self) -> iam.IInstanceProfile:
+        """The instance profile to give ``ec2.Instance`` or ``ec2.LaunchTemplate``.
+
+        A profile built from a spec (``from_spec``, the catalogue) has no ``iam.IInstanceProfile``:
+        use ``instance_profile_arn`` (``ec2.LaunchTemplate`` takes the ARN), ``instance_profile_name``
+        or ``cfn_instance_profile``.
+        """
+        if self._instance_profile is None:
+            raise AttributeError(
+                _built_from_spec(
+                    self,
+                    "instance_profile",
+                    "instance_profile_arn, instance_profile_name or cfn_instance_profile",
+                )
+            )
+        return self._instance_profile
+
+    @property
+    def cfn_role(self) -> iam.CfnRole:
+        """The role's CloudFormation resource (``AWS::IAM::Role``)."""
+        if self._cfn_role_resource is None:
+            cfn_role = default_child(self.role)
+            assert isinstance(cfn_role, iam.CfnRole)
+            self._cfn_role_resource = cfn_role
+        return self._cfn_role_resource
+
+    @property
+    def cfn_instance_profile(self) -> iam.CfnInstanceProfile:
+        """The instance profile's CloudFormation resource (``AWS::IAM::InstanceProfile``)."""
+        if self._cfn_profile_resource is None:
+            cfn_profile = default_child(self.instance_profile)
+            assert isinstance(cfn_profile, iam.CfnInstanceProfile)
+            self._cfn_profile_resource = cfn_profile
+        return self._cfn_profile_resource
+
+    @property
     def role_arn(self) -> str:
         """ARN of the role."""
-        return self.role.role_arn
+        return self._role.role_arn if self._role is not None else self.cfn_role.attr_arn
 
     @property
     def role_name(self) -> str:
         """Name of the role."""
-        return self.role.role_name
+        return self._role.role_name if self._role is not None else self.cfn_role.ref
 
     @property
     def instance_profile_arn(self) -> str:
         """ARN of the instance profile."""
-        return self.instance_profile.instance_profile_arn
+        if self._instance_profile is not None:
+            return self._instance_profile.instance_profile_arn
+        return self.cfn_instance_profile.attr_arn
 
     @property
     def instance_profile_name(self) -> str:
         """Name of the instance profile."""
-        return self.instance_profile.instance_profile_name
+        if self._instance_profile is not None:
+            return self._instance_profile.instance_profile_name
+        return self.cfn_instance_profile.ref
 
     @property
     def acknowledgments(self) -> tuple[BroadAccess, ...]:
@@ -426,7 +526,7 @@ class Ec2AccessProfile(Construct):
 
         That is what launching an instance or a launch template with this profile needs.
         """
-        return grants.grant_pass_role_to_ec2(grantee, self.role.role_arn)
+        return grants.grant_pass_role_to_ec2(grantee, self.role_arn)
 
     def grant_launch(self, grantee: iam.IGrantable) -> iam.Grant:
         """Give a launcher (a CI role, an Auto Scaling service role) what launching with this profile needs.
@@ -436,7 +536,7 @@ class Ec2AccessProfile(Construct):
         before launching (``grants.grant_launch``).
         """
         return grants.grant_launch(
-            grantee, role_arn=self.role.role_arn, instance_profile_arn=self.instance_profile_arn
+            grantee, role_arn=self.role_arn, instance_profile_arn=self.instance_profile_arn
         )
 
     def _boundary(self, boundary: str | iam.IManagedPolicy | None) -> iam.IManagedPolicy | None:
@@ -446,18 +546,33 @@ class Ec2AccessProfile(Construct):
 
     def _attach(self, planned: PlannedPolicy, policy: ManagedPolicyInput | None) -> None:
         """Attach a planned policy: ``policy`` as given, or the preset's AWS-managed policy by name."""
-        self.role.add_managed_policy(self._plan_policy(planned, policy))
+        managed = self._plan_policy(planned, policy)
+        if managed is not None:
+            self.role.add_managed_policy(managed)
+        else:
+            self.cfn_role.managed_policy_arns = list(self._managed_arns)
 
-    def _plan_policy(self, planned: PlannedPolicy, policy: ManagedPolicyInput | None) -> iam.IManagedPolicy:
-        """The policy to attach for ``planned``, counted, and cdk-nag told why if it is AWS-managed."""
+    def _plan_policy(
+        self, planned: PlannedPolicy, policy: ManagedPolicyInput | None
+    ) -> iam.IManagedPolicy | None:
+        """The policy to attach for ``planned``, counted, and cdk-nag told why if it is AWS-managed.
+
+        A profile built from a spec keeps the policy's ARN instead (``_managed_arns``): its role is
+        a ``CfnRole``, which takes ARNs, so no ``iam.IManagedPolicy`` is made; returns None then.
+        """
         self._planned.append(planned)
-        managed = as_managed_policy(
-            self, planned.key, policy if policy is not None else str(planned.reference)
-        )
+        given = policy if policy is not None else str(planned.reference)
+        managed = None if self._lean else as_managed_policy(self, planned.key, given)
+        if managed is None:
+            self._managed_arns.append(policy_arn(given))
         name = planned.aws_managed_name
         if name is not None:
-            arn = resolved_once(stack_of(self), f"aws-managed:{name}", lambda: managed.managed_policy_arn)
-            self._aws_managed_arns.setdefault(name, []).append(arn)
+            resolved = resolved_once(
+                stack_of(self),
+                f"aws-managed:{name}",
+                lambda: policy_arn(given) if managed is None else managed.managed_policy_arn,
+            )
+            self._aws_managed_arns.setdefault(name, []).append(resolved)
             chosen = find_acknowledgment(self._acknowledgments, "managed_policy", name)
             if chosen:
                 reason = chosen.reason
@@ -465,7 +580,7 @@ class Ec2AccessProfile(Construct):
                 reason = planned.preset.reason
             else:
                 reason = _default_managed_policy_reason(name, node_path(self))
-            self._acknowledge_finding(nag_findings.aws_managed_policy(arn), reason)
+            self._acknowledge_finding(nag_findings.aws_managed_policy(resolved), reason)
         return managed
 
     def _raise_if_any(self, findings: Sequence[Finding]) -> None:
@@ -493,14 +608,7 @@ class Ec2AccessProfile(Construct):
         # gets its policy with the first statement added.
         self._document = iam.PolicyDocument(statements=[statement])
         self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
-        self._cfn_role().policies = [
-            iam.CfnRole.PolicyProperty(policy_name=INLINE_POLICY_NAME, policy_document=self._document)
-        ]
-
-    def _cfn_role(self) -> iam.CfnRole:
-        cfn_role = default_child(self.role)
-        assert isinstance(cfn_role, iam.CfnRole)
-        return cfn_role
+        self.cfn_role.policies = [_inline_policy(self._document)]
 
     def _record_for_linters(self, acknowledgment: BroadAccess) -> None:
         """Tell cdk-nag about an acknowledged grant, with its reason, on this profile's role."""
@@ -531,7 +639,7 @@ class Ec2AccessProfile(Construct):
         if self._pending_acknowledgments is not None:
             self._pending_acknowledgments.append(acknowledgment)
         else:
-            Validations.of(self.role).acknowledge(acknowledgment)
+            Validations.of(self._role_scope).acknowledge(acknowledgment)
 
 
 def _default_managed_policy_reason(name: str, profile: str) -> str:
@@ -566,9 +674,12 @@ class _Checked:
     description: str | None
     permissions_boundary: str | iam.IManagedPolicy | None
     max_session_duration: Duration | None
+    max_session_seconds: float | None
     tags: Mapping[str, str]
     tagging: bool
     publishing: bool
+    lean: bool
+    """Build the role and the instance profile as their CloudFormation resources (a spec's)."""
     guard: CredentialGuard | None = None
     """The credential guard, whose statements join the inline policy after the profile's own."""
 
@@ -649,9 +760,11 @@ def _check_props(
         description=description,
         permissions_boundary=permissions_boundary,
         max_session_duration=max_session_duration,
+        max_session_seconds=None,
         tags=dict(tags or {}),
         tagging=_tagging_enabled(scope, tag_instance_profile),
         publishing=publishing,
+        lean=False,
         guard=spec.credential_guard,
     )
 
@@ -693,6 +806,7 @@ def _check_spec(
         spec.presets, [policy_reference(stack, policy) for policy in managed_policies]
     )
     seconds = spec.max_session_seconds
+    lean = all(context(scope, key) is None for key in BOUNDARY_CONTEXTS)
     instance_profile_name = _shown(spec.instance_profile_name)
     role_name = _shown(spec.role_name)
     return _Checked(
@@ -716,11 +830,37 @@ def _check_spec(
         path=_shown(spec.path),
         description=_shown(spec.description),
         permissions_boundary=boundary,
-        max_session_duration=Duration.seconds(seconds) if seconds is not None else None,
+        max_session_duration=Duration.seconds(seconds) if seconds is not None and not lean else None,
+        max_session_seconds=seconds,
         tags={str(key): str(value) for key, value in spec.tags.items()},
         tagging=_tagging_enabled(scope, tag_instance_profile),
         publishing=publishing,
+        lean=lean,
         guard=spec.credential_guard,
+    )
+
+
+_EC2_TRUST_POLICY = {
+    "Statement": [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": EC2_SERVICE_PRINCIPAL}}
+    ],
+    "Version": "2012-10-17",
+}
+"""The trust policy ``iam.Role(assumed_by=ServicePrincipal("ec2.amazonaws.com"))`` renders."""
+
+BOUNDARY_CONTEXTS = (PERMISSIONS_BOUNDARY_CONTEXT, "@aws-cdk/iam:customizeRoles")
+"""Context that aws-cdk-lib's ``iam.Role`` acts on: a profile in its reach is built with ``iam.Role``."""
+
+
+def _inline_policy(document: iam.PolicyDocument) -> iam.CfnRole.PolicyProperty:
+    return iam.CfnRole.PolicyProperty(policy_name=INLINE_POLICY_NAME, policy_document=document)
+
+
+def _built_from_spec(profile: Ec2AccessProfile, attribute: str, instead: str) -> str:
+    return (
+        f"Ec2AccessProfile '{node_path(profile)}' was built from a spec (from_spec, as the catalogue builds "
+        f"its profiles) as its CloudFormation resources, without aws-cdk-lib's L2s: it has no {attribute}; "
+        f"use {instead}"
     )
 
 

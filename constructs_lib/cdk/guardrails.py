@@ -71,7 +71,7 @@ class ProfileGuardrails:
         self,
         *,
         profile_path: str,
-        role: iam.Role,
+        role: iam.Role | iam.CfnRole,
         own_policy_count: Callable[[], int],
         managed_policy_quota: int,
         acknowledgments: Callable[[], Sequence[BroadAccess]],
@@ -276,7 +276,7 @@ class _Roles:
     """The roles of one stack as CloudFormation will get them, read in one go."""
 
     @staticmethod
-    def of(stack: Stack, roles: Sequence[iam.Role]) -> list[_Role]:
+    def of(stack: Stack, roles: Sequence[iam.Role | iam.CfnRole]) -> list[_Role]:
         """Each role's properties, resolved together: one question per role, one resolve for them all.
 
         Tags and the role's name are kept as CDK holds them (a token stays a token), as the construct
@@ -304,7 +304,7 @@ class _Role:
         self,
         app: _App,
         stack: Stack,
-        role: iam.Role,
+        role: iam.Role | iam.CfnRole,
         cfn_role: iam.CfnRole,
         properties: Mapping[str, Any],
         resolved: Mapping[str, Any],
@@ -426,7 +426,9 @@ class _App:
         self._arns: dict[Stack, dict[int, object]] = {}
         self._names: dict[tuple[int, Stack], set[str]] = {}
 
-    def cfn_role(self, role: iam.Role) -> iam.CfnRole:
+    def cfn_role(self, role: iam.Role | iam.CfnRole) -> iam.CfnRole:
+        if isinstance(role, iam.CfnRole):
+            return role
         cfn_role = self._cfn_roles.get(id(role)) or default_child(role)
         assert isinstance(cfn_role, iam.CfnRole)
         return cfn_role
@@ -448,7 +450,7 @@ class _App:
         key = (id(role.role), stack)
         if key not in self._names:
             batch = role.batch
-            resolved = stack.resolve([[each.role.role_name, each.cfn_role.ref] for each in batch])
+            resolved = stack.resolve([[_name_reference(each), each.cfn_role.ref] for each in batch])
             for each, (name_reference, ref) in zip(batch, resolved, strict=True):
                 names = {_key(name_reference), _key(ref)}
                 if each.literal_name is not None:
@@ -490,6 +492,11 @@ class _ForgetApp:
         if root is not None:
             _APPS.pop(root, None)
         return []
+
+
+def _name_reference(role: _Role) -> str:
+    """The role's name as ``iam.Role`` gives it; a profile built as a ``CfnRole`` has its ``Ref``."""
+    return role.role.role_name if isinstance(role.role, iam.Role) else role.cfn_role.ref
 
 
 def _is_ec2_only(principal: object) -> bool:

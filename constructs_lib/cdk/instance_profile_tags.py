@@ -10,6 +10,7 @@ by name prefixes they share when the ARNs would not fit IAM's limits (``tag_perm
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from aws_cdk import (
     Acknowledgment,
     Aspects,
     Aws,
+    CfnResource,
     CustomResource,
     Duration,
     IAspect,
@@ -34,14 +36,19 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from constructs_lib.cdk.crossings import is_unresolved, stack_of
+from constructs_lib.cdk.crossings import adopt, is_unresolved, stack_of
 from constructs_lib.cdk.guardrails import HelperRoleLimits
 from constructs_lib.core import limits, nag_findings
 from constructs_lib.core.tag_permissions import Target, resource_patterns
 
 RESOURCE_TYPE = "Custom::InstanceProfileTags"
 HANDLER_SOURCE = Path(__file__).with_name("instance_profile_tags_handler.py")
-HANDLER_TIMEOUT = Duration.minutes(2)
+HANDLER_RUNTIME = "python3.13"
+"""Pinned, so templates do not change when aws-cdk-lib moves its default runtime."""
+HANDLER_TIMEOUT_SECONDS = 120
+FUNCTION_TYPE = "AWS::Lambda::Function"
+LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
+LOG_RETENTION_DAYS = 90
 SERVICE_TIMEOUT = Duration.minutes(5)
 """How long CloudFormation waits for an answer: bounded even if the function never runs."""
 PROVIDER_ID = "InstanceProfileTagsProvider"
@@ -76,26 +83,18 @@ class InstanceProfileTagsProvider(Construct):
         return existing or InstanceProfileTagsProvider(stack, PROVIDER_ID)
 
     def __init__(self, scope: Construct, id: str) -> None:
-        # aws_lambda is a large module: imported by the first stack that tags a profile, not by every
-        # program that imports the library.
-        from aws_cdk import aws_lambda as lambda_
-        from aws_cdk import aws_logs as logs
-
-        # Pinned, so templates do not change when aws-cdk-lib moves its default runtime.
-        handler_runtime = lambda_.Runtime.PYTHON_3_13
         super().__init__(scope, id)
         stack = stack_of(scope)
         _PROVIDERS[stack] = self
         self._targets = _stack_targets(stack)
         self._resources: tuple[str, ...] | None = None
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.THREE_MONTHS,
-            removal_policy=RemovalPolicy.DESTROY,
+        logs = Construct(self, "Logs")
+        log_group = CfnResource(
+            logs, "Resource", type=LOG_GROUP_TYPE, properties={"RetentionInDays": LOG_RETENTION_DAYS}
         )
+        log_group.apply_removal_policy(RemovalPolicy.DESTROY)
         _acknowledge(
-            log_group,
+            logs,
             "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
             "The log holds request types, instance-profile names and tag keys, never tag values or "
             "credentials, and CloudWatch Logs encrypts it at rest already; a customer managed KMS key "
@@ -104,7 +103,7 @@ class InstanceProfileTagsProvider(Construct):
         self._log_statement = iam.PolicyStatement(
             sid="WriteOwnLogs",
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[log_group.log_group_arn],
+            resources=[log_group.get_att("Arn").to_string()],
         )
         self._stack_statement = iam.PolicyStatement(
             sid=STACK_STATEMENT_ID, actions=STACK_ACTIONS, resources=[Aws.STACK_ID]
@@ -135,52 +134,57 @@ class InstanceProfileTagsProvider(Construct):
             "The function's permissions are inline on purpose: they belong to this one role, cannot be "
             "attached to anything else, and are created and deleted with it.",
         )
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            runtime=handler_runtime,
-            handler="index.handler",
-            code=lambda_.Code.from_inline(HANDLER_SOURCE.read_text()),
-            timeout=HANDLER_TIMEOUT,
-            memory_size=128,
-            role=self.role,
-            log_group=log_group,
-            description="Tags instance profiles for Custom::InstanceProfileTags",
+        # The function's role has its permissions inline, so the function needs no DependsOn on a
+        # separately attached policy: its Role is a GetAtt of the role already (cfn-lint W3005).
+        # Plain CfnResources: aws_lambda's and aws_logs' L2s import modules that cost a synth about
+        # a second of CPU and 200 MiB of memory, for properties known here in full.
+        function = Construct(self, "Function")
+        self.function = CfnResource(
+            function,
+            "Resource",
+            type=FUNCTION_TYPE,
+            properties={
+                "Code": {"ZipFile": HANDLER_SOURCE.read_text()},
+                "Description": "Tags instance profiles for Custom::InstanceProfileTags",
+                "Handler": "index.handler",
+                "LoggingConfig": {"LogGroup": log_group.ref},
+                "MemorySize": 128,
+                "Role": self.role.role_arn,
+                "Runtime": HANDLER_RUNTIME,
+                "Timeout": HANDLER_TIMEOUT_SECONDS,
+            },
         )
-        Aspects.of(self).add(_AcknowledgeSharedPrefixes(self))
-        self.node.add_validation(HelperRoleLimits(path=self.node.path, role=self.role))
-        cfn_function = self.function.node.default_child
-        assert isinstance(cfn_function, lambda_.CfnFunction)
-        # aws-cdk-lib makes a function depend on its role so that a separately attached policy
-        # exists first; this role's only policy is inline, and Role is a GetAtt of the role already,
-        # so the DependsOn only repeats that (cfn-lint W3005).
-        cfn_function.add_deletion_override("DependsOn")
+        """The ``AWS::Lambda::Function`` (a ``CfnResource``, built without aws_lambda's module)."""
+        self.function_arn: str = self.function.get_att("Arn").to_string()
+        """The function's ARN, the service token of every ``Custom::InstanceProfileTags`` of the stack."""
         _acknowledge(
-            self.function,
+            function,
             "AwsSolutions-L1",
-            f"The runtime is pinned ({handler_runtime.name}, supported by Lambda) so that templates do "
+            f"The runtime is pinned ({HANDLER_RUNTIME}, supported by Lambda) so that templates do "
             "not change when aws-cdk-lib learns of a newer one; moving to it is a reviewed change.",
         )
         _acknowledge(
-            self.function,
+            function,
             "NIST.800.53.R5-LambdaConcurrency",
             "Only CloudFormation invokes it, a few times per deployment. Reserved concurrency would take "
             "from the account's unreserved pool, and CloudFormation refuses any reservation in accounts "
             "whose concurrency quota is low (new accounts), so the stack would fail there.",
         )
         _acknowledge(
-            self.function,
+            function,
             "NIST.800.53.R5-LambdaDLQ",
             "It answers CloudFormation itself, FAILED with the reason, before its own timeout; a failed "
             "event shows in the stack events and ServiceTimeout bounds the wait. A queue of failed "
             "events that nothing reads would add nothing.",
         )
         _acknowledge(
-            self.function,
+            function,
             "NIST.800.53.R5-LambdaInsideVPC",
             "It calls only the global IAM API and CloudFormation's pre-signed S3 response URL; in a VPC "
             "it would need NAT or endpoints for both, which this library cannot assume every account has.",
         )
+        Aspects.of(self).add(_AcknowledgeSharedPrefixes(self))
+        self.node.add_validation(HelperRoleLimits(path=self.node.path, role=self.role))
 
     @staticmethod
     def cover(scope: Construct, instance_profile_name: str | None, path: str | None) -> None:
@@ -196,11 +200,14 @@ class InstanceProfileTagsProvider(Construct):
         if existing is not None:
             existing.allow(instance_profile_name, path)
         else:
-            _stack_targets(stack).add(_target_of(instance_profile_name, path))
+            _stack_targets(stack).add(target_of(instance_profile_name, path))
 
     def allow(self, instance_profile_name: str | None, path: str | None) -> None:
         """Let the function tag this profile: by its ARN, or all profiles under its path if unnamed."""
-        target = _target_of(instance_profile_name, path)
+        self.allow_target(target_of(instance_profile_name, path))
+
+    def allow_target(self, target: Target) -> None:
+        """Let the function tag ``target`` (``target_of``)."""
         if target not in self._targets:
             self._acknowledge_generated_name(target)
         self._targets.add(target)
@@ -271,7 +278,7 @@ class _AcknowledgeSharedPrefixes:
                 )
 
 
-def _target_of(instance_profile_name: str | None, path: str | None) -> Target:
+def target_of(instance_profile_name: str | None, path: str | None) -> Target:
     """The profile as the function's policy must reach it: by path and name, or by path if unnamed."""
     if path is not None and is_unresolved(path):
         return Target("/", None)
@@ -300,20 +307,26 @@ class InstanceProfileTags(Construct):
         *,
         instance_profile: iam.CfnInstanceProfile,
         tags: TagManager,
+        target: Target | None = None,
     ) -> None:
         """Tag ``instance_profile`` with what ``tags`` renders at synth, after every aspect ran.
 
         :param instance_profile: the profile to tag.
         :param tags: the tag manager to copy, normally the role's.
+        :param target: the profile as the stack's function must reach it (``target_of``), when the
+            caller has its name and path at hand. Default: read from ``instance_profile``.
         """
         super().__init__(scope, id)
+        adopt(self, scope, id)
         provider = InstanceProfileTagsProvider.of(self)
-        provider.allow(instance_profile.instance_profile_name, instance_profile.path)
+        if target is None:
+            target = target_of(instance_profile.instance_profile_name, instance_profile.path)
+        provider.allow_target(target)
         self.resource = CustomResource(
             self,
             "Resource",
             resource_type=RESOURCE_TYPE,
-            service_token=provider.function.function_arn,
+            service_token=provider.function_arn,
             service_timeout=SERVICE_TIMEOUT,
             properties={
                 "InstanceProfileName": instance_profile.ref,
@@ -345,7 +358,14 @@ class _ProfileArns:
 
 
 def _profile_arn(resource: str) -> str:
-    return f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile{resource}"
+    return f"{_profile_arn_prefix()}{resource}"
+
+
+@functools.cache
+def _profile_arn_prefix() -> str:
+    """``arn:PARTITION:iam::ACCOUNT:instance-profile`` with CDK's tokens (the same strings every time),
+    asked once: two calls into aws-cdk-lib per profile otherwise."""
+    return f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile"
 
 
 def _acknowledge(construct: IConstruct, finding: str, reason: str) -> None:

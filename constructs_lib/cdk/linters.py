@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 
 import jsii
 from aws_cdk import (
-    CfnResource,
     IPolicyValidationContext,
     IPolicyValidationPlugin,
     PolicyValidationPluginReport,
@@ -199,12 +198,10 @@ def _profiles(app: IConstruct) -> list[_Profile]:
 def _resources(profile: Ec2AccessProfile) -> dict[tuple[str, str], str]:
     """The profile's role and instance profile: their type, by template file name and logical ID."""
     resources = {}
-    for child in (profile.role, profile.node.try_find_child("Resource")):
-        cfn = child.node.default_child if child is not None else None
-        if isinstance(cfn, CfnResource):
-            stack = Stack.of(cfn)
-            logical_id = str(stack.resolve(stack.get_logical_id(cfn)))
-            resources[(stack.template_file, logical_id)] = cfn.cfn_resource_type
+    for cfn in (profile.cfn_role, profile.cfn_instance_profile):
+        stack = Stack.of(cfn)
+        logical_id = str(stack.resolve(stack.get_logical_id(cfn)))
+        resources[(stack.template_file, logical_id)] = cfn.cfn_resource_type
     return resources
 
 

@@ -51,6 +51,21 @@ def as_managed_policy(scope: Construct, key: str, policy: ManagedPolicyInput) ->
     return _aws_managed(policy)
 
 
+def policy_arn(policy: ManagedPolicyInput) -> str:
+    """The ARN (a token for an AWS-managed name) of the policy ``as_managed_policy`` would attach."""
+    if not isinstance(policy, str):
+        return policy.managed_policy_arn
+    if is_unresolved(policy) or policy.startswith("arn:"):
+        return policy
+    return _aws_managed_arn(policy)
+
+
+@functools.cache
+def _aws_managed_arn(name: str) -> str:
+    """An AWS-managed policy's ARN, a token that renders for the stack it is used in: asked once."""
+    return _aws_managed(name).managed_policy_arn
+
+
 @functools.cache
 def _aws_managed(name: str) -> iam.IManagedPolicy:
     """An AWS-managed policy by name: a plain reference, not a construct, so one serves every role."""

@@ -64,16 +64,23 @@ class PublishedProfile:
 
 
 def publish(
-    scope: Construct, *, instance_profile: iam.IInstanceProfile, role: iam.IRole, name: str, path: str
+    scope: Construct,
+    *,
+    instance_profile_arn: str,
+    instance_profile_name: str,
+    role_arn: str,
+    role_name: str,
+    name: str,
+    path: str,
 ) -> ssm.StringParameter:
     """The profile's contract parameter, as the child ``Contract`` of ``scope``."""
     value = Stack.of(scope).to_json_string(
         {
-            "instanceProfileArn": instance_profile.instance_profile_arn,
-            "instanceProfileName": instance_profile.instance_profile_name,
+            "instanceProfileArn": instance_profile_arn,
+            "instanceProfileName": instance_profile_name,
             "path": path,
-            "roleArn": role.role_arn,
-            "roleName": role.role_name,
+            "roleArn": role_arn,
+            "roleName": role_name,
         }
     )
     return ssm.StringParameter(

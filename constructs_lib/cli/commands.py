@@ -15,14 +15,19 @@ It reads files and prints what the pure core says; it holds no rule of its own:
 - ``audit`` compares an AWS account's instance profiles with those the app's cloud assembly declares
   (``constructs_lib.audit``), or, with ``--deployment``, every account of a deployment. It needs
   boto3 (the ``audit`` extra), imported only when it runs;
+- ``review`` compares the app's instance profiles at a git ref (``--base REF``, synthesized through
+  ``./cdk.json``) or in a cloud assembly (``--base-assembly DIR``) with the working tree's (or
+  ``--head-assembly DIR``'s), linters' refusals included (``constructs_lib.review``). It needs
+  cloudsplaining (the ``review`` extra);
 - ``init DIR`` writes a new platform repository (``constructs_lib.cli.scaffold``) pinned on this
   package's version: 0 written, 2 refused (a file exists already: nothing written) or unwritable;
 - ``explain`` and ``can`` say what one profile may do (``constructs_lib.permissions``).
 
 Exit status of ``check``: 0 when no catalogue has an error, 1 when one has, 2 when a file could not
 be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Of ``audit``: 0 in sync, 1 findings, 2
-it could not run. Importing this module starts no Node.js and loads no boto3: it imports nothing
-from aws-cdk-lib, and the audit only when it runs.
+it could not run. Of ``review``: 0 no high finding, 1 at least one, 2 it could not run. Importing
+this module starts no Node.js and loads neither boto3 nor cloudsplaining: it imports nothing from
+aws-cdk-lib, and the audit and the review only when they run.
 """
 
 from __future__ import annotations
@@ -224,6 +229,31 @@ def _parser() -> argparse.ArgumentParser:
     audit.set_defaults(run=_audit)
     add_permission_commands(commands)
 
+    review = commands.add_parser(
+        "review",
+        help="what a change does to each instance profile: a report for a pull request",
+        description="Compare the app's instance profiles at a git ref (synthesized through ./cdk.json, "
+        "the ref in a temporary git worktree) with the working tree, or two cloud assemblies a CI job "
+        "synthesized already. What the app's linters refuse is a high finding naming the profile and "
+        "the fix. Markdown on stdout and in OUTPUT/review.md, JSON in OUTPUT/review.json. Exit status: "
+        "0 no high finding, 1 at least one, 2 the review could not run.",
+    )
+    sides = review.add_mutually_exclusive_group(required=True)
+    sides.add_argument("--base", metavar="REF", help="the git ref to compare with, e.g. origin/main")
+    sides.add_argument(
+        "--base-assembly",
+        type=Path,
+        metavar="DIR",
+        help="the base's cloud assembly, synthesized already (with --head-assembly; no git, no synth)",
+    )
+    review.add_argument(
+        "--head-assembly", type=Path, metavar="DIR", help="the head's cloud assembly (with --base-assembly)"
+    )
+    review.add_argument(
+        "--output", type=Path, default=Path("cdk.out"), metavar="DIR", help="default: cdk.out"
+    )
+    review.set_defaults(run=_review)
+
     init = commands.add_parser(
         "init",
         help="write a new platform repository: app, catalogue, pins, Makefile, tests, CI",
@@ -364,6 +394,21 @@ def _audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         deployment=args.deployment,
         role_name=args.role_name,
         parallel_accounts=args.parallel_accounts,
+    )
+    return run(options, out, err)
+
+
+# -- review -----------------------------------------------------------------------------------------
+
+
+def _review(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from constructs_lib.review.run import ReviewOptions, run
+
+    options = ReviewOptions(
+        base=args.base,
+        base_assembly=args.base_assembly,
+        head_assembly=args.head_assembly,
+        output=args.output,
     )
     return run(options, out, err)
 

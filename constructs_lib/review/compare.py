@@ -7,8 +7,9 @@ grants is new), one only in the base is removed.
 
 Severities: ``high`` for what strands instances or widens access beyond the profile's purpose
 (replaced or removed, trust widened, boundary removed, a credential guard removed or weakened,
-admin-level access, a new ``*`` resource, a privilege-escalation path), ``medium`` for new access
-(actions, services, managed policies, a longer session, what cloudsplaining calls resource
+admin-level access, a new ``*`` resource, a privilege-escalation path) and for what the app's
+linters refuse (``refusals``), ``medium`` for new access (actions, services, managed policies, a
+longer session, what cloudsplaining calls resource
 exposure, credentials exposure and data exfiltration), ``low`` for tags and ``info`` for
 descriptions and for access taken away.
 
@@ -20,34 +21,23 @@ is ``*``. The contents of AWS-managed policies are not known offline and are not
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from constructs_lib.core.credential_guard import guard_statements
 from constructs_lib.core.least_privilege import ADMIN_MANAGED_POLICIES
 from constructs_lib.review import effective
+from constructs_lib.review.findings import SEVERITIES, ReviewFinding, Severity
 from constructs_lib.review.profiles import Profile, Templates, read_profiles
+from constructs_lib.review.refusals import Refusal, refusal_findings
 
-Severity = Literal["high", "medium", "low", "info"]
-SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low", "info")
 Status = Literal["added", "removed", "changed", "replaced", "unchanged"]
 
 STRANDED = (
     "every running instance that uses it loses its AWS credentials when CloudFormation deletes the "
     "old one, until it is given the new profile"
 )
-
-
-@dataclass(frozen=True)
-class ReviewFinding:
-    severity: Severity
-    rule: str
-    """Stable: ``profile-replaced``, ``new-actions``, … (the README lists them)."""
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"severity": self.severity, "rule": self.rule, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -76,23 +66,47 @@ class Review:
     base: str
     head: str
     profiles: tuple[ProfileReview, ...]
+    outside: tuple[tuple[str, ReviewFinding], ...] = ()
+    """Findings on no instance profile (a linter's refusal of another construct), with its path."""
+
+    @property
+    def findings(self) -> list[ReviewFinding]:
+        return [f for p in self.profiles for f in p.findings] + [f for _, f in self.outside]
 
     @property
     def high(self) -> bool:
-        return any(finding.severity == "high" for p in self.profiles for finding in p.findings)
+        return any(finding.severity == "high" for finding in self.findings)
 
     def count(self, severity: Severity) -> int:
-        return sum(finding.severity == severity for p in self.profiles for finding in p.findings)
+        return sum(finding.severity == severity for finding in self.findings)
 
 
-def review(base: Templates, head: Templates, *, base_ref: str, head_ref: str = "working tree") -> Review:
-    """Compare the instance profiles of two synthesized apps."""
+def review(
+    base: Templates,
+    head: Templates,
+    *,
+    base_ref: str,
+    head_ref: str = "working tree",
+    refused: Sequence[Refusal] = (),
+    base_refused: Sequence[Refusal] = (),
+    catalogue: Mapping[str, str] | None = None,
+) -> Review:
+    """Compare the instance profiles of two synthesized apps, with what the linters refuse in the head.
+
+    ``refused`` and ``base_refused`` are each app's refusals (``refusals.read_refusals``);
+    ``catalogue`` the ``FILE:LINE:COL`` of each catalogue profile by name, when the app has one.
+    """
     before, after = read_profiles(base), read_profiles(head)
-    pairs = _pair(before, after)
-    reviews = [_review(old, new) for old, new in pairs]
+    refusals = refusal_findings(
+        refused, after, head, catalogue=catalogue, known=base_refused, base_ref=f"`{base_ref}`"
+    )
+    reviews = [
+        _review(old, new, refusals.by_profile.get(new.key, ()) if new else ())
+        for old, new in _pair(before, after)
+    ]
     order = {profile.key: index for index, profile in enumerate(after)}
     reviews.sort(key=lambda r: (r.head is None, order.get(r.head.key, 0) if r.head else 0, r.shown.label))
-    return Review(base_ref, head_ref, tuple(reviews))
+    return Review(base_ref, head_ref, tuple(reviews), refusals.outside)
 
 
 # -- pairing ----------------------------------------------------------------------------------------
@@ -138,23 +152,23 @@ _IDENTITIES: tuple[Callable[[Profile], object], ...] = (_by_place, _by_name, _by
 # -- one profile ------------------------------------------------------------------------------------
 
 
-def _review(old: Profile | None, new: Profile | None) -> ProfileReview:
+def _review(old: Profile | None, new: Profile | None, refused: Sequence[ReviewFinding] = ()) -> ProfileReview:
     if new is None:
         assert old is not None
         message = f"is removed: {STRANDED}"
         return ProfileReview("removed", old, None, (ReviewFinding("high", "profile-removed", message),))
-    findings: list[ReviewFinding] = []
+    findings: list[ReviewFinding] = list(refused)
     replaced = _replacements(old, new) if old is not None else []
     findings += replaced
     findings += _access(old, new)
     findings += _settings(old, new)
     findings += _guard(old, new)
-    findings += [ReviewFinding(f.severity, f.rule, f.message) for f in effective.findings(old, new)]
+    findings += effective.findings(old, new)
     if old is None:
         status: Status = "added"
     elif replaced:
         status = "replaced"
-    elif findings or _differs(old, new):
+    elif len(findings) > len(refused) or _differs(old, new):
         status = "changed"
     else:
         status = "unchanged"

@@ -17,13 +17,12 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Literal
 
 from constructs_lib.core.aws_managed_policies import managed_policy
 from constructs_lib.core.evaluator import Policy, action_matches
 from constructs_lib.core.evaluator import Profile as Evaluated
 from constructs_lib.core.explain import ACCESS_LEVELS, Explanation, explain
+from constructs_lib.review.findings import ReviewFinding
 from constructs_lib.review.profiles import Profile
 
 POWERFUL = ("Write", "Permissions management")
@@ -31,16 +30,7 @@ CREDENTIAL_READS = ("ssm:GetParameter*", "secretsmanager:GetSecretValue")
 """Reads that hand over the account's secrets and parameters, on every resource: credential exposure."""
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One finding, for ``compare`` to turn into a ``ReviewFinding``."""
-
-    severity: Literal["high", "medium", "low", "info"]
-    rule: str
-    message: str
-
-
-def findings(old: Profile | None, new: Profile) -> Iterator[Finding]:
+def findings(old: Profile | None, new: Profile) -> Iterator[ReviewFinding]:
     """What ``new`` may do that ``old`` could not, and what its boundary change does."""
     before = _explained(old) if old is not None else None
     after = _explained(new)
@@ -53,36 +43,36 @@ def findings(old: Profile | None, new: Profile) -> Iterator[Finding]:
         else {grant.action.lower() for grant in new.grants}
     )
     if newly and {action.lower() for action in newly} != written:  # more than the statements say
-        yield Finding("medium", "newly-allowed", f"newly allows: {_by_service(newly)}")
+        yield ReviewFinding("medium", "newly-allowed", f"newly allows: {_by_service(newly)}")
     literal_star = {grant.action.lower() for grant in new.grants if grant.resource == "*"}
     everywhere = _on_every_resource(after) - {a for a in granted if a.lower() in literal_star}
     powerful = sorted(a for a in newly if a in everywhere and newly[a] in POWERFUL)
     if powerful:
         message = f"newly allows writes on every resource (`*`): {_listed(powerful)}"
-        yield Finding("high", "write-on-every-resource", message)
+        yield ReviewFinding("high", "write-on-every-resource", message)
     exposed = sorted(
         a for a in newly if a in everywhere and any(action_matches(p, a) for p in CREDENTIAL_READS)
     )
     if exposed:
         message = f"newly reads every secret or parameter of the account: {', '.join(exposed)}"
-        yield Finding("high", "credential-exposure", message)
+        yield ReviewFinding("high", "credential-exposure", message)
     if before is not None and old is not None and _boundary(old) != _boundary(new):
         cut_before = {action for action, why in before.removed if "boundary" in why}
         cut_after = {action for action, why in after.removed if "boundary" in why}
         if cut_after - cut_before:
-            yield Finding(
+            yield ReviewFinding(
                 "info", "boundary-cuts", f"the boundary now cuts: {_listed(sorted(cut_after - cut_before))}"
             )
         freed = sorted((cut_before - cut_after) & set(granted))
         if freed:
-            yield Finding("medium", "boundary-allows", f"the boundary now allows: {_listed(freed)}")
+            yield ReviewFinding("medium", "boundary-allows", f"the boundary now allows: {_listed(freed)}")
     unknown = [
         policy
         for policy in after.unknown
         if policy.name not in {p.name for p in (before.unknown if before else ())}
     ]
     for policy in unknown:
-        yield Finding(
+        yield ReviewFinding(
             "info", "not-evaluated", f"{policy.kind} policy {policy.name}: {policy.unknown_because}"
         )
 

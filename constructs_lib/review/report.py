@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from constructs_lib.review.compare import SEVERITIES, ProfileReview, Review
+from constructs_lib.review.compare import ProfileReview, Review
 from constructs_lib.review.describe import can_do
+from constructs_lib.review.findings import SEVERITIES
 
 
 def to_json(result: Review) -> dict[str, Any]:
-    """``{"base", "head", "high", "counts", "profiles": [{"instance_profile", "stack", "status", ...}]}``."""
+    """``{"base", "head", "high", "counts", "profiles": [{"instance_profile", "stack", "status", ...}],
+    "outside_profiles": [{"construct_path", "severity", "rule", "message"}]}``."""
     return {
         "base": result.base,
         "head": result.head,
         "high": result.high,
         "counts": {severity: result.count(severity) for severity in SEVERITIES},
         "profiles": [_profile_json(p) for p in result.profiles],
+        "outside_profiles": [{"construct_path": path, **f.to_json()} for path, f in result.outside],
     }
 
 
@@ -50,7 +53,7 @@ def to_markdown(result: Review) -> str:
         stack, worst = profile.shown.declared.stack, profile.worst or "-"
         lines.append(f"| `{_cell(_name(profile))}` | {stack} | {profile.status} | {worst} |")
     for profile in result.profiles:
-        if profile.status == "unchanged":
+        if profile.status == "unchanged" and not profile.findings:
             continue
         lines += ["", f"### `{_name(profile)}` ({profile.shown.declared.stack}): {profile.status}", ""]
         for finding in profile.findings:
@@ -62,7 +65,10 @@ def to_markdown(result: Review) -> str:
             lines.append(
                 f"- {heading}: {'; '.join(f'`{e}`' if heading.startswith('inline') else e for e in entries)}"
             )
-    unchanged = [_name(p) for p in result.profiles if p.status == "unchanged"]
+    if result.outside:
+        lines += ["", "### Outside the instance profiles", ""]
+        lines += [f"- **{f.severity}** `{f.rule}` ({path}): {f.message}" for path, f in result.outside]
+    unchanged = [_name(p) for p in result.profiles if p.status == "unchanged" and not p.findings]
     if unchanged:
         lines += ["", f"Unchanged: {', '.join(f'`{name}`' for name in unchanged)}."]
     return "\n".join(lines) + "\n"
