@@ -2,6 +2,8 @@
 
 ``Ec2AccessProfile`` bundles an IAM role trusted by EC2, its permissions and tags, and the
 instance profile that carries the role to an instance, and checks every value at synth time.
+``build_catalog(app)`` adds a catalogue file's profiles to any CDK app, as stacks, Stages and
+StackSets; ``exit_on_catalog_errors()`` reports a bad catalogue as ``cdk synth`` should.
 
 The pure parts (``ProfileSpec``, the checker, presets, rules, the catalogue) import without
 aws-cdk-lib, so checking a catalogue starts no Node.js. The constructs load on first use.
@@ -23,19 +25,26 @@ from constructs_lib.core.rules import RULES, Rule
 from constructs_lib.core.spec import DeployTime, ProfileSpec
 
 if TYPE_CHECKING:
+    from constructs_lib.catalog.errors import CatalogError, exit_on_catalog_errors
     from constructs_lib.cdk.access_profile import Ec2AccessProfile
+    from constructs_lib.cdk.catalog_app import CatalogBuild, build_catalog
     from constructs_lib.cdk.instance_profile_tags import InstanceProfileTags, InstanceProfileTagsProvider
     from constructs_lib.cdk.managed_policies import ManagedPolicyInput
     from constructs_lib.cdk.published_profile import PublishedProfile
 
 _LAZY = {
+    "CatalogBuild": "constructs_lib.cdk.catalog_app",
+    "CatalogError": "constructs_lib.catalog.errors",
     "Ec2AccessProfile": "constructs_lib.cdk.access_profile",
     "InstanceProfileTags": "constructs_lib.cdk.instance_profile_tags",
     "InstanceProfileTagsProvider": "constructs_lib.cdk.instance_profile_tags",
     "ManagedPolicyInput": "constructs_lib.cdk.managed_policies",
     "PublishedProfile": "constructs_lib.cdk.published_profile",
+    "build_catalog": "constructs_lib.cdk.catalog_app",
+    "exit_on_catalog_errors": "constructs_lib.catalog.errors",
 }
-"""Names whose modules import aws-cdk-lib (and so start Node.js): loaded when first used."""
+"""Names loaded when first used: those whose modules import aws-cdk-lib (and so start Node.js), and
+the catalogue's errors (which bring the YAML reader)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -52,6 +61,8 @@ __all__ = [
     "RULES",
     "AppSettings",
     "BroadAccess",
+    "CatalogBuild",
+    "CatalogError",
     "CredentialGuard",
     "DeployTime",
     "Ec2AccessProfile",
@@ -65,6 +76,8 @@ __all__ = [
     "ProfileValidationError",
     "PublishedProfile",
     "Rule",
+    "build_catalog",
     "check_profile",
+    "exit_on_catalog_errors",
     "nag_findings",
 ]

@@ -11,6 +11,8 @@ import pytest
 from aws_cdk import App
 
 import app as cdk_app
+from constructs_lib import CatalogError
+from constructs_lib.cdk.catalog_app import LOCK_PLACEMENT_CONTEXT
 from tooling.cdk import ROOT, cli_context, run_cdk
 
 BAD_CATALOG = textwrap.dedent(
@@ -75,7 +77,7 @@ def test_cdk_json_names_the_catalogue() -> None:
 def test_a_catalogue_with_problems_builds_nothing_and_reports_every_one(tmp_path: Path) -> None:
     path = write(tmp_path, BAD_CATALOG)
     app = app_with_catalog(path)
-    with pytest.raises(cdk_app.CatalogError) as caught:
+    with pytest.raises(CatalogError) as caught:
         cdk_app.compose(app)
     assert_lines(str(caught.value), path)
     assert [f.rule_id for f in caught.value.catalog.errors] == ["EAP001", "EAP002", "EAP101", "EAP003"]
@@ -137,10 +139,33 @@ def test_synth_records_new_placements_beside_the_catalogue(tmp_path: Path) -> No
 
 def test_a_locked_placement_refuses_an_unrecorded_profile_and_writes_nothing(tmp_path: Path) -> None:
     path = write(tmp_path, UNPLACED)
-    app = App(context={**cli_context(), "catalog": str(path), cdk_app.LOCK_PLACEMENT_CONTEXT: "true"})
+    app = App(context={**cli_context(), "catalog": str(path), LOCK_PLACEMENT_CONTEXT: "true"})
     with pytest.raises(
-        cdk_app.CatalogError, match=r"EAP113 profile 'web' stack: 'Ec2AccessProfiles' is not recorded"
+        CatalogError, match=r"EAP113 profile 'web' stack: 'Ec2AccessProfiles' is not recorded"
     ):
         cdk_app.compose(app)
     assert not (tmp_path / "catalog.placement.json").exists()
     assert app.node.children == []
+
+
+def test_the_repositorys_placement_file_is_up_to_date_so_a_locked_synth_builds(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``catalog.yaml`` only names stacks; its placement file records them and ``place --check`` agrees."""
+    from constructs_lib.cli import commands as cli
+
+    monkeypatch.chdir(ROOT)
+    assert cli.main(["place", "--check", "catalog.yaml"]) == 0
+    assert "catalog.placement.json: up to date" in capsys.readouterr().err
+    recorded = json.loads((ROOT / "catalog.placement.json").read_text())
+    assert recorded["stacks"] == [
+        "Ec2Access-EcsContainerInstance",
+        "Ec2Access-SsmManagedHost",
+        "Ec2Access-WebServer",
+    ]
+    app = App(context={**cli_context(), LOCK_PLACEMENT_CONTEXT: "true"})
+    cdk_app.compose(app)
+    assert sorted(child.node.id for child in app.node.children) == [
+        "Ec2Access-AssetsReader",
+        *recorded["stacks"],
+    ]

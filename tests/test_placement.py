@@ -80,7 +80,24 @@ def test_a_named_stack_is_kept_and_counts_against_its_room() -> None:
     )
     assert "stack 'Hand-Written' has no room for it: at most 2 profiles" in finding.rule
     assert "remove 'stack:'" in finding.rule
-    assert placed.placement.shards == {}  # named stacks are the catalogue's to record, not the file's
+    assert placed.placement.shards == {}
+    assert placed.placement.stacks == ("Hand-Written",)  # recorded so that it stays when it empties
+
+
+def test_a_named_stack_stays_recorded_after_its_last_profile_goes() -> None:
+    first = place(
+        [*requests("web", stack="Ec2Access-Web"), *requests("db", stack="Ec2Access-Db")], Placement()
+    ).placement
+    assert first.stacks == ("Ec2Access-Db", "Ec2Access-Web")
+    emptied = place(requests("web", stack="Ec2Access-Web"), first)
+    assert emptied.stacks == {"web": "Ec2Access-Web"}
+    assert emptied.placement.stacks == ("Ec2Access-Db", "Ec2Access-Web")
+    assert place([], emptied.placement).placement == emptied.placement
+
+
+def test_a_catalogue_of_shards_only_keeps_the_file_it_had() -> None:
+    placement = place(requests("a", "b"), Placement()).placement
+    assert json.loads(placement.render()) == {"version": 1, "shards": {"Ec2AccessProfiles": ["a", "b"]}}
 
 
 def test_a_shard_that_cannot_take_more_says_so_and_moves_nothing() -> None:
@@ -156,6 +173,17 @@ def test_the_file_is_sorted_json_one_name_per_line_and_reads_back() -> None:
     )
 
 
+def test_named_stacks_are_a_sorted_list_after_the_shards_and_read_back() -> None:
+    placement = Placement({"Ec2AccessProfiles": ("a",)}, ("Ec2Access-Web", "Ec2Access-Db"))
+    text = placement.render()
+    assert list(json.loads(text)) == ["version", "shards", "stacks"]
+    assert json.loads(text)["stacks"] == ["Ec2Access-Db", "Ec2Access-Web"]
+    assert read_placement(text, "f:1:1") == (
+        Placement({"Ec2AccessProfiles": ("a",)}, ("Ec2Access-Db", "Ec2Access-Web")),
+        [],
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "field", "message"),
     [
@@ -173,6 +201,9 @@ def test_the_file_is_sorted_json_one_name_per_line_and_reads_back() -> None:
             "shards['Ec2AccessProfiles-2']",
             "is recorded more than once",
         ),
+        ('{"version": 1, "shards": {}, "stacks": "Web"}', "stacks", "is not a list of stack names"),
+        ('{"version": 1, "shards": {}, "stacks": ["web_stack"]}', "stacks", "is not a stack name"),
+        ('{"version": 1, "shards": {}, "stacks": ["Web", "Web"]}', "stacks", "is recorded more than once"),
     ],
 )
 def test_a_damaged_file_is_a_finding_at_the_file(text: str, field: str, message: str) -> None:

@@ -126,9 +126,10 @@ class Catalog:
 
     @property
     def placement_changed(self) -> bool:
-        """Whether the placement file must be written: new profiles placed, or removed ones gone."""
-        return self.placement.render() != self.recorded.render() and bool(
-            self.placement.shards or self.recorded.shards
+        """Whether the placement file must be written: new profiles placed, removed ones gone, or a
+        stack named for the first time."""
+        return self.placement.render() != self.recorded.render() and not (
+            self.placement.empty and self.recorded.empty
         )
 
     @property
@@ -220,7 +221,8 @@ def write_placement(catalog: Catalog) -> None:
 
 
 def unrecorded_findings(catalog: Catalog) -> tuple[Finding, ...]:
-    """Why a placement file is out of date: each profile it does not record yet, or one line if stale."""
+    """Why a placement file is out of date: each profile, and each named stack, it does not record yet,
+    or one line if stale."""
     recorded = {name.lower() for name in catalog.recorded.shard_of()}
     placed = catalog.placement.shard_of()
     rule = (
@@ -232,6 +234,22 @@ def unrecorded_findings(catalog: Catalog) -> tuple[Finding, ...]:
         Finding("EAP113", "stack", placed[profile.name], rule, ("stack",), profile.name, profile.location)
         for profile in catalog.profiles
         if profile.name in placed and profile.name.lower() not in recorded
+    )
+    first_naming: dict[str, CatalogProfile] = {}
+    for profile in catalog.profiles:
+        if profile.stack in catalog.placement.stacks and profile.stack not in catalog.recorded.stacks:
+            first_naming.setdefault(profile.stack, profile)
+    findings += tuple(
+        Finding(
+            "EAP113",
+            "stack",
+            stack,
+            rule,
+            ("stack",),
+            profile.name,
+            profile.location_of(("stack",)),
+        )
+        for stack, profile in first_naming.items()
     )
     stale = f"records profiles the catalogue no longer has; run `ec2-access-profiles place {catalog.path}`"
     return findings or (

@@ -8,12 +8,14 @@ adding, removing, reordering or editing profiles only decides where new profiles
 would be a delete and a create: every instance using it would lose its credentials.
 
 New profiles join the lowest-numbered shard with room, in name order (so the catalogue's order never
-matters), else a new shard with the
-next number. A shard keeps its name, and its place in the file, after its last profile goes, so that a
-deploy deletes the removed profiles rather than leaving their stack behind. Room in a stack: at most
-``MAX_PROFILES_PER_STACK`` profiles and ``TEMPLATE_BYTES_BUDGET`` bytes of template by
-``estimated_bytes``. When a stack cannot take a profile, that is a finding naming both and the way
-out; nothing already placed is moved to make room. Pure Python.
+matters), else a new shard with the next number. A shard keeps its name, and its place in the file,
+after its last profile goes, so that a deploy deletes the removed profiles rather than leaving their
+stack behind. The file records the stacks that profiles name too (``stacks``), for the same reason:
+such a stack stays in the app after its last profile goes, empty, instead of dropping out of the app
+and so staying deployed, profiles and all. Room in a stack: at most ``MAX_PROFILES_PER_STACK``
+profiles and ``TEMPLATE_BYTES_BUDGET`` bytes of template by ``estimated_bytes``. When a stack cannot
+take a profile, that is a finding naming both and the way out; nothing already placed is moved to
+make room. Pure Python.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from constructs_lib.core.findings import Finding
 from constructs_lib.core.spec import ProfileSpec
+from constructs_lib.core.validation import check_stack_name
 
 SHARD_PREFIX = "Ec2AccessProfiles"
 """The first shard's name; the next ones are ``Ec2AccessProfiles-2``, ``-3``..."""
@@ -63,18 +66,32 @@ class Request:
 
 @dataclass(frozen=True)
 class Placement:
-    """What the placement file records: the profiles of each shard, by instance-profile name."""
+    """What the placement file records: the profiles of each shard, by instance-profile name, and the
+    stacks that profiles named (``stack:``), so that neither leaves the app when it empties."""
 
     shards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    stacks: tuple[str, ...] = ()
+    """Every stack a profile has named, sorted; kept after its last profile goes."""
 
     def shard_of(self) -> dict[str, str]:
         """Each recorded profile's shard."""
         return {name: shard for shard, names in self.shards.items() for name in names}
 
     def render(self) -> str:
-        """The file's text: sorted, one name per line, so that a pull request shows each change."""
+        """The file's text: sorted, one name per line, so that a pull request shows each change.
+
+        ``stacks`` is left out when there are none, so a catalogue of shards only keeps its file as it was.
+        """
         shards = {shard: sorted(names) for shard, names in sorted(self.shards.items(), key=_shard_order)}
-        return json.dumps({"version": PLACEMENT_VERSION, "shards": shards}, indent=2) + "\n"
+        content: dict[str, object] = {"version": PLACEMENT_VERSION, "shards": shards}
+        if self.stacks:
+            content["stacks"] = sorted(self.stacks)
+        return json.dumps(content, indent=2) + "\n"
+
+    @property
+    def empty(self) -> bool:
+        """Whether there is nothing to record (then no file is needed)."""
+        return not self.shards and not self.stacks
 
 
 @dataclass(frozen=True)
@@ -139,9 +156,20 @@ def read_placement(text: str, where: str) -> tuple[Placement, list[Finding]]:
             if earlier != shard or names.count(name) > 1:
                 rule = f"is recorded more than once (in {earlier!r} and {shard!r}); keep one"
                 findings.append(_file_finding(where, f"shards[{shard!r}]", name, rule))
+    stacks = data.get("stacks", [])
+    if not isinstance(stacks, list) or not all(isinstance(name, str) for name in stacks):
+        findings.append(_file_finding(where, "stacks", stacks, "is not a list of stack names"))
+        stacks = []
+    for position, name in enumerate(stacks):
+        problem = check_stack_name(name)
+        if problem:
+            findings.append(_file_finding(where, "stacks", name, problem))
+        elif name in stacks[:position]:
+            findings.append(_file_finding(where, "stacks", name, "is recorded more than once; keep one"))
     if findings:
         return Placement(), findings
-    return Placement({shard: tuple(names) for shard, names in shards.items()}), []
+    recorded = {shard: tuple(names) for shard, names in shards.items()}
+    return Placement(recorded, tuple(sorted(stacks))), []
 
 
 def place(
@@ -198,9 +226,12 @@ def place(
                 findings.append(_full(request, shard, max_profiles, max_bytes, recorded=False))
                 continue
         shards[shard].append(request.name)
-    return Placed(
-        stacks, Placement({shard: tuple(sorted(names)) for shard, names in shards.items()}), findings
+    named = {request.stack for request in requests if request.stack is not None}
+    placement = Placement(
+        {shard: tuple(sorted(names)) for shard, names in shards.items()},
+        tuple(sorted(named.union(recorded.stacks))),
     )
+    return Placed(stacks, placement, findings)
 
 
 def _full(request: Request, stack: str, max_profiles: int, max_bytes: int, *, recorded: bool) -> Finding:

@@ -24,14 +24,15 @@ class CatalogStack(Stack):
         }
         """The profiles of this stack, by instance profile name."""
         if not profiles:
-            # A shard whose last profile left stays in the app, so the deploy deletes its profiles
-            # instead of leaving the stack behind; CloudFormation needs one resource, this one is inert.
+            # A stack whose last profile left (a shard, or a stack the catalogue named) stays in the app,
+            # so the deploy deletes its profiles instead of leaving the stack behind; CloudFormation
+            # needs one resource, this one is inert. Its ID keeps the name it had when only shards emptied.
             CfnWaitConditionHandle(self, "EmptyShard")
 
 
 def catalog_stacks(scope: Construct, catalog: Catalog, **kwargs: Any) -> list[CatalogStack]:
     """One ``CatalogStack`` per stack the catalogue names, in the order the catalogue first names them,
-    then every shard of the placement, emptied ones included.
+    then every stack and shard the placement records, emptied ones included.
 
     Each stack is named as the catalogue says, in a Stage too; ``kwargs`` go to every stack.
     The catalogue must be free of errors (``catalog.errors``): a profile with findings would raise
@@ -40,8 +41,8 @@ def catalog_stacks(scope: Construct, catalog: Catalog, **kwargs: Any) -> list[Ca
     by_stack: dict[str, list[CatalogProfile]] = {}
     for profile in catalog.profiles:
         by_stack.setdefault(profile.stack, []).append(profile)
-    for shard in catalog.placement.shards:
-        by_stack.setdefault(shard, [])
+    for stack in (*catalog.placement.stacks, *catalog.placement.shards):
+        by_stack.setdefault(stack, [])
     return [
         CatalogStack(scope, name, profiles=profiles, stack_name=name, **kwargs)
         for name, profiles in by_stack.items()

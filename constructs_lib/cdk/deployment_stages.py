@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,27 +24,42 @@ from constructs import Construct
 
 from constructs_lib.catalog.deployments import Deployment, chosen, stack_sets_stack_name, stage_id
 from constructs_lib.catalog.loader import Catalog
-from constructs_lib.cdk.catalog_stacks import catalog_stacks
+from constructs_lib.cdk.catalog_stacks import CatalogStack, catalog_stacks
 
 TEMPLATE_BODY_LIMIT = 51_200
 """Bytes CloudFormation takes in ``TemplateBody``; a larger template goes to S3 (``TemplateURL``)."""
 
 
-def deployment_stages(scope: Construct, catalog: Catalog) -> None:
+@dataclass(frozen=True)
+class DeploymentStages:
+    """What ``deployment_stages`` built: the Stages and their stacks, and the stacks of StackSets."""
+
+    stages: dict[str, Stage]
+    """One Stage per account of each deployment, by construct ID (``prod-111111111111``)."""
+    stacks: dict[str, CatalogStack]
+    """The stacks of every Stage, by the name ``cdk deploy`` takes (``prod-111111111111/Ec2Access-Web``)."""
+    stack_sets: dict[str, StackSetsStack]
+    """The stack of StackSets of each deployment to organizational units, by deployment name."""
+
+
+def deployment_stages(scope: Construct, catalog: Catalog) -> DeploymentStages:
     """Every deployment of the catalogue: Stages for accounts, a stack of StackSets for OUs."""
+    built = DeploymentStages({}, {}, {})
     for deployment in catalog.deployments:
         own = _profiles_of(catalog, deployment)
         if deployment.is_stack_set:
-            StackSetsStack(scope, stack_sets_stack_name(deployment.name), deployment=deployment, catalog=own)
+            built.stack_sets[deployment.name] = StackSetsStack(
+                scope, stack_sets_stack_name(deployment.name), deployment=deployment, catalog=own
+            )
             continue
         for account in deployment.accounts:
-            stage = Stage(
-                scope,
-                stage_id(deployment.name, account),
-                env=Environment(account=account, region=deployment.region),
-            )
+            stage_name = stage_id(deployment.name, account)
+            stage = Stage(scope, stage_name, env=Environment(account=account, region=deployment.region))
             _tag(stage, deployment)
-            catalog_stacks(stage, own)
+            built.stages[stage_name] = stage
+            for stack in catalog_stacks(stage, own):
+                built.stacks[f"{stage_name}/{stack.stack_name}"] = stack
+    return built
 
 
 class StackSetsStack(Stack):

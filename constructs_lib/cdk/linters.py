@@ -4,8 +4,9 @@
 ``Validations.of(app)``: after synthesis CDK hands every template to each plugin, and a violation
 fails synth with CDK's validation report (also written to ``cdk.out/validation-report.json``). The
 platform team's synth then fails where the tests fail. This is the app's choice, not the library's:
-``constructs_lib`` records its acknowledgments with aws-cdk-lib's ``Validations`` and never imports
-cdk-nag or cfn-lint.
+the linters come with the ``[lint]`` extra (``pip install 'ec2-access-profiles[lint]'``), and are
+imported only here, when ``add_linters`` is called; the rest of ``constructs_lib`` records its
+acknowledgments with aws-cdk-lib's ``Validations`` and never imports cdk-nag or cfn-lint.
 
 A violation on a profile's role or instance profile names the profile (its catalogue name, or its
 construct path) and what to write to settle it: the acknowledgment in the catalogue's ``acknowledge:``
@@ -18,7 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsii
 from aws_cdk import (
@@ -30,7 +33,6 @@ from aws_cdk import (
     Stack,
     Validations,
 )
-from cdk_nag import AwsSolutionsChecks, NagPack, NIST80053R5Checks
 from constructs import IConstruct
 
 from constructs_lib.cdk.access_profile import Ec2AccessProfile
@@ -39,9 +41,28 @@ from constructs_lib.core.least_privilege import BroadKind
 from constructs_lib.core.linter_rules import acknowledgments_for, catalogue_key, rule_for
 from constructs_lib.core.rules import BY_ID
 
+if TYPE_CHECKING:
+    from cdk_nag import NagPack
+
+LINT_EXTRA = "pip install 'ec2-access-profiles[lint]'"
+"""What brings cdk-nag and cfn-lint: the library depends on neither without it."""
+
+
+class LintersMissingError(ImportError):
+    """cdk-nag or cfn-lint is not installed: the ``[lint]`` extra was left out."""
+
 
 def add_linters(app: IConstruct) -> None:
-    """Run both cdk-nag packs and cfn-lint over every template when ``app`` synthesizes."""
+    """Run both cdk-nag packs and cfn-lint over every template when ``app`` synthesizes.
+
+    Needs the ``[lint]`` extra; without it, raises ``LintersMissingError`` saying how to install it.
+    """
+    try:
+        from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
+    except ModuleNotFoundError as error:
+        raise LintersMissingError(_missing("cdk-nag")) from error
+    if find_spec("cfnlint") is None:  # checked now, not when synth calls the plugin; not imported yet
+        raise LintersMissingError(_missing("cfn-lint"))
     Validations.of(app).add_plugins(
         ProfileNagPack(AwsSolutionsChecks(app)), ProfileNagPack(NIST80053R5Checks(app)), CfnLintPlugin()
     )
@@ -73,6 +94,10 @@ class ProfileNagPack:
         profiles = _profiles(context.app_construct)
         violations = [_named_nag_violation(v, profiles) for v in report.violations]
         return PolicyValidationPluginReport(success=False, violations=violations)
+
+
+def _missing(distribution: str) -> str:
+    return f"add_linters needs {distribution}, which is not installed: {LINT_EXTRA}"
 
 
 @jsii.implements(IPolicyValidationPlugin)

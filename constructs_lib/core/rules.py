@@ -328,7 +328,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "EAP110",
-        "A placement file is well-formed: version 1, shard names, each profile recorded once",
+        "A placement file is well-formed: version 1, shard and stack names, each recorded once",
         "`catalog.placement.json` listing `web` on two shards",
         "Restore the file from version control, or delete it and run `ec2-access-profiles place`",
     ),
@@ -346,7 +346,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "EAP113",
-        "With the placement locked, every profile is recorded in the placement file",
+        "With the placement locked, every profile and named stack is recorded in the placement file",
         "a new profile, with `ec2-access-profile:lockPlacement` set in CI",
         "Run `ec2-access-profiles place CATALOG` and commit the placement file",
     ),
