@@ -19,6 +19,7 @@ import yaml
 
 from constructs_lib.cli import commands as cli
 from constructs_lib.cli import scaffold
+from tests.wheel import build_wheel
 from tooling.cdk import ROOT
 
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -321,12 +322,7 @@ class Shell:
 @pytest.fixture(scope="module")
 def wheel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("wheels")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(outdir), str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    build_wheel(outdir)
     return outdir
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.wheel import build_wheel
 from tooling.cdk import ROOT
 
 pytestmark = pytest.mark.node  # the installed wheel builds a profile; the wheel, built once, is seconds
@@ -17,15 +18,7 @@ pytestmark = pytest.mark.node  # the installed wheel builds a profile; the wheel
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(outdir), str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (built,) = outdir.glob("*.whl")
-    return built
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
