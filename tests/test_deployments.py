@@ -18,6 +18,7 @@ import app as cdk_app
 from constructs_lib.catalog.deployments import Deployment, deployment_findings
 from constructs_lib.catalog.loader import load_catalog
 from constructs_lib.cdk.deployment_stages import TEMPLATE_BODY_LIMIT
+from constructs_lib.core.checker import AppSettings
 from tests.template_shapes import covering
 from tooling.cdk import cli_context
 from tooling.sample_catalog import sample_catalog
@@ -213,3 +214,44 @@ def test_the_catalogue_reports_deployment_problems_at_their_lines(tmp_path: Path
         f"{path}:11:19: EAP117 profile 'web' deployments: 'prdo' is not a deployment of this catalogue; "
         "known: none",
     ]
+
+
+REQUIRED_BY_DEPLOYMENT = textwrap.dedent(
+    """\
+    deployments:
+      - name: prod
+        accounts: ["111111111111"]
+        region: us-east-1
+        tags: {Environment: Production}
+      - name: lab
+        accounts: ["333333333333"]
+        region: us-east-1
+    profiles:
+      - name: tagged-by-prod
+        deployments: [prod]
+      - name: everywhere
+    """
+)
+
+
+def test_a_required_tag_a_deployment_gives_is_not_asked_of_its_profiles(tmp_path: Path) -> None:
+    """check and synth agree: ``prod``'s tags are on its profiles' roles at synth, so only the profile
+    that also goes to ``lab`` (which gives no ``Environment``) must carry the tag itself."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(REQUIRED_BY_DEPLOYMENT)
+    settings = AppSettings(required_tags=["Environment"])
+    found = load_catalog(catalog, settings=settings).findings
+    assert [(f.rule_id, f.location) for f in found] == [("EAP014", f"{catalog}:12:5")]
+
+    catalog.write_text(REQUIRED_BY_DEPLOYMENT.replace("  - name: everywhere\n", ""))
+    assert load_catalog(catalog, settings=settings).findings == ()
+    application = App(
+        context={
+            **cli_context(),
+            "catalog": str(catalog),
+            "ec2-access-profile:requiredTags": ["Environment"],
+        },
+        outdir=str(tmp_path / "cdk.out"),
+    )
+    cdk_app.compose(application)
+    application.synth()  # the guardrails find Environment on the role, from the Stage's tags

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from constructs_lib.catalog.deployments import ACCOUNT_REMOVAL_CHOICES, Deployment, deployment_findings
+from constructs_lib.catalog.deployments import (
+    ACCOUNT_REMOVAL_CHOICES,
+    Deployment,
+    chosen,
+    deployment_findings,
+)
 from constructs_lib.catalog.marked_yaml import Mark, Node, YamlError, load, read_bounded
 from constructs_lib.catalog.placement import (
     SHARD_PREFIX,
@@ -157,8 +162,9 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
     profiles = reader.read(root)
     findings = list(reader.findings)
     for profile in profiles:
+        own = _settings_of(profile, settings, reader.deployments)
         for finding in check_profile(
-            profile.spec, settings=settings, profile=profile.name, tags_complete=True, linters=True
+            profile.spec, settings=own, profile=profile.name, tags_complete=True, linters=True
         ):
             findings.append(_in_file(finding, profile, reader.written))
     recorded_file = placement_path(path)
@@ -187,6 +193,25 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
         placement_file=str(recorded_file),
         deployments=tuple(reader.deployments),
     )
+
+
+def _settings_of(
+    profile: CatalogProfile, settings: AppSettings, deployments: Sequence[Deployment]
+) -> AppSettings:
+    """``settings`` for ``profile``, less the required tags every one of its deployments gives.
+
+    Synth tags each deployment's Stage (or the StackSet's member app) with its ``tags:``, so the
+    profile's role carries them when the guardrails check the required tags: ``check`` takes them as
+    given too, and asks the profile only for the rest (EAP014).
+    """
+    required = settings.required_tags
+    targets = chosen(deployments, profile.deployments)
+    if not targets or not isinstance(required, list) or not all(isinstance(key, str) for key in required):
+        return settings
+    given = set.intersection(*(set(deployment.tags) for deployment in targets))
+    if not given:
+        return settings
+    return replace(settings, required_tags=[key for key in required if key not in given])
 
 
 def _unknown_deployments(
