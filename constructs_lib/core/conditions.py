@@ -57,6 +57,22 @@ def both(verdicts: Iterable[Verdict]) -> Verdict:
     return Verdict(None, frozenset(waiting)) if waiting else TRUE
 
 
+def either(verdicts: Iterable[Verdict]) -> Verdict:
+    """Three-valued OR: true wins, then unknown (with every key it waits on), then false."""
+    waiting: set[str] = set()
+    for verdict in verdicts:
+        if verdict.value is True:
+            return TRUE
+        if verdict.value is None:
+            waiting |= verdict.depends_on
+    return Verdict(None, frozenset(waiting)) if waiting else FALSE
+
+
+def negation(verdict: Verdict) -> Verdict:
+    """Three-valued NOT: unknown stays unknown, waiting on the same keys."""
+    return verdict if verdict.value is None else Verdict.of(not verdict.value)
+
+
 def evaluate(condition: Mapping[str, Mapping[str, object]] | None, request: Request) -> Verdict:
     """The statement's whole ``Condition`` block for ``request``."""
     if not condition:

@@ -188,10 +188,11 @@ def statement_applies(statement: Mapping[str, Any], request: Request) -> Verdict
         return conditions.FALSE
     if "NotResource" in statement:
         resource = conditions.both(
-            _not(resource_matches(p, request.resource, request)) for p in _list(statement["NotResource"])
+            conditions.negation(resource_matches(p, request.resource, request))
+            for p in _list(statement["NotResource"])
         )
     else:
-        resource = _any(
+        resource = conditions.either(
             resource_matches(p, request.resource, request) for p in _list(statement.get("Resource"))
         )
     if resource.value is False:
@@ -229,21 +230,6 @@ def _compiled(pattern: str) -> re.Pattern[str]:
         found = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
         _PATTERNS[pattern] = found
     return found
-
-
-def _not(verdict: Verdict) -> Verdict:
-    return verdict if verdict.value is None else Verdict.of(not verdict.value)
-
-
-def _any(verdicts: Iterator[Verdict]) -> Verdict:
-    """Three-valued OR."""
-    waiting: set[str] = set()
-    for verdict in verdicts:
-        if verdict.value is True:
-            return TRUE
-        if verdict.value is None:
-            waiting |= verdict.depends_on
-    return Verdict(None, frozenset(waiting)) if waiting else conditions.FALSE
 
 
 def _list(value: object) -> list[str]:
