@@ -9,7 +9,8 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tooling.cdk import ROOT, run_cdk, synthesize_app
+from tests.conftest import CliSynth
+from tooling.cdk import ROOT, synthesize_app
 
 STACKS = [
     "Ec2Access-AssetsReader",
@@ -73,12 +74,10 @@ def test_synthesizing_twice_gives_byte_identical_templates(
     assert template_files(tmp_path) == first
 
 
-@pytest.mark.cli
 def test_cdk_synth_writes_the_templates_the_tests_check(
-    app_templates: dict[str, dict[str, Any]], app_assembly_dir: Path, tmp_path: Path
+    app_templates: dict[str, dict[str, Any]], app_assembly_dir: Path, cli_app_assembly: CliSynth
 ) -> None:
-    """The real CLI runs the app with cdk.json's context: its output must equal what the tests saw."""
-    result = run_cdk("synth", "--quiet", "--output", str(tmp_path / "cdk.out"))
-    assert result.returncode == 0, result.stderr
-    assert "end-of-life" not in result.stderr + result.stdout
-    assert template_files(tmp_path / "cdk.out") == template_files(app_assembly_dir)
+    """The real CLI runs the app with cdk.json's context: its output must equal what the tests saw.
+    That assembly is the one the emulator deploys and the review reads (``cli_app_assembly``)."""
+    assert "end-of-life" not in cli_app_assembly.output
+    assert template_files(cli_app_assembly.outdir) == template_files(app_assembly_dir)
