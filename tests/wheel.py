@@ -5,8 +5,8 @@ reuses it, so a module since moved or removed would still ship and the wheel's t
 stale package. A copy of the tracked files holds only what a fresh clone holds.
 
 The build frontend is uv's (``uv build``, the uv this repository pins): the same PEP 517 build in an
-isolated environment with pyproject.toml's ``build-system.requires``, and the same wheel, byte for
-byte, as ``pip wheel`` makes, for a third of pip's CPU (about 0.8 s instead of 2.4 s).
+isolated environment with pyproject.toml's ``build-system.requires``; every file of its wheel is
+byte for byte the one ``pip wheel`` writes, for a third of pip's CPU (about 0.8 s instead of 2.4 s).
 """
 
 from __future__ import annotations
