@@ -456,7 +456,8 @@ def test_this_repository_s_app_and_its_pull_request_are_reviewed_end_to_end(
     """The real command on this repository's app as ``cdk synth`` writes it (``test_app`` proves it is
     the tested app) against the pull request ``tests/changed_app.py`` (which ``test_deploy`` deploys).
     From the two assemblies, as a CI job that synthesized them gives them: ``--base REF``'s worktree
-    and two real syntheses are the next test's, on an app whose syntheses cost a fraction of this one's.
+    and its two real syntheses are the next test's, on a one-profile app, as the same proof on this
+    app would cost two more syntheses of it with the linters.
     """
     result = command(
         "--base-assembly",
