@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 
 from constructs_lib.core.credential_guard import CredentialGuard, Exemption
+from constructs_lib.review.assembly import ReviewError
 from constructs_lib.review.compare import Review, review
 from constructs_lib.review.describe import can_do, purpose
 from constructs_lib.review.report import to_json, to_markdown
+from constructs_lib.review.synth import cdk_cli
 from tests.changed_app import RENAMED_PROFILE
 from tests.conftest import CliSynth, library_context
 from tooling.cdk import CDK, ROOT
@@ -558,6 +560,30 @@ def test_a_hand_written_app_s_pull_request_adding_a_refused_grant_gets_its_repor
             ["git", "-C", str(repo), "worktree", "list"], capture_output=True, text=True
         ).stdout
     )
+
+
+def test_the_review_runs_the_app_s_own_cdk_cli_else_the_one_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cdk_cli``: ``node_modules/.bin/cdk`` of the app's folder, else of its repository, else PATH's,
+    else an error saying how to install it. The end-to-end ``--base`` test above takes PATH's."""
+    top = tmp_path / "repo"
+    app_dir = top / "infra"
+    app_dir.mkdir(parents=True)
+    on_path = tmp_path / "bin" / "cdk"
+    on_path.parent.mkdir()
+    on_path.write_text("#!/bin/sh\n")
+    on_path.chmod(0o755)
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    assert cdk_cli(app_dir, top) == str(on_path)
+    for folder in (top, app_dir):
+        local = folder / "node_modules" / ".bin" / "cdk"
+        local.parent.mkdir(parents=True)
+        local.write_text("")
+        assert cdk_cli(app_dir, top) == str(local.resolve())
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    with pytest.raises(ReviewError, match=r"the CDK CLI is not installed: `npm install aws-cdk`"):
+        cdk_cli(tmp_path, tmp_path)
 
 
 def test_an_unknown_ref_exits_2_and_writes_nothing(tmp_path: Path) -> None:
