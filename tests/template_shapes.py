@@ -130,8 +130,8 @@ def exemplars(templates: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]
                 outputs[output] = template["Outputs"][output]
         pending = sorted(references(outputs))
         for logical_id in sorted(resources):
-            if resource_shape(logical_id, template) not in seen:
-                seen.add(resource_shape(logical_id, template))
+            if (kind := resource_shape(logical_id, template)) not in seen:
+                seen.add(kind)
                 pending.append(logical_id)
         kept: set[str] = set()
         while pending:
