@@ -368,6 +368,7 @@ def user_shell(wheel_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.mark.cli
+@pytest.mark.alone
 def test_a_new_platform_repository_synthesizes_tests_checks_and_reviews(
     user_shell: Shell, tmp_path: Path
 ) -> None:

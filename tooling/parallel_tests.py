@@ -4,7 +4,9 @@ The tiers split the suite by what a test starts (``tests/conftest.py`` marks the
 imports and fixtures, ``tests/tiers.py``): the pure tests (no Node.js, no moto: ``make
 test-fast``), the ones that synthesize with aws-cdk-lib or call moto in process, and the CLI and
 emulator tests. These last share one real ``cdk synth`` of the app and one emulator, so they stay in
-one process, in order, which imports only the modules that hold them (``--cli-tier``). Each job's
+one process, in order, which imports only the modules that hold them (``--cli-tier``); a CLI test
+that shares nothing with them (marker ``alone``: its own repository, virtualenv and CLI) runs in a
+job of its own beside them, so that the two use both cores. Each job's
 output is printed whole when it ends; then a table gives each job's wall time and each tier's test
 count and slowest five tests (from pytest's JUnit XML). The exit status is the worst of them, and a
 tier that collected no test (pytest's 5) fails the run.
@@ -24,7 +26,8 @@ from pathlib import Path
 TIERS = {
     "pure": ["--fast-tier"],
     "synth and moto": ["-m", "not pure and not cli and not emulator"],
-    "CLI and emulator": ["--cli-tier", "-m", "cli or emulator"],
+    "CLI and emulator": ["--cli-tier", "-m", "(cli or emulator) and not alone"],
+    "CLI, alone": ["--cli-tier", "-m", "alone"],
 }
 TYPECHECK = "type check (mypy)"
 SLOWEST = 5
