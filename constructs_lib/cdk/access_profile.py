@@ -306,7 +306,7 @@ class Ec2AccessProfile(Construct):
                 self,
                 "InstanceProfileTags",
                 instance_profile=self.cfn_instance_profile,
-                tags=self.cfn_role.tags,
+                tags=checked.tags,
                 target=target_of(checked.instance_profile_name, path),
             )
         else:
@@ -332,6 +332,7 @@ class Ec2AccessProfile(Construct):
                 acknowledgments=lambda: self._acknowledgments,
                 required_tags=required_tags(checked.settings),
                 warn_untagged=not checked.tagging,
+                instance_profile_tags=self.instance_profile_tags,
             )
         )
         pending, self._pending_acknowledgments = self._pending_acknowledgments, None
