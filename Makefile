@@ -18,9 +18,9 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 # Synth, tests and the local deploy need no AWS credentials: without this, the CLI would look for
 # them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
-synth test test-fast test-construct bench deploy-local audit-local review: export AWS_EC2_METADATA_DISABLED := true
+synth test test-fast test-construct coverage bench deploy-local audit-local review: export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth place cdk test test-fast test-construct lint typecheck deploy-local audit-local bench review lock refresh-data clean
+.PHONY: synth place cdk test test-fast test-construct coverage lint typecheck deploy-local audit-local bench review lock refresh-data clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
@@ -47,6 +47,17 @@ test-fast: $(VENV)/.dev-installed lint
 # The construct's own tests: everything that synthesizes, but not the app at scale, the CLI or the emulator.
 test-construct: $(VENV)/.dev-installed
 	$(BIN)/pytest -m "not pure and not cli and not emulator and not scale"
+
+# Line coverage of the whole suite, the Python processes it starts included (the CLI, the apps `cdk synth`
+# runs), of this repository's files: .coverage-data/report.json. Keep one from before a change to the
+# suite, and compare: python -m tooling.coverage_compare BEFORE.json .coverage-data/report.json
+coverage: export EAP_COVERAGE_DATA := $(CURDIR)/.coverage-data
+coverage: $(VENV)/.dev-installed node_modules/.installed bench/native/node_modules/.installed
+	rm -rf .coverage-data
+	$(BIN)/coverage run -m tooling.parallel_tests
+	$(BIN)/coverage combine --quiet
+	$(BIN)/coverage json --quiet --include="$(CURDIR)/*" -o .coverage-data/report.json
+	$(BIN)/coverage report --include="$(CURDIR)/*" --format=total
 
 # Deploy the app to the local AWS emulator (moto on 127.0.0.1), print the profiles, destroy.
 deploy-local: $(VENV)/.dev-installed node_modules/.installed
