@@ -3,6 +3,7 @@ the tiers: ``--fast-tier`` runs only the pure tests (``tests/tiers.py``) and ref
 
 from __future__ import annotations
 
+import functools
 import importlib.abc
 import os
 import sys
@@ -145,3 +146,16 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
     with Emulator(log_path=tmp_path_factory.mktemp("emulator") / "moto.log") as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def botocore_data_once() -> Iterator[None]:
+    """Every boto3 session of the test session reads botocore's data (endpoints, service models) from
+    one loader. Each new session would parse the same JSON files again, half a second of a moto test;
+    the loader's cache is what the clients of one session share already."""
+    import botocore.loaders
+    import botocore.session
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", functools.cache(botocore.loaders.create_loader))
+        yield

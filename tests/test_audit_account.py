@@ -38,6 +38,8 @@ from emulator import Emulator, fidelity
 from tests.test_audit_declared import TRUST, profile_resources, write_assembly
 from tooling.cdk import ROOT
 
+pytestmark = pytest.mark.usefixtures("botocore_data_once")
+
 ACCOUNT_ID = "123456789012"  # moto's default account
 S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 WEB_TAGS = {"Environment": "Production", "Service": "WebApp"}

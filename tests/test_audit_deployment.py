@@ -23,6 +23,8 @@ from constructs_lib.cli import commands as cli
 from tests.test_audit_account import WEB_TAGS, moto_account
 from tests.test_audit_declared import TRUST, profile_resources, write_assembly
 
+pytestmark = pytest.mark.usefixtures("botocore_data_once")
+
 MANAGEMENT = "123456789012"  # moto's default account: the caller's
 AUDITOR = "Auditor"
 PROD = ("111111111111", "222222222222", "333333333333")

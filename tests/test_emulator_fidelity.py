@@ -28,6 +28,8 @@ from moto.core import enable_iam_authentication
 
 from emulator import fidelity
 
+pytestmark = pytest.mark.usefixtures("botocore_data_once")
+
 TRUST = {"Version": "2012-10-17", "Statement": []}
 
 

@@ -330,7 +330,9 @@ def wheel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def user_shell(wheel_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shell]:
     """A shell outside the repository with the built wheel installed, with its extras, in a new virtualenv
     (the README's `pip install` line); the new repository's own installs find the wheel through
-    UV_FIND_LINKS, since this version is on no index."""
+    UV_FIND_LINKS, since this version is on no index. Python keeps its bytecode cache, as in a user's
+    terminal: this machine's PYTHONDONTWRITEBYTECODE would make every process of the new repository
+    compile aws-cdk-lib's modules again (about 2 s of CPU each; `bench` drops it for the same reason)."""
     home = tmp_path_factory.mktemp("user")
     tools = home / "tools"
     uv = ROOT / ".venv" / "bin" / "uv"
@@ -346,7 +348,9 @@ def user_shell(wheel_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         timeout=600,
     )
     env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_", "VIRTUAL_ENV"))
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "CDK_", "VIRTUAL_ENV")) and key != "PYTHONDONTWRITEBYTECODE"
     }
     here = str(ROOT / ".venv")
     path = [entry for entry in env.get("PATH", "").split(os.pathsep) if not entry.startswith(here)]

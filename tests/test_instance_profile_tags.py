@@ -347,6 +347,10 @@ LARGEST_STACK = 165
 
 @pytest.fixture(scope="module")
 def largest_stack() -> Stack:
+    return build_largest_stack()
+
+
+def build_largest_stack() -> Stack:
     """A stack at CloudFormation's resource limit, with IAM's longest instance-profile names."""
     stack = Stack(App(context=library_context()), "Largest")
     for index in range(LARGEST_STACK):
@@ -383,6 +387,20 @@ def test_the_largest_stack_fits_cloudformation_and_its_tag_role_fits_iam(largest
     assert role_inline_policies_size(template.to_json(), role_id) <= IAM_INLINE_POLICIES_MAX_CHARACTERS
     provider = InstanceProfileTagsProvider.of(largest_stack)
     assert HelperRoleLimits(path="Largest", role=provider.role).findings() == []
+
+
+def test_a_library_that_packs_past_iams_limit_fails_the_deployed_measure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The negative control of the test above, made by the library: its limit for a role's inline
+    policies raised (as if it misread IAM's quota), its packing and its EAP060 guardrail let the
+    largest stack's tag policy grow, and the measure, which knows only IAM's documented 10,240,
+    finds it over once deployed. (``HELPER_POLICY_HEADROOM`` at 0 is no such mutation: the template's
+    ``Fn::Join`` per ARN is longer than the ARN it resolves to, so the deployed policy stays within.)"""
+    monkeypatch.setattr(limits, "INLINE_POLICIES_MAX_CHARACTERS", 4 * IAM_INLINE_POLICIES_MAX_CHARACTERS)
+    template = Template.from_stack(build_largest_stack()).to_json()
+    role_id = tag_function_role(template)
+    assert role_inline_policies_size(template, role_id) > IAM_INLINE_POLICIES_MAX_CHARACTERS
 
 
 def one_arn_each(document: dict[str, Any], stack: Stack) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from constructs_lib.cdk import instance_profile_tags_handler as handler_module
 from constructs_lib.cdk.instance_profile_tags import STACK_ACTIONS
 from constructs_lib.cdk.instance_profile_tags_handler import handler
 
+pytestmark = pytest.mark.usefixtures("botocore_data_once")
+
 PROFILE = "Web"
 EC2_TRUST = {
     "Version": "2012-10-17",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tests.template_shapes import covering, template_shapes
+from tests.template_shapes import covering, exemplars, references, template_shapes
 
 
 def profile(index: int, **properties: Any) -> dict[str, Any]:
@@ -66,3 +66,28 @@ def test_list_lengths_outputs_and_dependencies_count() -> None:
     assert set().union(*(template_shapes(templates[n]) for n in chosen)) == set().union(
         *map(template_shapes, templates.values())
     )
+
+
+def test_exemplars_keep_one_resource_of_each_shape_with_what_it_references() -> None:
+    plain = template(1, 2, 3)
+    other_path = template(4, 5)
+    other_path["Resources"]["Profile5"]["Properties"]["Path"] = "/other/"
+    other_path["Outputs"] = {"Name": {"Value": {"Fn::GetAtt": ["Role4", "Arn"]}}}
+    cut = exemplars({"plain": plain, "other": other_path, "copy": template(6)})
+    # "other" holds every shape: one profile of each, their roles; the copies add nothing
+    assert {name: sorted(t["Resources"]) for name, t in cut.items()} == {
+        "other": ["Profile4", "Profile5", "Role4", "Role5"]
+    }
+    assert cut["other"]["Outputs"] == other_path["Outputs"]
+    assert set().union(*map(template_shapes, cut.values())) == set().union(
+        *map(template_shapes, (plain, other_path))
+    )
+
+
+def test_references_are_followed_through_sub_and_depends_on() -> None:
+    sub = {"Fn::Sub": ["${Role1.Arn}/${Name}", {"Name": {"Ref": "Profile2"}}]}
+    assert references({"A": [sub, {"Fn::GetAtt": "Role3.Arn"}]}) == {"Role1", "Name", "Profile2", "Role3"}
+    chained = template(1, 2)
+    chained["Resources"]["Role1"]["DependsOn"] = "Profile2"
+    cut = exemplars({"chained": chained})
+    assert sorted(cut["chained"]["Resources"]) == ["Profile1", "Profile2", "Role1", "Role2"]
