@@ -1,5 +1,6 @@
 """Shared fixtures (the app synthesized once per session, with the context ``cdk synth`` uses) and
-the tiers: ``--fast-tier`` runs only the pure tests (``tests/tiers.py``) and refuses Node.js."""
+the tiers: ``--fast-tier`` runs only the pure tests (``tests/tiers.py``) and refuses Node.js;
+``--cli-tier`` imports only the modules that hold CLI or emulator tests."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ import importlib.abc
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.tiers import NODE_FIXTURES, NODE_PACKAGES, is_pure, starts_node
-from tooling.cdk import cli_context, synthesize_app, use_supported_node
+from tests.tiers import CLI_MARKS, NODE_FIXTURES, NODE_PACKAGES, holds_cli_tests, is_pure, starts_node
+from tooling.cdk import cli_context, run_cdk, synthesize_app, use_supported_node
 
 if TYPE_CHECKING:
     from aws_cdk import Stack
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from emulator import Emulator
 
 FAST_TIER = "--fast-tier"
+CLI_TIER = "--cli-tier"
 BEYOND_THE_CONSTRUCT = frozenset(
     {
         "test_app",
@@ -46,6 +49,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         FAST_TIER,
         action="store_true",
         help="only the pure tests, no Node.js and no moto (make test-fast); importing jsii then fails",
+    )
+    parser.addoption(
+        CLI_TIER,
+        action="store_true",
+        help="import only the modules that hold CLI or emulator tests (make test, with -m 'cli or emulator')",
     )
 
 
@@ -71,21 +79,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Under ``--fast-tier``, a test module whose imports reach aws-cdk-lib or moto is not imported."""
-    if (
-        config.getoption(FAST_TIER)
-        and collection_path.name.startswith("test_")
-        and collection_path.suffix == ".py"
-        and not is_pure(collection_path)
-    ):
+    """Under ``--fast-tier``, a test module whose imports reach aws-cdk-lib or moto is not imported;
+    under ``--cli-tier``, one that holds no CLI or emulator test."""
+    if not (collection_path.name.startswith("test_") and collection_path.suffix == ".py"):
+        return None
+    if config.getoption(FAST_TIER) and not is_pure(collection_path):
+        return True
+    if config.getoption(CLI_TIER) and not holds_cli_tests(collection_path):
         return True
     return None
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test that uses the emulator is an emulator test, marked or not: ``make test`` runs those
-    (and the CLI tests, which share cdk.out with them) in a process of their own. A test that starts
+    """A test that uses the emulator is an emulator test, marked or not, and one that uses the real
+    ``cdk synth``'s assembly a CLI test: ``make test`` runs those (which share that assembly and the
+    emulator) in a process of their own. A test that starts
     Node.js (by its module's imports, a fixture or a CLI) is a ``node`` test; one that starts neither
     Node.js nor moto is ``pure``, the tier ``--fast-tier`` runs alone."""
     kept = []
@@ -93,6 +102,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = set(getattr(item, "fixturenames", ()))
         if "emulator" in fixtures and not item.get_closest_marker("emulator"):
             item.add_marker(pytest.mark.emulator)
+        if "cli_app_assembly" in fixtures and not item.get_closest_marker("cli"):
+            item.add_marker(pytest.mark.cli)
         if (
             fixtures & NODE_FIXTURES
             or item.get_closest_marker("cli")
@@ -106,6 +117,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.pure)
         if item.get_closest_marker("pure") or not config.getoption(FAST_TIER):
             kept.append(item)
+    missed = sorted(
+        item.nodeid
+        for item in items
+        if any(item.get_closest_marker(mark) for mark in CLI_MARKS) and not holds_cli_tests(item.path)
+    )
+    if missed:
+        raise pytest.UsageError(
+            f"tests/tiers.py's holds_cli_tests misses these CLI or emulator tests, which {CLI_TIER} "
+            f"(make test) would not run: {', '.join(missed)}; mark them or their module explicitly"
+        )
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
@@ -159,3 +180,46 @@ def botocore_data_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(botocore.session, "create_loader", functools.cache(botocore.loaders.create_loader))
         yield
+
+
+@pytest.fixture(scope="session")
+def bootstrapped_emulator(emulator: Emulator) -> Emulator:
+    """The emulator with its environment bootstrapped (``cdk bootstrap``), once per session: every
+    deploy needs it, and bootstrapping again starts the CLI only to change nothing."""
+    result = emulator.bootstrap()
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return emulator
+
+
+@dataclass(frozen=True)
+class CliSynth:
+    """What the real ``cdk synth`` wrote, and what it printed."""
+
+    outdir: Path
+    output: str
+
+
+@pytest.fixture(scope="session")
+def cli_app_assembly(tmp_path_factory: pytest.TempPathFactory) -> CliSynth:
+    """The app as the real ``cdk synth`` writes it (cdk.json's app and context, the linters), once per
+    session: each synth of the app costs seconds of Node.js and Python start-up. ``test_app`` proves
+    its templates are the ones the tests check; the deploy and the review start from it."""
+    outdir = tmp_path_factory.mktemp("cli") / "cdk.out"
+    result = run_cdk("synth", "--quiet", "--output", str(outdir))
+    assert result.returncode == 0, result.stderr
+    return CliSynth(outdir, result.stdout + result.stderr)
+
+
+@pytest.fixture(scope="session")
+def changed_app_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app after a pull request's change (``tests/changed_app.py``), synthesized once per session:
+    the emulator deploys it over the app, and the review compares the two."""
+    from aws_cdk import App  # jsii starts Node.js on this import
+
+    from tests.changed_app import compose_changed
+
+    outdir = tmp_path_factory.mktemp("changed.out")
+    application = App(context=cli_context(), outdir=str(outdir))
+    compose_changed(application)
+    application.synth()
+    return outdir

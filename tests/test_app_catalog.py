@@ -104,27 +104,49 @@ def test_another_catalogue_gives_its_own_stacks_and_profiles(tmp_path: Path) -> 
     assert any(key.startswith("EksWorkerNode") for key in resources)
 
 
+CLI_BAD_CATALOG = BAD_CATALOG + (
+    "  - name: Typo-Reader\n"
+    "    stack: Ec2Access-Web\n"
+    "    tags: {Environment: Production}\n"
+    "    statements:\n"
+    "      - actions: [s3:GetObjetc]\n"
+    '        resources: ["arn:aws:s3:::assets/report.json"]\n'
+    "  - name: Wide-Reader\n"
+    "    stack: Ec2Access-Web\n"
+    "    tags: {Environment: Production}\n"
+    "    statements:\n"
+    "      - actions: [s3:GetObject]\n"
+    '        resources: ["arn:${AWS::Partition}:s3:::assets/*"]\n'
+)
+"""``BAD_CATALOG`` and two more problems: an action IAM does not know (``test_iam_reference.py``) and
+a wildcard resource nobody acknowledged, which cdk-nag would refuse (``test_linters.py``)."""
+
+
 @pytest.mark.cli
 def test_cdk_synth_refuses_a_bad_catalogue_with_file_lines_and_writes_no_template(tmp_path: Path) -> None:
-    path = write(tmp_path, BAD_CATALOG)
+    """The real CLI hands ``-c catalog=...`` to the app, which reads that catalogue (not cdk.json's)
+    and reports every problem at once at its line, before cdk-nag (the app adds the linters), in the
+    catalogue's words: a typo with IAM's suggestion, a wildcard with the ``acknowledge:`` entry to
+    write. One synth for every kind: the checker's rules have tests of their own, and the CLI prints
+    each finding the same way. What a good catalogue given so builds is
+    ``test_another_catalogue_gives_its_own_stacks_and_profiles``; that the CLI writes what the app
+    builds, ``test_app.py::test_cdk_synth_writes_the_templates_the_tests_check``."""
+    path = write(tmp_path, CLI_BAD_CATALOG)
     outdir = tmp_path / "cdk.out"
     result = run_cdk("synth", "--quiet", "-c", f"catalog={path}", "--output", str(outdir))
     assert result.returncode != 0
     assert_lines(result.stderr, path)
-    assert "4 problems; no template written" in result.stderr
+    assert (
+        f"{path}:14:9: EAP081 profile 'Typo-Reader' statements: 's3:GetObjetc' is not an action of s3; "
+        "did you mean 's3:GetObject'?"
+    ) in result.stderr
+    wildcard = "'arn:${AWS::Partition}:s3:::assets/*'"
+    assert f"{path}:20:9: EAP043 profile 'Wide-Reader' statements: {wildcard}" in result.stderr
+    assert "{resource: 'arn:${AWS::Partition}:s3:::assets/*', reason: ...} under acknowledge" in result.stderr
+    assert "6 problems; no template written" in result.stderr
+    assert "AwsSolutions::" not in result.stdout + result.stderr
+    assert (ROOT / "app.py").read_text().count("add_linters(app)") == 1
     assert list(outdir.glob("*.template.json")) == []
-
-
-@pytest.mark.cli
-def test_cdk_synth_takes_another_catalogue_from_the_command_line(tmp_path: Path) -> None:
-    path = write(tmp_path, OTHER_CATALOG)
-    outdir = tmp_path / "cdk.out"
-    result = run_cdk("synth", "--quiet", "-c", f"catalog={path}", "--output", str(outdir))
-    assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in outdir.glob("*.template.json")) == [
-        "Ec2Access-AssetsReader.template.json",
-        "Ec2Access-Nodes.template.json",
-    ]
 
 
 UNPLACED = "profiles:\n  - name: web\n    tags: {Environment: Production}\n"

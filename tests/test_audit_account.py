@@ -34,8 +34,9 @@ from constructs_lib.audit import run as run_module
 from constructs_lib.audit.account import IamReader
 from constructs_lib.audit.policy import AUDIT_POLICY, REPAIR_TAGS_POLICY
 from constructs_lib.cli import commands as cli
-from emulator import Emulator, fidelity
+from emulator import fidelity
 from tests.test_audit_declared import TRUST, profile_resources, write_assembly
+from tests.test_audit_emulator import LOOPBACK_ONLY
 from tooling.cdk import ROOT
 
 pytestmark = pytest.mark.usefixtures("botocore_data_once")
@@ -43,12 +44,6 @@ pytestmark = pytest.mark.usefixtures("botocore_data_once")
 ACCOUNT_ID = "123456789012"  # moto's default account
 S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 WEB_TAGS = {"Environment": "Production", "Service": "WebApp"}
-LOOPBACK_ONLY = {
-    "HTTPS_PROXY": "http://127.0.0.1:9",
-    "HTTP_PROXY": "http://127.0.0.1:9",
-    "NO_PROXY": "localhost",
-}
-"""A dead proxy on loopback for all but localhost: a call meant for AWS fails here and never leaves."""
 
 
 def moto_account(
@@ -895,42 +890,3 @@ def test_the_cli_and_the_audits_pure_core_import_no_boto3(tmp_path: Path) -> Non
         tmp_path,
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "[]\n", "")
-
-
-# -- the command line against the emulator ----------------------------------------------------------
-
-
-@pytest.mark.emulator
-def test_the_command_reads_the_account_at_aws_endpoint_url(emulator: Emulator, tmp_path: Path) -> None:
-    """The installed command, in a process of its own, finds the emulator through AWS_ENDPOINT_URL alone."""
-    assembly = web_assembly(
-        tmp_path / "cdk.out",
-        name="endpoint-check",
-        role_name="endpoint-check",
-        path="/audit-endpoint/",
-        tags={},
-    )
-    client = emulator.client("iam")
-    client.create_role(
-        RoleName="endpoint-check", Path="/audit-endpoint/", AssumeRolePolicyDocument=json.dumps(TRUST)
-    )
-    client.create_instance_profile(InstanceProfileName="endpoint-check", Path="/audit-endpoint/")
-    client.add_role_to_instance_profile(InstanceProfileName="endpoint-check", RoleName="endpoint-check")
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "constructs_lib", "audit", "--assembly", str(assembly)],
-            env={**emulator.cli_environment(), "PYTHONPATH": str(ROOT), **LOOPBACK_ONLY},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    finally:
-        client.remove_role_from_instance_profile(
-            InstanceProfileName="endpoint-check", RoleName="endpoint-check"
-        )
-        client.delete_instance_profile(InstanceProfileName="endpoint-check")
-        client.delete_role(RoleName="endpoint-check")
-    assert (result.returncode, result.stdout) == (0, ""), result.stderr
-    assert result.stderr.endswith(
-        "1 profile declared in " + str(assembly) + ", under /audit-endpoint/: in sync\n"
-    )

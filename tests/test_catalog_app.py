@@ -283,9 +283,10 @@ def deploy_all(emulator: Emulator, assembly: Path) -> subprocess.CompletedProces
 
 @pytest.mark.emulator
 def test_deploying_after_a_named_stack_lost_its_last_profile_deletes_that_profile(
-    emulator: Emulator, tmp_path: Path
+    bootstrapped_emulator: Emulator, tmp_path: Path
 ) -> None:
     """The real CLI on the emulator: the kept stack empties; the control shows a dropped one stays."""
+    emulator = bootstrapped_emulator
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text(EMPTIED)
     first = synthesize_catalog(catalog, tmp_path / "first.out")
@@ -297,7 +298,6 @@ def test_deploying_after_a_named_stack_lost_its_last_profile_deletes_that_profil
     def deployed_profiles() -> list[str]:
         return sorted(list_profile_names(iam, EMPTIED_PATH, 10)[0])
 
-    assert emulator.bootstrap().returncode == 0
     try:
         result = deploy_all(emulator, first)
         assert result.returncode == 0, result.stderr[-3000:]

@@ -252,10 +252,11 @@ def test_a_guarded_profile_leaves_cdk_nag_and_cfn_lint_nothing_to_report(tmp_pat
 
 @pytest.mark.emulator
 def test_the_guard_deploys_with_the_real_cli_and_iam_holds_it(
-    emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+    bootstrapped_emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Deployed to the local emulator with the real CDK CLI; the role's policy, read back from IAM, is
     the guard, and the evaluator on that document denies a call from another VPC."""
+    emulator = bootstrapped_emulator
     outdir = tmp_path_factory.mktemp("guard.out")
     application = App(context=cli_context(), outdir=str(outdir))
     stack = Stack(application, "Ec2Access-Guarded")
@@ -269,7 +270,6 @@ def test_the_guard_deploys_with_the_real_cli_and_iam_holds_it(
         credential_guard=CredentialGuard(imdsv2_only=True),
     )
     application.synth()
-    emulator.bootstrap()
     deploy = emulator.cdk(*DEPLOY[:1], "--app", str(outdir), *DEPLOY[1:])
     assert deploy.returncode == 0, deploy.stderr[-2000:]
     client = emulator.client("iam")

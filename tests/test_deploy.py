@@ -1,22 +1,25 @@
 """Create, update and destroy the app with the real CDK CLI on the local emulator, checked through IAM.
 
-One lifecycle per run (bootstrap, deploy, diff, deploy the changed app, destroy), recorded once;
-each test then checks one thing about what IAM reported at each step.
+One lifecycle per run (deploy, diff, deploy the changed app, destroy), recorded once; each test then
+checks one thing about what IAM reported at each step. The app deployed is the real ``cdk synth``'s
+assembly, which ``tests/test_app.py`` proves equal to the tested templates; ``cdk deploy``
+synthesizing the app itself through cdk.json is ``make deploy-local``'s run
+(``tests/test_emulator_network.py``), and the bootstrap is the session's (``bootstrapped_emulator``).
 """
 
 from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App
 
 from emulator import ACCOUNT, DEPLOY, Emulator
 from emulator.inspect import ProfileView, describe_profiles, list_profile_names, policy_document
-from tests.changed_app import RENAMED_PROFILE, compose_changed
-from tooling.cdk import cli_context
+from tests.changed_app import RENAMED_PROFILE
+from tests.conftest import CliSynth
 
 pytestmark = pytest.mark.emulator
 
@@ -43,7 +46,6 @@ def aws_managed(name: str) -> str:
 
 @dataclass
 class Lifecycle:
-    bootstrap: subprocess.CompletedProcess[str]
     first_deploy: subprocess.CompletedProcess[str]
     after_first: dict[str, ProfileView]
     pages: int
@@ -91,16 +93,15 @@ def account_contents(emulator: Emulator) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def lifecycle(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Lifecycle:
-    changed = tmp_path_factory.mktemp("changed.out")
-    application = App(context=cli_context(), outdir=str(changed))
-    compose_changed(application)
-    application.synth()
+def lifecycle(
+    bootstrapped_emulator: Emulator, cli_app_assembly: CliSynth, changed_app_assembly: Path
+) -> Lifecycle:
+    emulator = bootstrapped_emulator
+    changed = str(changed_app_assembly)
     iam = emulator.client("iam")
 
-    bootstrap = emulator.bootstrap()
     before = account_contents(emulator)
-    first_deploy = emulator.cdk(*DEPLOY)
+    first_deploy = emulator.cdk(DEPLOY[0], "--app", str(cli_app_assembly.outdir), *DEPLOY[1:])
     # Profiles the app does not own, on paths that /ec2/ must not match: PathPrefix has to filter.
     for name, path in OUTSIDE:
         iam.create_instance_profile(InstanceProfileName=name, Path=path)
@@ -109,16 +110,15 @@ def lifecycle(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> L
     elsewhere, _ = list_profile_names(iam, "/batch/", PAGE_SIZE)
     for name, _ in OUTSIDE:
         iam.delete_instance_profile(InstanceProfileName=name)
-    diff = emulator.cdk("diff", "--app", str(changed), "--method=template")
-    second_deploy = emulator.cdk(*DEPLOY[:1], "--app", str(changed), *DEPLOY[1:])
+    diff = emulator.cdk("diff", "--app", changed, "--method=template")
+    second_deploy = emulator.cdk(DEPLOY[0], "--app", changed, *DEPLOY[1:])
     after_second = describe_profiles(iam, "/ec2/", PAGE_SIZE)
     boundary_arn = after_second["Assets-Reader"].roles[0].boundary_arn
     boundary_after_second = policy_document(iam, boundary_arn) if boundary_arn else {}
     failures_by_second = failures(emulator)
-    destroy = emulator.cdk("destroy", "--app", str(changed), "--all", "--force")  # the same stacks
+    destroy = emulator.cdk("destroy", "--app", changed, "--all", "--force")  # the same stacks
     stacks = emulator.client("cloudformation").list_stacks()["StackSummaries"]
     return Lifecycle(
-        bootstrap=bootstrap,
         first_deploy=first_deploy,
         after_first=after_first,
         pages=pages,
@@ -136,7 +136,7 @@ def lifecycle(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> L
 
 
 def test_every_cli_step_succeeds(lifecycle: Lifecycle) -> None:
-    for step in ("bootstrap", "first_deploy", "diff", "second_deploy", "destroy"):
+    for step in ("first_deploy", "diff", "second_deploy", "destroy"):
         result: subprocess.CompletedProcess[str] = getattr(lifecycle, step)
         assert result.returncode == 0, f"{step}: {result.stdout[-2000:]}{result.stderr[-3000:]}"
 

@@ -66,14 +66,14 @@ def profile_ids(iam: Any, names: list[str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def run(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Run:
+def run(bootstrapped_emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    emulator = bootstrapped_emulator
     folder = tmp_path_factory.mktemp("scale")
     catalog = folder / "catalog.yaml"
     iam = emulator.client("iam")
     started = time.perf_counter()
     catalog.write_text(sample_catalog(PROFILES))
     synthesize(catalog, folder / "first.out")
-    assert emulator.bootstrap().returncode == 0
     first = emulator.cdk(*DEPLOY[:1], "--app", str(folder / "first.out"), *DEPLOY[1:], timeout=DEPLOY_TIMEOUT)
     listed_first, pages_first = list_profile_names(iam, PATH, PAGE_SIZE)
     ids_first = profile_ids(iam, listed_first)

@@ -5,12 +5,14 @@ behaviour these tests rely on, is proven by ``tests/test_emulator_fidelity.py``,
 the fidelity layer closes. The custom resource
 they use is served by ``CONTROL_HANDLER``, which fails, or does not answer, the requests its
 properties name, and records every request it gets (in SSM, on the emulator) for the test to read.
+They share the session's emulator (``tests/conftest.py``): each stack, function and record is named
+after its test, and the other modules read only what they named, so what a control leaves behind
+(a stack in DELETE_FAILED, a function) is in nobody's way, and one emulator fewer starts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -124,13 +126,6 @@ def control_resource(
             "RecordPath": f"/controls/{name}/",
         },
     }
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    """An emulator of this module's own: what these controls leave behind stays out of other tests."""
-    with Emulator(log_path=tmp_path_factory.mktemp("emulator") / "moto.log") as running:
-        yield running
 
 
 def deploy(emulator: Emulator, name: str, template: dict[str, Any], **options: Any) -> dict[str, Any]:

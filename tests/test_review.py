@@ -1,9 +1,10 @@
 """The review (``constructs_lib.review``): every finding, each from a base app and a head app (template JSON).
 
 The apps are small templates shaped as ``cdk synth`` writes them (``app`` below): an instance profile,
-its role with an inline policy, and the tag resource. The last tests run the real command,
-``ec2-access-profiles review --base REF``, on this repository's app and on a hand-written app in a
-repository of its own. What the linters refuse: ``test_review_refusals.py``.
+its role with an inline policy, and the tag resource. The last tests run the real command: on this
+repository's app and the change ``tests/changed_app.py`` makes to it, from their assemblies, and as
+``ec2-access-profiles review --base REF`` on a hand-written app in a repository of its own. What the
+linters refuse: ``test_review_refusals.py``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from typing import Any
 import pytest
 
 from constructs_lib.core.credential_guard import CredentialGuard, Exemption
+from constructs_lib.review.assembly import ReviewError
 from constructs_lib.review.compare import Review, review
 from constructs_lib.review.describe import can_do, purpose
 from constructs_lib.review.report import to_json, to_markdown
-from tests.conftest import library_context
+from constructs_lib.review.synth import cdk_cli
+from tests.changed_app import RENAMED_PROFILE
+from tests.conftest import CliSynth, library_context
 from tooling.cdk import CDK, ROOT
 
 READ_ASSETS = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::assets/*"}
@@ -448,18 +452,52 @@ def command(*args: str, output: Path, cwd: Path = ROOT) -> subprocess.CompletedP
     )
 
 
-@pytest.mark.cli
-def test_review_of_head_against_the_working_tree_runs_end_to_end(tmp_path: Path) -> None:
-    """This repository's app: the git worktree, both real syntheses, the files."""
-    result = command("--base", "HEAD", output=tmp_path)
-    assert result.returncode in (0, 1), result.stderr
+def test_this_repository_s_app_and_its_pull_request_are_reviewed_end_to_end(
+    cli_app_assembly: CliSynth, changed_app_assembly: Path, tmp_path: Path
+) -> None:
+    """The real command on this repository's app as ``cdk synth`` writes it (``test_app`` proves it is
+    the tested app) against the pull request ``tests/changed_app.py`` (which ``test_deploy`` deploys).
+    From the two assemblies, as a CI job that synthesized them gives them: ``--base REF``'s worktree
+    and its two real syntheses are the next test's, on a one-profile app, as the same proof on this
+    app would cost two more syntheses of it with the linters.
+    """
+    result = command(
+        "--base-assembly",
+        str(cli_app_assembly.outdir),
+        "--head-assembly",
+        str(changed_app_assembly),
+        output=tmp_path,
+    )
+    assert result.returncode == 1, result.stderr
     document = json.loads((tmp_path / "review.json").read_text())
-    assert document["base"] == "HEAD"
-    names = {p["instance_profile"] for p in document["profiles"]}
-    assert {"EC2-S3-Access-Profile", "SSM-Managed-Host", "ECS-Container-Instance", "Assets-Reader"} <= names
+    assert document["base"] == str(cli_app_assembly.outdir)
+    rules = {
+        p["instance_profile"]: (p["status"], [f["rule"] for f in p["findings"]]) for p in document["profiles"]
+    }
+    assert rules == {
+        RENAMED_PROFILE: (
+            "replaced",
+            [
+                "profile-replaced",
+                "write-on-every-resource",
+                "credential-exposure",
+                "new-service",
+                "new-actions",
+                "new-managed-policy",
+                "longer-session",
+                "newly-allowed",
+                "tags-changed",
+                "managed-policy-removed",
+                "description-changed",
+            ],
+        ),
+        "SSM-Managed-Host": ("unchanged", []),
+        "ECS-Container-Instance": ("unchanged", []),
+        "Assets-Reader": ("changed", ["new-resources", "description-changed"]),
+    }
+    (renamed,) = (p for p in document["profiles"] if p["instance_profile"] == RENAMED_PROFILE)
+    assert renamed["was"] == "EC2-S3-Access-Profile"
     assert (tmp_path / "review.md").read_text() == result.stdout
-    worktrees = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True)
-    assert "review-" not in worktrees.stdout
 
 
 HAND_WRITTEN_APP = """
@@ -511,6 +549,7 @@ def test_a_hand_written_app_s_pull_request_adding_a_refused_grant_gets_its_repor
         ("high", "linter-refused"),
         ("medium", "new-actions"),
     ]
+    assert (tmp_path / "out" / "review.md").read_text() == result.stdout
     message = entry["findings"][0]["message"]
     assert message.startswith("AwsSolutions refuses AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket/*]")
     assert 'acknowledge=[BroadAccess.resource("arn:aws:s3:::bucket/*", reason="why it is needed")]' in message
@@ -521,6 +560,30 @@ def test_a_hand_written_app_s_pull_request_adding_a_refused_grant_gets_its_repor
             ["git", "-C", str(repo), "worktree", "list"], capture_output=True, text=True
         ).stdout
     )
+
+
+def test_the_review_runs_the_app_s_own_cdk_cli_else_the_one_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cdk_cli``: ``node_modules/.bin/cdk`` of the app's folder, else of its repository, else PATH's,
+    else an error saying how to install it. The end-to-end ``--base`` test above takes PATH's."""
+    top = tmp_path / "repo"
+    app_dir = top / "infra"
+    app_dir.mkdir(parents=True)
+    on_path = tmp_path / "bin" / "cdk"
+    on_path.parent.mkdir()
+    on_path.write_text("#!/bin/sh\n")
+    on_path.chmod(0o755)
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    assert cdk_cli(app_dir, top) == str(on_path)
+    for folder in (top, app_dir):
+        local = folder / "node_modules" / ".bin" / "cdk"
+        local.parent.mkdir(parents=True)
+        local.write_text("")
+        assert cdk_cli(app_dir, top) == str(local.resolve())
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    with pytest.raises(ReviewError, match=r"the CDK CLI is not installed: `npm install aws-cdk`"):
+        cdk_cli(tmp_path, tmp_path)
 
 
 def test_an_unknown_ref_exits_2_and_writes_nothing(tmp_path: Path) -> None:

@@ -62,12 +62,12 @@ def deploy(emulator: Emulator, assembly: Path, *stacks: str) -> subprocess.Compl
 
 
 @pytest.fixture(scope="module")
-def paths(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> UpdatePaths:
+def paths(bootstrapped_emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> UpdatePaths:
+    emulator = bootstrapped_emulator
     first = synthesize(tmp_path_factory.mktemp("before.out"), after=False)
     second = synthesize(tmp_path_factory.mktemp("after.out"), after=True)
     iam = emulator.client("iam")
     cloudformation = emulator.client("cloudformation")
-    assert emulator.bootstrap().returncode == 0
 
     first_deploy = deploy(emulator, first, *STACKS)
     before = describe_profiles(iam, PATH, 3)

@@ -1,5 +1,5 @@
-"""Which test modules are pure: those whose imports reach neither aws-cdk-lib nor moto, found
-without importing them.
+"""Which test modules are pure (their imports reach neither aws-cdk-lib nor moto) and which hold CLI
+or emulator tests, found without importing them.
 
 ``make test-fast`` runs the pure ones alone, so that a change to a rule is answered in seconds. The
 answer comes from the source: every ``import`` in the test module (its functions included) and,
@@ -7,6 +7,11 @@ through the project's own modules, what they import when loaded, in turn. A name
 ``constructs_lib`` loads on first use (its ``_LAZY`` table) counts as an import of its module. What
 this misses (a library function that imports aws-cdk-lib when called, a fixture) is caught at run
 time: ``make test-fast`` refuses to import jsii or to start Node.js.
+
+``make test``'s CLI and emulator tier imports only the modules that mark a test ``cli`` or
+``emulator`` or ask for a fixture that makes it one (``holds_cli_tests``): importing the other
+modules only to deselect their tests cost the tier seconds. A run that collects every module checks
+the rule (``tests/conftest.py``): a CLI or emulator test in a module it misses stops the run.
 """
 
 from __future__ import annotations
@@ -22,8 +27,21 @@ NODE_PACKAGES = frozenset({"aws_cdk", "jsii", "cdk_nag", "constructs"})
 """Packages that run on jsii: importing any of them starts Node.js."""
 SERVICE_PACKAGES = frozenset({"moto"})
 """AWS's APIs simulated (in process or as the emulator): real, but seconds a test."""
-NODE_FIXTURES = frozenset({"stack", "app_templates", "app_assembly_dir", "emulator"})
+NODE_FIXTURES = frozenset(
+    {
+        "stack",
+        "app_templates",
+        "app_assembly_dir",
+        "emulator",
+        "bootstrapped_emulator",
+        "cli_app_assembly",
+        "changed_app_assembly",
+    }
+)
 """The shared fixtures (``tests/conftest.py``) that synthesize or deploy."""
+CLI_MARKS = frozenset({"cli", "emulator"})
+CLI_FIXTURES = frozenset({"emulator", "bootstrapped_emulator", "cli_app_assembly"})
+"""The fixtures that make a test a CLI or emulator test (``tests/conftest.py`` marks it)."""
 
 
 def _source(module: str) -> Path | None:
@@ -114,3 +132,19 @@ def starts_node(test_file: Path) -> bool:
 def is_pure(test_file: Path) -> bool:
     """Whether importing ``test_file`` loads neither aws-cdk-lib nor moto."""
     return import_path(_module(test_file), NODE_PACKAGES | SERVICE_PACKAGES) is None
+
+
+@cache
+def holds_cli_tests(test_file: Path) -> bool:
+    """Whether ``test_file`` marks anything ``cli`` or ``emulator`` (``pytest.mark.cli``, its module's
+    ``pytestmark``) or names a fixture of ``CLI_FIXTURES`` as a parameter (a test's or a fixture's)."""
+    for node in ast.walk(ast.parse(test_file.read_text(), str(test_file))):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in CLI_MARKS
+            and ast.unparse(node.value).endswith("mark")
+        ):
+            return True
+        if isinstance(node, ast.arg) and node.arg in CLI_FIXTURES:
+            return True
+    return False

@@ -3,10 +3,11 @@
 The tiers split the suite by what a test starts (``tests/conftest.py`` marks them from their
 imports and fixtures, ``tests/tiers.py``): the pure tests (no Node.js, no moto: ``make
 test-fast``), the ones that synthesize with aws-cdk-lib or call moto in process, and the CLI and
-emulator tests. These last share the repository's cdk.out and one emulator, so they stay in one
-process, in order. Each job's output is printed whole when it ends; then a table gives each job's
-wall time and each tier's test count and slowest five tests (from pytest's JUnit XML). The exit
-status is the worst of them, and a tier that collected no test (pytest's 5) fails the run.
+emulator tests. These last share one real ``cdk synth`` of the app and one emulator, so they stay in
+one process, in order, which imports only the modules that hold them (``--cli-tier``). Each job's
+output is printed whole when it ends; then a table gives each job's wall time and each tier's test
+count and slowest five tests (from pytest's JUnit XML). The exit status is the worst of them, and a
+tier that collected no test (pytest's 5) fails the run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 TIERS = {
     "pure": ["--fast-tier"],
     "synth and moto": ["-m", "not pure and not cli and not emulator"],
-    "CLI and emulator": ["-m", "cli or emulator"],
+    "CLI and emulator": ["--cli-tier", "-m", "cli or emulator"],
 }
 TYPECHECK = "type check (mypy)"
 SLOWEST = 5
