@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bench import construct_synth, library_synth, plain_synth
-from bench.crossings import PerProfile
+from bench.crossings import PerProfile, describe, describe_callback
 from bench.measure import Measurement, measure
 from bench.report import Median, Results, write_table
 from bench.stacks import PROFILES_PER_STACK, stack_names
@@ -250,3 +250,27 @@ def test_the_review_benchmark_reviews_every_changed_profile() -> None:
     seconds, reviewed = time_review(120, 1)
     assert reviewed == 120
     assert seconds > 0
+
+
+def test_crossings_kinds_name_the_call_its_class_and_member_and_a_callbacks_answer() -> None:
+    from jsii._kernel import types
+    from jsii._kernel.providers.process import _CompleteRequest
+
+    role = types.ObjRef("aws-cdk-lib.aws_iam.CfnRole@10042")
+    callbacks: dict[str, str] = {}
+    assert (
+        describe(types.CreateRequest(fqn="aws-cdk-lib.aws_iam.CfnRole"), callbacks)
+        == "create aws_iam.CfnRole"
+    )
+    assert describe(types.GetRequest(objref=role, property="ref"), callbacks) == "get aws_iam.CfnRole.ref"
+    assert (
+        describe(types.StaticInvokeRequest(fqn="aws-cdk-lib.Tags", method="of"), callbacks)
+        == "staticinvoke Tags.of"
+    )
+    producer = types.ObjRef("Object@10007")
+    callback = types.Callback(
+        cbid="cb1", cookie="", invoke=types.InvokeRequest(objref=producer, method="produce")
+    )
+    callbacks["cb1"] = describe_callback(callback)
+    answer = _CompleteRequest(complete=types.CompleteRequest(cbid="cb1", result=[]))
+    assert describe(answer, callbacks) == "answer invoke Object.produce"

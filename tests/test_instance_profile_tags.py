@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Aws, Stack, Stage, Tags
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib import Ec2AccessProfile
@@ -15,6 +16,7 @@ from constructs_lib.cdk.guardrails import HelperRoleLimits
 from constructs_lib.cdk.instance_profile_tags import (
     HANDLER_SOURCE,
     HELPER_POLICY_HEADROOM,
+    InstanceProfileTags,
     InstanceProfileTagsProvider,
 )
 from constructs_lib.core import limits
@@ -131,6 +133,17 @@ def test_tags_of_a_stage_reach_profiles_in_it_and_app_tags_stop_at_the_stage_as_
     assert assert_profiles_tagged_like_roles(Template.from_stack(stack)) == [
         [tag("Service", "WebApp"), tag("Stage", "Prod")]
     ]
+
+
+def test_a_tag_resource_given_a_tag_manager_copies_what_it_renders_at_synth(stack: Stack) -> None:
+    role = iam.CfnRole(stack, "Role", assume_role_policy_document={"Statement": []})
+    profile = iam.CfnInstanceProfile(stack, "Profile", roles=[role.ref], instance_profile_name="Alone")
+    InstanceProfileTags(stack, "Tags", instance_profile=profile, tags=role.tags)
+    Tags.of(stack).add("Team", "Platform")
+    Tags.of(role).add("Service", "Alone")
+    Template.from_stack(stack).has_resource_properties(
+        CUSTOM, {"Tags": [tag("Service", "Alone"), tag("Team", "Platform")]}
+    )
 
 
 def test_custom_resource_names_the_profile_and_bounds_the_wait(stack: Stack) -> None:

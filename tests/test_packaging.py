@@ -60,6 +60,7 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/cdk/instance_profile_tags_handler.py",
         "constructs_lib/cdk/linters.py",
         "constructs_lib/cdk/managed_policies.py",
+        "constructs_lib/cdk/policy_json.py",
         "constructs_lib/cdk/published_profile.py",
         "constructs_lib/cli/__init__.py",
         "constructs_lib/cli/commands.py",

@@ -48,6 +48,7 @@ from constructs_lib.cdk.managed_policies import (
     policy_arn,
     policy_reference,
 )
+from constructs_lib.cdk.policy_json import rendered_policy
 from constructs_lib.cdk.published_profile import PUBLISH_CONTRACT_CONTEXT, PublishedProfile, publish
 from constructs_lib.core import nag_findings, pseudo_parameters, validation
 from constructs_lib.core.checker import (
@@ -236,15 +237,22 @@ class Ec2AccessProfile(Construct):
         ]
         managed = [policy for policy in planned_policies if policy is not None]
         self._document: iam.PolicyDocument | None = None
+        self._rendered_document: dict[str, Any] | None = None
+        """A spec's inline policy as aws-cdk-lib would write it (``policy_json``), built without Node.js."""
         guard = checked.guard.statements() if checked.guard is not None else []
         if checked.statements and not checked.statement_json:
             self._document = iam.PolicyDocument(
                 statements=[*checked.statements, *(iam.PolicyStatement.from_json(g) for g in guard)]
             )
         elif checked.statement_json or guard:
-            # JSON goes to Node.js in one call; a spec's statements are JSON already.
-            self._document = iam.PolicyDocument.from_json({"Statement": [*checked.statement_json, *guard]})
-        if self._document is not None:
+            json_statements = [*checked.statement_json, *guard]
+            if checked.lean:
+                minimize = checked.settings.minimize_policies
+                self._rendered_document = rendered_policy(json_statements, minimize=minimize)
+            if self._rendered_document is None:
+                # JSON goes to Node.js in one call; a spec's statements are JSON already.
+                self._document = iam.PolicyDocument.from_json({"Statement": json_statements})
+        if self._document is not None or self._rendered_document is not None:
             self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
         path = _non_default_path(checked.path)
         self._role: iam.Role | None = None
@@ -266,9 +274,12 @@ class Ec2AccessProfile(Construct):
                 max_session_duration=checked.max_session_seconds,
                 managed_policy_arns=list(self._managed_arns) or None,
                 policies=[
-                    iam.CfnRole.PolicyProperty(policy_name=INLINE_POLICY_NAME, policy_document=self._document)
+                    iam.CfnRole.PolicyProperty(
+                        policy_name=INLINE_POLICY_NAME,
+                        policy_document=self._rendered_document or self._document,
+                    )
                 ]
-                if self._document is not None
+                if self._document is not None or self._rendered_document is not None
                 else None,
             )
             self._cfn_profile_resource = iam.CfnInstanceProfile(
@@ -306,7 +317,7 @@ class Ec2AccessProfile(Construct):
                 self,
                 "InstanceProfileTags",
                 instance_profile=self.cfn_instance_profile,
-                tags=self.cfn_role.tags,
+                tags=checked.tags,
                 target=target_of(checked.instance_profile_name, path),
             )
         else:
@@ -332,6 +343,7 @@ class Ec2AccessProfile(Construct):
                 acknowledgments=lambda: self._acknowledgments,
                 required_tags=required_tags(checked.settings),
                 warn_untagged=not checked.tagging,
+                instance_profile_tags=self.instance_profile_tags,
             )
         )
         pending, self._pending_acknowledgments = self._pending_acknowledgments, None
@@ -600,6 +612,13 @@ class Ec2AccessProfile(Construct):
                 )
 
     def _add_statement(self, statement: iam.PolicyStatement) -> None:
+        if self._rendered_document is not None:
+            # The policy built in Python becomes a document that can grow, rendered as before.
+            self._document = iam.PolicyDocument.from_json(self._rendered_document)
+            self._rendered_document = None
+            self._document.add_statements(statement)
+            self.cfn_role.policies = [_inline_policy(self._document)]
+            return
         if self._document is not None:
             # The role's inline policy renders its document when the template is written.
             self._document.add_statements(statement)

@@ -28,7 +28,7 @@ import json
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import jsii
 from aws_cdk import Annotations, Stack, Stage
@@ -77,9 +77,13 @@ class ProfileGuardrails:
         acknowledgments: Callable[[], Sequence[BroadAccess]],
         required_tags: Sequence[str],
         warn_untagged: bool = False,
+        instance_profile_tags: Retaggable | None = None,
     ) -> None:
         """
         :param warn_untagged: warn, on the role, when it has tags: its instance profile is not tagged.
+        :param instance_profile_tags: what tags the instance profile: given the role's final tags in
+            the stack's pass, which reads them anyway (one call into aws-cdk-lib per profile at most,
+            instead of a callback per profile when the template is written).
         """
         self._path = profile_path
         self.role = role
@@ -88,6 +92,7 @@ class ProfileGuardrails:
         self._acknowledgments = acknowledgments
         self._required_tags = tuple(required_tags)
         self._warn_untagged = warn_untagged
+        self._instance_profile_tags = instance_profile_tags
 
     def problems(self) -> list[ProfileValidationError]:
         """Everything wrong with the role as the app leaves it (checked alone, not in its stack's pass)."""
@@ -103,6 +108,10 @@ class ProfileGuardrails:
             *self._wildcard_problems(attachments),
             *self._tag_problems(role),
         ]
+
+    def _retag(self, role: _Role) -> None:
+        if self._instance_profile_tags is not None:
+            self._instance_profile_tags.retag(role.given_tags)
 
     def _warn(self, role: _Role) -> None:
         if self._warn_untagged and role.tags:
@@ -200,17 +209,26 @@ class StackGuardrails:
     def problems(self) -> list[ProfileValidationError]:
         """Everything wrong with the stack's profiles as the app leaves them, profile by profile.
 
-        Warns, too, on each role whose tags its instance profile will not get.
+        Warns, too, on each role whose tags its instance profile will not get, and gives each
+        profile's ``Custom::InstanceProfileTags`` its role's tags: CDK validates after every aspect
+        (``Tags.of``) ran and before it writes the templates.
         """
         roles = _Roles.of(self._stack, [profile.role for profile in self._profiles])
         found = []
         for profile, role in zip(self._profiles, roles, strict=True):
             found += profile._problems(role)
             profile._warn(role)
+            profile._retag(role)
         return found
 
 
 _GUARDRAILS: weakref.WeakKeyDictionary[Stack, StackGuardrails] = weakref.WeakKeyDictionary()
+
+
+class Retaggable(Protocol):
+    """What tags an instance profile with its role's tags (``InstanceProfileTags``)."""
+
+    def retag(self, tags: Mapping[str, str]) -> None: ...
 
 
 @jsii.implements(IValidation)
@@ -319,11 +337,13 @@ class _Role:
         name = properties.get("roleName")
         self.literal_name = name if isinstance(name, str) and not is_unresolved(name) else None
         self.trust_policy: object = resolved.get("assumeRolePolicyDocument")
-        self.tags: dict[Text, Text] = {
-            _text(tag["key"]): _text(tag["value"])
+        self.given_tags: dict[str, str] = {
+            str(tag["key"]): str(tag["value"])
             for tag in _as_list(properties.get("tags"))
             if isinstance(tag, Mapping)
         }
+        """The role's tags as CDK holds them (a token stays its string)."""
+        self.tags: dict[Text, Text] = {_text(key): _text(value) for key, value in self.given_tags.items()}
 
     def attachments(self) -> _Attachments:
         return _Attachments(self, self._app)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from constructs_lib.cdk.crossings import adopt, is_unresolved, stack_of
+from constructs_lib.cdk.crossings import adopt, default_child, is_unresolved, stack_of
 from constructs_lib.cdk.guardrails import HelperRoleLimits
 from constructs_lib.core import limits, nag_findings
 from constructs_lib.core.tag_permissions import Target, resource_patterns
@@ -306,13 +306,17 @@ class InstanceProfileTags(Construct):
         id: str,
         *,
         instance_profile: iam.CfnInstanceProfile,
-        tags: TagManager,
+        tags: TagManager | Mapping[str, str],
         target: Target | None = None,
     ) -> None:
-        """Tag ``instance_profile`` with what ``tags`` renders at synth, after every aspect ran.
+        """Tag ``instance_profile`` with the tags its role ends up with.
 
         :param instance_profile: the profile to tag.
-        :param tags: the tag manager to copy, normally the role's.
+        :param tags: the tag manager to copy (normally the role's), rendered when the template is
+            written, after every aspect ran; or the tags the role is given, when the caller reads
+            the role's final tags itself and passes them to ``retag`` before the template is written
+            (``Ec2AccessProfile`` does, in its stack's validation pass: no call back into Python per
+            profile then).
         :param target: the profile as the stack's function must reach it (``target_of``), when the
             caller has its name and path at hand. Default: read from ``instance_profile``.
         """
@@ -322,17 +326,37 @@ class InstanceProfileTags(Construct):
         if target is None:
             target = target_of(instance_profile.instance_profile_name, instance_profile.path)
         provider.allow_target(target)
+        self._rendered: list[dict[str, str]] | None = None
+        if isinstance(tags, TagManager):
+            rendered: Any = Lazy.any(_RenderedTags(tags))
+        else:
+            rendered = self._rendered = rendered_tags(tags)
         self.resource = CustomResource(
             self,
             "Resource",
             resource_type=RESOURCE_TYPE,
             service_token=provider.function_arn,
             service_timeout=SERVICE_TIMEOUT,
-            properties={
-                "InstanceProfileName": instance_profile.ref,
-                "Tags": Lazy.any(_RenderedTags(tags)),
-            },
+            properties={"InstanceProfileName": instance_profile.ref, "Tags": rendered},
         )
+
+    def retag(self, tags: Mapping[str, str]) -> None:
+        """Tag the profile with ``tags`` (the role's final tags), if it was given tags rather than a manager.
+
+        Crosses into aws-cdk-lib only when they differ from the tags it has.
+        """
+        rendered = rendered_tags(tags)
+        if self._rendered is None or rendered == self._rendered:
+            return
+        self._rendered = rendered
+        cfn_resource = default_child(self.resource)
+        assert isinstance(cfn_resource, CfnResource)
+        cfn_resource.add_property_override("Tags", rendered)
+
+
+def rendered_tags(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    """Tags as ``Custom::InstanceProfileTags`` takes them: ``[{Key, Value}]``, sorted by key."""
+    return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
 
 
 @jsii.implements(IStableAnyProducer)
@@ -343,7 +367,7 @@ class _RenderedTags:
         self._tags = tags
 
     def produce(self) -> Any:
-        return [{"Key": key, "Value": value} for key, value in sorted(self._tags.tag_values().items())]
+        return rendered_tags(self._tags.tag_values())
 
 
 @jsii.implements(IStableListProducer)
