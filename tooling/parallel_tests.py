@@ -6,7 +6,8 @@ test-fast``), the ones that synthesize with aws-cdk-lib or call moto in process,
 emulator tests. These last share one real ``cdk synth`` of the app and one emulator, so they stay in
 one process, in order, which imports only the modules that hold them (``--cli-tier``); a CLI test
 that shares nothing with them (marker ``alone``: its own repository, virtualenv and CLI) runs in a
-job of its own beside them, so that the two use both cores. Each job's
+job of its own beside them, so that the two use both cores. That job and the pure tier run at a
+lower priority, filling the time the two long tiers leave a core idle. Each job's
 output is printed whole when it ends; then a table gives each job's wall time and each tier's test
 count and slowest five tests (from pytest's JUnit XML). The exit status is the worst of them, and a
 tier that collected no test (pytest's 5) fails the run.
@@ -15,6 +16,7 @@ tier that collected no test (pytest's 5) fails the run.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,10 @@ TIERS = {
     "CLI and emulator": ["--cli-tier", "-m", "(cli or emulator) and not alone"],
     "CLI, alone": ["--cli-tier", "-m", "alone"],
 }
+BACKGROUND = frozenset({"pure", "CLI, alone"})
+"""Jobs that run at a lower priority (``nice``): the two long tiers set the wall time, and these
+fill the time a core would otherwise wait, instead of taking turns with them from the start."""
+NICENESS = 10
 TYPECHECK = "type check (mypy)"
 SLOWEST = 5
 POLL_SECONDS = 0.2
@@ -42,6 +48,7 @@ class Job:
     status: int = 0
     seconds: float = 0.0
     tests: list[tuple[float, str]] = field(default_factory=list)
+    background: bool = False
 
 
 def jobs(extra: list[str], reports: Path) -> list[Job]:
@@ -50,8 +57,12 @@ def jobs(extra: list[str], reports: Path) -> list[Job]:
     for index, (name, selection) in enumerate(TIERS.items()):
         report = reports / f"tier-{index}.xml"
         command = [sys.executable, "-m", "pytest", *selection, f"--junitxml={report}", *extra]
-        planned.append(Job(name, command, report))
+        planned.append(Job(name, command, report, background=name in BACKGROUND))
     return planned
+
+
+def _lower_priority() -> None:
+    os.nice(NICENESS)
 
 
 def read_report(report: Path) -> list[tuple[float, str]]:
@@ -80,7 +91,8 @@ def main(extra: list[str]) -> int:
         running = []
         for job in jobs(extra, Path(folder)):
             log = logs.enter_context(tempfile.TemporaryFile(mode="w+"))
-            process = subprocess.Popen(job.command, stdout=log, stderr=subprocess.STDOUT)
+            lower = _lower_priority if job.background else None
+            process = subprocess.Popen(job.command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=lower)
             running.append((job, process, log, time.perf_counter()))
         ended: dict[str, float] = {}
         while len(ended) < len(running):
