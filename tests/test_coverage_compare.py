@@ -57,3 +57,15 @@ def test_the_command_exits_1_and_names_each_lost_line(
     assert "a.py: no longer run: 2, 3\n" in out
     assert "2 lines run before are no longer run" in out
     assert main([str(before), str(before)]) == 0
+
+
+def test_with_the_sources_a_statement_that_moved_is_matched_by_its_text() -> None:
+    old = ["import os", "x = 1", "y = 2", "z = 3"]
+    new = ["import os", "# a comment pushed everything down", "x = 1", "y = 2", "z = 3"]
+    before = report({"a.py": ([1, 2, 3], [4])})
+    moved = report({"a.py": ([1, 3, 4], [5])})
+    kept = lost_lines(before, moved, before_source=lambda _: old, after_source=lambda _: new)
+    assert kept == {}
+    dropped = report({"a.py": ([1, 3], [4, 5])})
+    lost = lost_lines(before, dropped, before_source=lambda _: old, after_source=lambda _: new)
+    assert lost == {"a.py": [4]}  # "y = 2", run before at line 3, is not run at its new line 4
