@@ -252,7 +252,8 @@ class Ec2AccessProfile(Construct):
             if self._rendered_document is None:
                 # JSON goes to Node.js in one call; a spec's statements are JSON already.
                 self._document = iam.PolicyDocument.from_json({"Statement": json_statements})
-        if self._document is not None or self._rendered_document is not None:
+        inline = self._rendered_document if self._rendered_document is not None else self._document
+        if inline is not None:
             self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
         path = _non_default_path(checked.path)
         self._role: iam.Role | None = None
@@ -273,14 +274,7 @@ class Ec2AccessProfile(Construct):
                 permissions_boundary=checked.permissions_boundary,
                 max_session_duration=checked.max_session_seconds,
                 managed_policy_arns=list(self._managed_arns) or None,
-                policies=[
-                    iam.CfnRole.PolicyProperty(
-                        policy_name=INLINE_POLICY_NAME,
-                        policy_document=self._rendered_document or self._document,
-                    )
-                ]
-                if self._document is not None or self._rendered_document is not None
-                else None,
+                policies=[_inline_policy(inline)] if inline is not None else None,
             )
             self._cfn_profile_resource = iam.CfnInstanceProfile(
                 Construct(self, "Resource"),
@@ -871,7 +865,7 @@ BOUNDARY_CONTEXTS = (PERMISSIONS_BOUNDARY_CONTEXT, "@aws-cdk/iam:customizeRoles"
 """Context that aws-cdk-lib's ``iam.Role`` acts on: a profile in its reach is built with ``iam.Role``."""
 
 
-def _inline_policy(document: iam.PolicyDocument) -> iam.CfnRole.PolicyProperty:
+def _inline_policy(document: iam.PolicyDocument | Mapping[str, Any]) -> iam.CfnRole.PolicyProperty:
     return iam.CfnRole.PolicyProperty(policy_name=INLINE_POLICY_NAME, policy_document=document)
 
 
