@@ -302,12 +302,29 @@ def test_opting_out_creates_no_function_and_warns_naming_the_profile(stack: Stac
         "AWS::IAM::Role", {"Tags": [tag("CostCentre", "42"), tag("Service", "WebApp")]}
     )
     Annotations.from_stack(stack).has_warning(
-        "/Test/Web/Role/Resource",
+        "/Test",
         Match.string_like_regexp(
             r"Ec2AccessProfile 'Test/Web': the instance profile does not get the "
             r"role's tags \(CostCentre, Service\)"
         ),
     )
+
+
+def test_opting_out_warns_once_per_stack_naming_every_profile_whose_tags_are_missed(stack: Stack) -> None:
+    for name in ("Web", "Batch", "Bare"):
+        tags = {} if name == "Bare" else {"Service": name}
+        Ec2AccessProfile(stack, name, tags=tags, tag_instance_profile=False)
+    Ec2AccessProfile(stack, "Tagged", tags={"Service": "Tagged"})
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.any_value())
+    assert [(w.id, str(w.entry.data)) for w in warnings] == [
+        (
+            "/Test",
+            "2 Ec2AccessProfiles of this stack: their instance profiles do not get their roles' tags "
+            "because tag_instance_profile is off; CloudFormation cannot tag instance profiles itself: "
+            "'Test/Web' (Service); 'Test/Batch' (Service). "
+            "[ack: ec2-access-profile:instanceProfileNotTagged]",
+        )
+    ]
 
 
 def test_opting_out_without_tags_has_nothing_to_warn_about(stack: Stack) -> None:

@@ -9,19 +9,18 @@ from dataclasses import dataclass, replace
 from typing import Any, overload
 
 from aws_cdk import (
-    Acknowledgment,
     Annotations,
     Aws,
     Duration,
     Stack,
     Tags,
-    Validations,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_lib.cdk import grants
+from constructs_lib.cdk.acknowledgments import acknowledge_rules
 from constructs_lib.cdk.crossings import (
     adopt,
     child_path,
@@ -219,8 +218,8 @@ class Ec2AccessProfile(Construct):
 
         super().__init__(scope, id)
         adopt(self, scope, id)
-        # One crossing into aws-cdk-lib for all the acknowledgments the constructor records.
-        self._pending_acknowledgments: list[Acknowledgment] | None = []
+        # One metadata entry for all the acknowledgments the constructor records.
+        self._pending_acknowledgments: list[tuple[str, str]] | None = []
         self._warn(checked.findings)
         self._planned: list[PlannedPolicy] = []
         self._managed_policy_quota = checked.quota
@@ -341,8 +340,7 @@ class Ec2AccessProfile(Construct):
             )
         )
         pending, self._pending_acknowledgments = self._pending_acknowledgments, None
-        if pending:
-            Validations.of(self._role_scope).acknowledge(*pending)
+        acknowledge_rules(self._role_scope, pending)
         if checked.tags:
             tagger = Tags.of(self)
             for key, value in sorted(checked.tags.items()):
@@ -648,11 +646,10 @@ class Ec2AccessProfile(Construct):
             )
 
     def _acknowledge_finding(self, finding: str, reason: str) -> None:
-        acknowledgment = Acknowledgment(id=finding, reason=reason)
         if self._pending_acknowledgments is not None:
-            self._pending_acknowledgments.append(acknowledgment)
+            self._pending_acknowledgments.append((finding, reason))
         else:
-            Validations.of(self._role_scope).acknowledge(acknowledgment)
+            acknowledge_rules(self._role_scope, [(finding, reason)])
 
 
 def _default_managed_policy_reason(name: str, profile: str) -> str:

@@ -53,7 +53,8 @@ EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
 """The principal EC2 assumes a role as; AWS uses this name in every partition."""
 
 UNTAGGED_PROFILE_WARNING = "ec2-access-profile:instanceProfileNotTagged"
-"""The ID of the warning on a role whose tags its instance profile does not get (tagging off)."""
+"""The ID of the warning on a stack whose profiles' roles have tags their instance profiles do not get
+(tagging off): one warning per stack, naming each profile, however many profiles turn tagging off."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ class ProfileGuardrails:
         instance_profile_tags: Retaggable | None = None,
     ) -> None:
         """
-        :param warn_untagged: warn, on the role, when it has tags: its instance profile is not tagged.
+        :param warn_untagged: warn, in the stack's warning, when the role has tags: its instance
+            profile is not tagged.
         :param instance_profile_tags: what tags the instance profile: given the role's final tags in
             the stack's pass, which reads them anyway (one call into aws-cdk-lib per profile at most,
             instead of a callback per profile when the template is written).
@@ -113,15 +115,11 @@ class ProfileGuardrails:
         if self._instance_profile_tags is not None:
             self._instance_profile_tags.retag(role.given_tags)
 
-    def _warn(self, role: _Role) -> None:
-        if self._warn_untagged and role.tags:
-            keys = ", ".join(sorted(str(key) for key in role.tags))
-            Annotations.of(role.cfn_role).add_warning_v2(
-                UNTAGGED_PROFILE_WARNING,
-                f"Ec2AccessProfile '{self._path}': the instance profile does not get the role's tags "
-                f"({keys}) because tag_instance_profile is off; CloudFormation cannot tag instance "
-                "profiles itself.",
-            )
+    def _untagged(self, role: _Role) -> tuple[str, str] | None:
+        """The profile and the role's tag keys, if its instance profile will not get them (tagging off)."""
+        if not (self._warn_untagged and role.tags):
+            return None
+        return self._path, ", ".join(sorted(str(key) for key in role.tags))
 
     def _error(self, rule_id: str, field: str, value: object, rule: str) -> ProfileValidationError:
         return ProfileValidationError(self._path, field, value, rule, rule_id=rule_id)
@@ -209,17 +207,37 @@ class StackGuardrails:
     def problems(self) -> list[ProfileValidationError]:
         """Everything wrong with the stack's profiles as the app leaves them, profile by profile.
 
-        Warns, too, on each role whose tags its instance profile will not get, and gives each
-        profile's ``Custom::InstanceProfileTags`` its role's tags: CDK validates after every aspect
-        (``Tags.of``) ran and before it writes the templates.
+        Warns, too, once for the stack, naming each profile whose role has tags its instance profile
+        will not get, and gives each profile's ``Custom::InstanceProfileTags`` its role's tags: CDK
+        validates after every aspect (``Tags.of``) ran and before it writes the templates.
         """
         roles = _Roles.of(self._stack, [profile.role for profile in self._profiles])
         found = []
+        untagged: list[tuple[str, str]] = []
         for profile, role in zip(self._profiles, roles, strict=True):
             found += profile._problems(role)
-            profile._warn(role)
+            missed = profile._untagged(role)
+            if missed is not None:
+                untagged.append(missed)
             profile._retag(role)
+        if untagged:
+            Annotations.of(self._stack).add_warning_v2(UNTAGGED_PROFILE_WARNING, untagged_warning(untagged))
         return found
+
+
+def untagged_warning(profiles: Sequence[tuple[str, str]]) -> str:
+    """The stack's warning about ``profiles`` (path, tag keys), whose instance profiles miss their tags."""
+    cannot = "because tag_instance_profile is off; CloudFormation cannot tag instance profiles itself"
+    if len(profiles) == 1:
+        ((path, keys),) = profiles
+        return (
+            f"Ec2AccessProfile '{path}': the instance profile does not get the role's tags ({keys}) {cannot}."
+        )
+    listed = "; ".join(f"'{path}' ({keys})" for path, keys in profiles)
+    return (
+        f"{len(profiles)} Ec2AccessProfiles of this stack: their instance profiles do not get their "
+        f"roles' tags {cannot}: {listed}."
+    )
 
 
 _GUARDRAILS: weakref.WeakKeyDictionary[Stack, StackGuardrails] = weakref.WeakKeyDictionary()

@@ -18,7 +18,6 @@ from typing import Any
 
 import jsii
 from aws_cdk import (
-    Acknowledgment,
     Aspects,
     Aws,
     CfnResource,
@@ -31,11 +30,11 @@ from aws_cdk import (
     RemovalPolicy,
     Stack,
     TagManager,
-    Validations,
 )
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
+from constructs_lib.cdk.acknowledgments import acknowledge_rules
 from constructs_lib.cdk.crossings import adopt, default_child, is_unresolved, stack_of
 from constructs_lib.cdk.guardrails import HelperRoleLimits
 from constructs_lib.core import limits, nag_findings
@@ -394,4 +393,4 @@ def _profile_arn_prefix() -> str:
 
 def _acknowledge(construct: IConstruct, finding: str, reason: str) -> None:
     """Record, next to the construct, why a linter finding about it is accepted."""
-    Validations.of(construct).acknowledge(Acknowledgment(id=finding, reason=reason))
+    acknowledge_rules(construct, [(finding, reason)])
