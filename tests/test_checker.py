@@ -672,3 +672,47 @@ def test_property_tag_findings_are_empty_exactly_when_every_rule_holds(tags: dic
     rule_ids = {f.rule_id for f in findings}
     assert ("EAP010" in rule_ids) is (len(tags) > TAGS_MAX)
     assert ("EAP013" in rule_ids) is (not distinct)
+
+
+def counting_statement_checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every statement the checker looks at from now on (``statement_findings``' calls)."""
+    seen: list[object] = []
+    real = checker.statement_findings
+
+    def counted(statement: Any, *args: Any, **kwargs: Any) -> list[Finding]:
+        seen.append(statement)
+        return real(statement, *args, **kwargs)
+
+    monkeypatch.setattr(checker, "statement_findings", counted)
+    return seen
+
+
+def test_a_spec_checked_by_the_catalogue_is_not_checked_again_when_it_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = ProfileSpec(
+        instance_profile_name="web",
+        statements=({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::results/*"},),
+    )
+    app = AppSettings(required_tags=["Team"])
+    seen = counting_statement_checks(monkeypatch)
+    catalogue = check_profile(spec, settings=app, profile="web", tags_complete=True, linters=True)
+    construct = check_profile(spec, settings=app, profile="Stack/web")
+    assert len(seen) == 1
+    assert [f.rule_id for f in catalogue] == ["EAP014", "EAP043"]
+    assert construct == []  # the construct's tags can still grow, and cdk-nag reads its role
+    assert check_profile(replace(spec), settings=app) == []  # an equal copy is checked anew
+    assert len(seen) == 2
+
+
+def test_a_spec_is_checked_again_under_other_settings_or_once_a_statement_changed_in_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    spec = ProfileSpec(instance_profile_name="web", statements=(statement,))
+    seen = counting_statement_checks(monkeypatch)
+    assert check_profile(spec) == []
+    assert check_profile(spec, settings=AppSettings(managed_policy_quota=20)) == []
+    statement["Resource"] = "*"
+    assert [f.rule_id for f in check_profile(spec)] == ["EAP042"]
+    assert len(seen) == 3

@@ -10,6 +10,9 @@ Node.js.
 from __future__ import annotations
 
 import difflib
+import functools
+import json
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -114,35 +117,10 @@ def check_profile(
     required tags are checked at synth. ``linters`` says the app runs cdk-nag (a catalogue's does):
     then what cdk-nag would refuse in the role is a finding too (``linter_rules``).
     """
-    findings = [
-        *_name_findings(spec),
-        *_text_findings("path", spec.path, "EAP003", validation.check_path),
-        *_text_findings("description", spec.description, "EAP004", validation.check_description),
-        *_session_findings(spec.max_session_seconds),
-        *tag_findings(spec.tags),
-        *_text_findings(
-            "permissions_boundary",
-            spec.permissions_boundary,
-            "EAP030",
-            lambda arn: validation.check_policy_arn(pseudo_parameters.as_checked(arn)),
-        ),
-    ]
-    quota, quota_findings = _quota(spec, settings)
-    findings += quota_findings
-    required, required_findings = _required_tags(settings)
-    findings += required_findings
+    findings = list(_own_findings(spec, settings))
     if tags_complete:
+        required, _ = _required_tags(settings)
         findings += required_tag_findings(spec.tags, required, fix=REQUIRED_TAGS_CATALOGUE_FIX)
-    findings += acknowledgment_findings(spec.acknowledge)
-    findings += preset_findings(spec.presets)
-    plan, plan_findings = plan_managed_policies(spec.presets, spec.managed_policies)
-    findings += plan_findings
-    findings += managed_policy_count_findings(len(plan), quota)
-    findings += admin_policy_findings(plan, spec.acknowledge)
-    findings += guard_findings(spec.credential_guard)
-    for index, statement in enumerate(spec.statements):
-        findings += statement_findings(statement, spec.acknowledge, pointer=("statements", index))
-    findings += _pseudo_parameter_findings(spec)
     if linters:
         findings += linter_findings(spec, merged=settings.minimize_policies in (True, "true"))
     return in_field_order(_named(finding, profile) for finding in findings)
@@ -165,6 +143,58 @@ FIELD_ORDER = (
     "statements",
 )
 """The order findings come in, by the spec field they are about: names first, statements last."""
+
+
+_CHECKED: dict[int, tuple[weakref.ref[ProfileSpec], AppSettings, str, tuple[Finding, ...]]] = {}
+"""The findings of each spec object still alive, with the settings and the statements (as JSON, since
+a statement is a dict that can change in place) they were checked with."""
+
+
+def _own_findings(spec: ProfileSpec, settings: AppSettings) -> tuple[Finding, ...]:
+    """What is wrong with ``spec`` itself under ``settings``, checked once per spec object and settings.
+
+    A catalogue checks every entry when it is read, and ``Ec2AccessProfile.from_spec`` checks the same
+    spec object again when it builds it: the second check is the first one's answer.
+    """
+    key = id(spec)
+    statements = json.dumps(spec.statements, sort_keys=True, default=repr)
+    known = _CHECKED.get(key)
+    if known is not None and known[0]() is spec and known[1] == settings and known[2] == statements:
+        return known[3]
+    findings = [
+        *_name_findings(spec),
+        *_text_findings("path", spec.path, "EAP003", validation.check_path),
+        *_text_findings("description", spec.description, "EAP004", validation.check_description),
+        *_session_findings(spec.max_session_seconds),
+        *tag_findings(spec.tags),
+        *_text_findings(
+            "permissions_boundary",
+            spec.permissions_boundary,
+            "EAP030",
+            lambda arn: validation.check_policy_arn(pseudo_parameters.as_checked(arn)),
+        ),
+    ]
+    quota, quota_findings = _quota(spec, settings)
+    findings += quota_findings
+    findings += _required_tags(settings)[1]
+    findings += acknowledgment_findings(spec.acknowledge)
+    findings += preset_findings(spec.presets)
+    plan, plan_findings = plan_managed_policies(spec.presets, spec.managed_policies)
+    findings += plan_findings
+    findings += managed_policy_count_findings(len(plan), quota)
+    findings += admin_policy_findings(plan, spec.acknowledge)
+    findings += guard_findings(spec.credential_guard)
+    for index, statement in enumerate(spec.statements):
+        findings += statement_findings(statement, spec.acknowledge, pointer=("statements", index))
+    findings += _pseudo_parameter_findings(spec)
+    checked = tuple(findings)
+    forget = functools.partial(_forget, key)
+    _CHECKED[key] = (weakref.ref(spec, forget), settings, statements, checked)
+    return checked
+
+
+def _forget(key: int, _: object) -> None:
+    _CHECKED.pop(key, None)
 
 
 def in_field_order(findings: Iterable[Finding]) -> list[Finding]:
