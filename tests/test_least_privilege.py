@@ -9,7 +9,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
-from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileValidationError
+from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileSpec, ProfileValidationError
 from constructs_lib.core.least_privilege import ADMIN_MANAGED_POLICIES, broad_grants, check_acknowledgment
 from tests.guardrail_helpers import acknowledged_rules, synth_errors
 
@@ -242,6 +242,24 @@ def test_the_trust_policy_cannot_be_widened_from_outside(stack: Stack, principal
         "lets another principal than ec2.amazonaws.com assume the role; a profile's role is for EC2 only: "
         "remove what was added to role.assume_role_policy, or give that principal an iam.Role of its own"
     )
+
+
+def test_a_spec_built_roles_trust_policy_is_ec2s_and_replacing_it_is_refused(stack: Stack) -> None:
+    kept = Ec2AccessProfile.from_spec(stack, "Kept", ProfileSpec(instance_profile_name="kept"))
+    widened = Ec2AccessProfile.from_spec(stack, "Widened", ProfileSpec(instance_profile_name="widened"))
+    trust = {
+        "Statement": [
+            {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}
+        ],
+        "Version": "2012-10-17",
+    }
+    assert stack.resolve(kept.cfn_role.assume_role_policy_document) == trust
+    widened.cfn_role.assume_role_policy_document = {
+        **trust,
+        "Statement": [{**trust["Statement"][0], "Principal": {"Service": "lambda.amazonaws.com"}}],
+    }
+    (error,) = synth_errors(stack)
+    assert error.startswith("Ec2AccessProfile 'Test/Widened': trust policy ")
 
 
 def test_deny_statements_and_ec2_conditions_in_the_trust_policy_are_fine(stack: Stack) -> None:

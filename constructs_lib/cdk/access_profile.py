@@ -31,11 +31,7 @@ from constructs_lib.cdk.crossings import (
     resolved_once,
     stack_of,
 )
-from constructs_lib.cdk.guardrails import (
-    EC2_SERVICE_PRINCIPAL,
-    ProfileGuardrails,
-    StackGuardrails,
-)
+from constructs_lib.cdk.guardrails import ProfileGuardrails, StackGuardrails
 from constructs_lib.cdk.instance_profile_tags import (
     InstanceProfileTags,
     InstanceProfileTagsProvider,
@@ -49,6 +45,7 @@ from constructs_lib.cdk.managed_policies import (
 )
 from constructs_lib.cdk.policy_json import rendered_policy
 from constructs_lib.cdk.published_profile import PUBLISH_CONTRACT_CONTEXT, PublishedProfile, publish
+from constructs_lib.cdk.trust_policy import EC2_SERVICE_PRINCIPAL, ec2_trust_policy
 from constructs_lib.core import nag_findings, pseudo_parameters, validation
 from constructs_lib.core.checker import (
     AppSettings,
@@ -266,7 +263,7 @@ class Ec2AccessProfile(Construct):
             self._cfn_role_resource = iam.CfnRole(
                 self._role_scope,
                 "Resource",
-                assume_role_policy_document=_EC2_TRUST_POLICY,
+                assume_role_policy_document=ec2_trust_policy(checked.stack),
                 role_name=checked.role_name,
                 path=path,
                 description=checked.description,
@@ -849,14 +846,6 @@ def _check_spec(
         guard=spec.credential_guard,
     )
 
-
-_EC2_TRUST_POLICY = {
-    "Statement": [
-        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": EC2_SERVICE_PRINCIPAL}}
-    ],
-    "Version": "2012-10-17",
-}
-"""The trust policy ``iam.Role(assumed_by=ServicePrincipal("ec2.amazonaws.com"))`` renders."""
 
 BOUNDARY_CONTEXTS = (PERMISSIONS_BOUNDARY_CONTEXT, "@aws-cdk/iam:customizeRoles")
 """Context that aws-cdk-lib's ``iam.Role`` acts on: a profile in its reach is built with ``iam.Role``."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aws_cdk import aws_iam as iam
 
-from constructs_lib.cdk.guardrails import EC2_SERVICE_PRINCIPAL
+from constructs_lib.cdk.trust_policy import EC2_SERVICE_PRINCIPAL
 
 
 def grant_pass_role_to_ec2(grantee: iam.IGrantable, role_arn: str) -> iam.Grant:

@@ -37,6 +37,7 @@ from constructs import IConstruct, IValidation
 
 from constructs_lib.cdk.crossings import default_child, is_unresolved, node_path, stack_of
 from constructs_lib.cdk.managed_policies import aws_managed_name_of
+from constructs_lib.cdk.trust_policy import EC2_SERVICE_PRINCIPAL, EC2_TRUST_POLICY, is_trust_token, json_copy
 from constructs_lib.core import limits
 from constructs_lib.core.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
 from constructs_lib.core.errors import ProfileValidationError
@@ -48,9 +49,6 @@ from constructs_lib.core.least_privilege import (
     unacknowledged_grants,
 )
 from constructs_lib.core.spec import DeployTime, Text
-
-EC2_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
-"""The principal EC2 assumes a role as; AWS uses this name in every partition."""
 
 UNTAGGED_PROFILE_WARNING = "ec2-access-profile:instanceProfileNotTagged"
 """The ID of the warning on a stack whose profiles' roles have tags their instance profiles do not get
@@ -321,7 +319,16 @@ class _Roles:
         app = _App.of(stack.node.root)
         cfn_roles = [app.cfn_role(role) for role in roles]
         properties = [dict(cfn_role._cfn_properties) for cfn_role in cfn_roles]
-        resolved = stack.resolve([{key: p.get(key) for key in _RESOLVED_PROPERTIES} for p in properties])
+        own_trust = [is_trust_token(stack, p.get("assumeRolePolicyDocument")) for p in properties]
+        resolved = stack.resolve(
+            [
+                {key: p.get(key) for key in _RESOLVED_PROPERTIES if not (own and key == _TRUST_PROPERTY)}
+                for p, own in zip(properties, own_trust, strict=True)
+            ]
+        )
+        for each, own in zip(resolved, own_trust, strict=True):
+            if own:
+                each[_TRUST_PROPERTY] = json_copy(EC2_TRUST_POLICY)
         found = [
             _Role(app, stack, *each) for each in zip(roles, cfn_roles, properties, resolved, strict=True)
         ]
@@ -330,7 +337,8 @@ class _Roles:
         return found
 
 
-_RESOLVED_PROPERTIES = ("assumeRolePolicyDocument", "managedPolicyArns", "policies", "permissionsBoundary")
+_TRUST_PROPERTY = "assumeRolePolicyDocument"
+_RESOLVED_PROPERTIES = (_TRUST_PROPERTY, "managedPolicyArns", "policies", "permissionsBoundary")
 
 
 class _Role:
