@@ -1,4 +1,4 @@
-"""``acknowledge_rules`` records what ``Validations.of(c).acknowledge`` records, in one entry without a trace."""
+"""``acknowledge_rules`` records what ``Validations.acknowledge`` records, in one entry without a trace."""
 
 from __future__ import annotations
 
