@@ -65,8 +65,12 @@ def count(workload: str, profiles: int, *, kinds: bool = False) -> dict[str, int
 
     process._NodeProcess.send = counted_send  # type: ignore[method-assign]
     aws_cdk.App.synth = counted_synth  # type: ignore[method-assign]
-    with tempfile.TemporaryDirectory() as outdir:
-        WORKLOADS[workload].main()(profiles, outdir)
+    try:
+        with tempfile.TemporaryDirectory() as outdir:
+            WORKLOADS[workload].main()(profiles, outdir)
+    finally:  # the process may go on (a test counts in its own)
+        process._NodeProcess.send = send  # type: ignore[method-assign]
+        aws_cdk.App.synth = synth  # type: ignore[method-assign]
     return dict(counts)
 
 
