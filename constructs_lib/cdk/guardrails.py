@@ -35,7 +35,7 @@ from aws_cdk import Annotations, Stack, Stage
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
-from constructs_lib.cdk.crossings import default_child, is_unresolved, node_path, stack_of
+from constructs_lib.cdk.crossings import default_child, is_unresolved, node_path, resolved_in, stack_of
 from constructs_lib.cdk.managed_policies import aws_managed_name_of
 from constructs_lib.cdk.trust_policy import EC2_SERVICE_PRINCIPAL, EC2_TRUST_POLICY, is_trust_token, json_copy
 from constructs_lib.core import limits
@@ -320,11 +320,12 @@ class _Roles:
         cfn_roles = [app.cfn_role(role) for role in roles]
         properties = [dict(cfn_role._cfn_properties) for cfn_role in cfn_roles]
         own_trust = [is_trust_token(stack, p.get("assumeRolePolicyDocument")) for p in properties]
-        resolved = stack.resolve(
+        resolved = resolved_in(
+            stack,
             [
                 {key: p.get(key) for key in _RESOLVED_PROPERTIES if not (own and key == _TRUST_PROPERTY)}
                 for p, own in zip(properties, own_trust, strict=True)
-            ]
+            ],
         )
         for each, own in zip(resolved, own_trust, strict=True):
             if own:
