@@ -247,7 +247,7 @@ def test_the_trust_policy_cannot_be_widened_from_outside(stack: Stack, principal
 def test_a_spec_built_roles_trust_policy_is_ec2s_and_replacing_it_is_refused(stack: Stack) -> None:
     kept = Ec2AccessProfile.from_spec(stack, "Kept", ProfileSpec(instance_profile_name="kept"))
     widened = Ec2AccessProfile.from_spec(stack, "Widened", ProfileSpec(instance_profile_name="widened"))
-    trust = {
+    trust: dict[str, Any] = {
         "Statement": [
             {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}
         ],
