@@ -314,14 +314,15 @@ def test_opting_out_warns_once_per_stack_naming_every_profile_whose_tags_are_mis
     for name in ("Web", "Batch", "Bare"):
         tags = {} if name == "Bare" else {"Service": name}
         Ec2AccessProfile(stack, name, tags=tags, tag_instance_profile=False)
+    Ec2AccessProfile(stack, "Db", tags={"Team": "data", "Service": "db"}, tag_instance_profile=False)
     Ec2AccessProfile(stack, "Tagged", tags={"Service": "Tagged"})
     warnings = Annotations.from_stack(stack).find_warning("*", Match.any_value())
     assert [(w.id, str(w.entry.data)) for w in warnings] == [
         (
             "/Test",
-            "2 Ec2AccessProfiles of this stack: their instance profiles do not get their roles' tags "
-            "because tag_instance_profile is off; CloudFormation cannot tag instance profiles itself: "
-            "'Test/Web' (Service); 'Test/Batch' (Service). "
+            "3 Ec2AccessProfiles of stack 'Test': their instance profiles do not get their roles' tags "
+            "because tag_instance_profile is off; CloudFormation cannot tag instance profiles itself. "
+            "tags Service: Web, Batch; tags Service, Team: Db. "
             "[ack: ec2-access-profile:instanceProfileNotTagged]",
         )
     ]

@@ -219,22 +219,29 @@ class StackGuardrails:
                 untagged.append(missed)
             profile._retag(role)
         if untagged:
-            Annotations.of(self._stack).add_warning_v2(UNTAGGED_PROFILE_WARNING, untagged_warning(untagged))
+            warning = untagged_warning(node_path(self._stack), untagged)
+            Annotations.of(self._stack).add_warning_v2(UNTAGGED_PROFILE_WARNING, warning)
         return found
 
 
-def untagged_warning(profiles: Sequence[tuple[str, str]]) -> str:
-    """The stack's warning about ``profiles`` (path, tag keys), whose instance profiles miss their tags."""
+def untagged_warning(stack_path: str, profiles: Sequence[tuple[str, str]]) -> str:
+    """The stack's warning about ``profiles`` (path, tag keys), whose instance profiles miss their tags.
+
+    One profile is named by its path; several by their paths in the stack, grouped by tag keys.
+    """
     cannot = "because tag_instance_profile is off; CloudFormation cannot tag instance profiles itself"
     if len(profiles) == 1:
         ((path, keys),) = profiles
         return (
             f"Ec2AccessProfile '{path}': the instance profile does not get the role's tags ({keys}) {cannot}."
         )
-    listed = "; ".join(f"'{path}' ({keys})" for path, keys in profiles)
+    by_keys: dict[str, list[str]] = {}
+    for path, keys in profiles:
+        by_keys.setdefault(keys, []).append(path.removeprefix(f"{stack_path}/"))
+    groups = "; ".join(f"tags {keys}: {', '.join(paths)}" for keys, paths in by_keys.items())
     return (
-        f"{len(profiles)} Ec2AccessProfiles of this stack: their instance profiles do not get their "
-        f"roles' tags {cannot}: {listed}."
+        f"{len(profiles)} Ec2AccessProfiles of stack '{stack_path}': their instance profiles do not get "
+        f"their roles' tags {cannot}. {groups}."
     )
 
 
