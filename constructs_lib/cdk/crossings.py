@@ -107,7 +107,8 @@ def resolved_in(stack: Stack, values: Sequence[object]) -> list[Any]:
     Plain JSON resolves to itself. A string with a token in it is asked once however often it appears
     (the same AWS-managed policy's ARN in every role of a stack), and anything else (a token object, a
     ``PolicyDocument``, a mapping with a token for a key) is asked as it is, all in one call: a
-    thousand roles' inline policies no longer cross into Node.js and back to be resolved.
+    thousand roles' inline policies no longer cross into Node.js and back to be resolved. As there,
+    None (JavaScript's undefined) is left out of lists and mappings, ``values`` included.
     """
     strings: dict[str, None] = {}
     objects: dict[int, object] = {}
