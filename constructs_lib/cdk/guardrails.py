@@ -37,7 +37,7 @@ from constructs import IConstruct, IValidation
 
 from constructs_lib.cdk.crossings import default_child, is_unresolved, node_path, resolved_in, stack_of
 from constructs_lib.cdk.managed_policies import aws_managed_name_of
-from constructs_lib.cdk.trust_policy import EC2_SERVICE_PRINCIPAL, EC2_TRUST_POLICY, is_trust_token, json_copy
+from constructs_lib.cdk.trust_policy import EC2_SERVICE_PRINCIPAL, EC2_TRUST_POLICY, is_trust_token
 from constructs_lib.core import limits
 from constructs_lib.core.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
 from constructs_lib.core.errors import ProfileValidationError
@@ -326,17 +326,10 @@ class _Roles:
         app = _App.of(stack.node.root)
         cfn_roles = [app.cfn_role(role) for role in roles]
         properties = [dict(cfn_role._cfn_properties) for cfn_role in cfn_roles]
-        own_trust = [is_trust_token(stack, p.get("assumeRolePolicyDocument")) for p in properties]
+        # The stack's trust token is EC2_TRUST_POLICY, which resolved_in copies without asking Node.js.
         resolved = resolved_in(
-            stack,
-            [
-                {key: p.get(key) for key in _RESOLVED_PROPERTIES if not (own and key == _TRUST_PROPERTY)}
-                for p, own in zip(properties, own_trust, strict=True)
-            ],
+            stack, [{key: _unread(stack, key, p.get(key)) for key in _RESOLVED} for p in properties]
         )
-        for each, own in zip(resolved, own_trust, strict=True):
-            if own:
-                each[_TRUST_PROPERTY] = json_copy(EC2_TRUST_POLICY)
         found = [
             _Role(app, stack, *each) for each in zip(roles, cfn_roles, properties, resolved, strict=True)
         ]
@@ -345,8 +338,13 @@ class _Roles:
         return found
 
 
-_TRUST_PROPERTY = "assumeRolePolicyDocument"
-_RESOLVED_PROPERTIES = (_TRUST_PROPERTY, "managedPolicyArns", "policies", "permissionsBoundary")
+_TRUST = "assumeRolePolicyDocument"
+_RESOLVED = (_TRUST, "managedPolicyArns", "policies", "permissionsBoundary")
+
+
+def _unread(stack: Stack, key: str, value: object) -> object:
+    """``value``, or the trust policy itself where it is the stack's trust token (known, so not read)."""
+    return EC2_TRUST_POLICY if key == _TRUST and is_trust_token(stack, value) else value
 
 
 class _Role:
