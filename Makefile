@@ -23,7 +23,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 # them in the EC2 instance metadata service. `make cdk` leaves it on, for real deploys from EC2.
 synth test test-fast test-construct coverage bench deploy-local audit-local review: export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: synth place cdk test test-fast test-construct coverage lint typecheck deploy-local audit-local bench review lock refresh-data clean
+.PHONY: native synth place cdk test test-fast test-construct coverage lint typecheck deploy-local audit-local bench review lock refresh-data clean
 
 synth: $(VENV)/.app-installed node_modules/.installed
 	$(CDK) synth --quiet
@@ -139,5 +139,19 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.app-installed
 	npm ci --no-audit --no-fund
 	touch $@
 
+# The package's own jsii assembly, compiled from native/src with the jsii compiler and packed into
+# constructs_lib/cdk/profile_resources/_jsii. Run it after changing native/ and commit the tarball:
+# users of the package need no TypeScript, and npm pack makes the same bytes from the same source.
+NATIVE_TARBALL := constructs_lib/cdk/profile_resources/_jsii/ec2-access-profiles-native@0.1.0.jsii.tgz
+native: native/node_modules/.installed
+	cd native && npx jsii --silence-warnings=metadata/missing-dev-dependency
+	mkdir -p native/dist
+	cd native && npm pack --pack-destination dist
+	cp native/dist/ec2-access-profiles-native-0.1.0.tgz $(NATIVE_TARBALL)
+
+native/node_modules/.installed: native/package.json native/package-lock.json $(VENV)/.app-installed
+	cd native && npm ci --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) node_modules bench/native/node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules bench/native/node_modules native/node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -13,14 +13,13 @@ from aws_cdk import (
     Aws,
     Duration,
     Stack,
-    Tags,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_lib.cdk import grants
-from constructs_lib.cdk.acknowledgments import acknowledge_rules
+from constructs_lib.cdk.acknowledgments import ACKNOWLEDGED_RULES, acknowledge_rules, acknowledged_rules
 from constructs_lib.cdk.crossings import (
     adopt,
     child_path,
@@ -44,6 +43,7 @@ from constructs_lib.cdk.managed_policies import (
     policy_reference,
 )
 from constructs_lib.cdk.policy_json import rendered_policy
+from constructs_lib.cdk.profile_resources import ProfileResources
 from constructs_lib.cdk.published_profile import PUBLISH_CONTRACT_CONTEXT, PublishedProfile, publish
 from constructs_lib.cdk.trust_policy import EC2_SERVICE_PRINCIPAL, ec2_trust_policy
 from constructs_lib.core import nag_findings, pseudo_parameters, validation
@@ -256,50 +256,52 @@ class Ec2AccessProfile(Construct):
         self._instance_profile: iam.IInstanceProfile | None = None
         self._cfn_role_resource: iam.CfnRole | None = None
         self._cfn_profile_resource: iam.CfnInstanceProfile | None = None
+        # Everything under the profile is made in one call into Node.js (profile_resources): the
+        # role and the instance profile, the acknowledgments recorded so far, and the tags.
+        pending, self._pending_acknowledgments = self._pending_acknowledgments or [], []
+        acknowledged = acknowledged_rules(pending)
+        resources: dict[str, object] = {
+            "roleMetadata": [[ACKNOWLEDGED_RULES, acknowledged]] if acknowledged else [],
+            "tags": [[key, value] for key, value in sorted((checked.tags or {}).items())],
+            "instanceProfile": _given({"instanceProfileName": checked.instance_profile_name, "path": path}),
+        }
         if checked.lean:
-            # A spec is known in full: its CloudFormation resources are built directly, at the paths
+            # A spec is known in full: its CloudFormation resources are made directly, at the paths
             # (and so with the logical IDs) the L2s would give them, with the same properties.
-            self._role_scope: Construct = Construct(self, "Role")
-            self._cfn_role_resource = iam.CfnRole(
-                self._role_scope,
-                "Resource",
-                assume_role_policy_document=ec2_trust_policy(checked.stack),
-                role_name=checked.role_name,
-                path=path,
-                description=checked.description,
-                permissions_boundary=checked.permissions_boundary,
-                max_session_duration=checked.max_session_seconds,
-                managed_policy_arns=list(self._managed_arns) or None,
-                policies=[_inline_policy(inline)] if inline is not None else None,
+            role_props = {
+                "assumeRolePolicyDocument": ec2_trust_policy(checked.stack),
+                "roleName": checked.role_name,
+                "path": path,
+                "description": checked.description,
+                "permissionsBoundary": checked.permissions_boundary,
+                "maxSessionDuration": checked.max_session_seconds,
+                "managedPolicyArns": list(self._managed_arns) or None,
+                "policies": [_inline_policy_json(inline)] if inline is not None else None,
+            }
+            self._role_scope, role, profile = ProfileResources.add(
+                self, {**resources, "role": _given(role_props)}
             )
-            self._cfn_profile_resource = iam.CfnInstanceProfile(
-                Construct(self, "Resource"),
-                "Resource",
-                roles=[self._cfn_role_resource.ref],
-                instance_profile_name=checked.instance_profile_name,
-                path=path,
-            )
+            assert isinstance(role, iam.CfnRole)
+            assert isinstance(profile, iam.CfnInstanceProfile)
+            self._cfn_role_resource, self._cfn_profile_resource = role, profile
         else:
-            self._role = iam.Role(
-                self,
-                "Role",
-                assumed_by=_ec2_principal(),
-                role_name=checked.role_name,
-                path=path,
-                description=checked.description,
-                permissions_boundary=self._boundary(checked.permissions_boundary),
-                max_session_duration=checked.max_session_duration,
-                managed_policies=managed or None,
-                inline_policies={INLINE_POLICY_NAME: self._document} if self._document is not None else None,
-            )
-            self._role_scope = self._role
-            self._instance_profile = iam.InstanceProfile(
-                self,
-                "Resource",
-                role=self._role,
-                instance_profile_name=checked.instance_profile_name,
-                path=path,
-            )
+            l2_props = {
+                "assumedBy": _ec2_principal(),
+                "roleName": checked.role_name,
+                "path": path,
+                "description": checked.description,
+                "permissionsBoundary": self._boundary(checked.permissions_boundary),
+                "maxSessionDuration": checked.max_session_duration,
+                "managedPolicies": managed or None,
+                "inlinePolicies": {INLINE_POLICY_NAME: self._document}
+                if self._document is not None
+                else None,
+            }
+            l2_role, l2_profile = ProfileResources.add_l2(self, {**resources, "role": _given(l2_props)})
+            assert isinstance(l2_role, iam.Role)
+            assert isinstance(l2_profile, iam.InstanceProfile)
+            self._role, self._instance_profile = l2_role, l2_profile
+            self._role_scope = l2_role
         self.instance_profile_tags: InstanceProfileTags | None = None
         """The resource that tags the instance profile; None when ``tag_instance_profile`` is off."""
         if checked.tagging:
@@ -338,10 +340,6 @@ class Ec2AccessProfile(Construct):
         )
         pending, self._pending_acknowledgments = self._pending_acknowledgments, None
         acknowledge_rules(self._role_scope, pending)
-        if checked.tags:
-            tagger = Tags.of(self)
-            for key, value in sorted(checked.tags.items()):
-                tagger.add(key, value)
 
     @classmethod
     def from_spec(
@@ -853,6 +851,16 @@ BOUNDARY_CONTEXTS = (PERMISSIONS_BOUNDARY_CONTEXT, "@aws-cdk/iam:customizeRoles"
 
 def _inline_policy(document: iam.PolicyDocument | Mapping[str, Any]) -> iam.CfnRole.PolicyProperty:
     return iam.CfnRole.PolicyProperty(policy_name=INLINE_POLICY_NAME, policy_document=document)
+
+
+def _inline_policy_json(document: iam.PolicyDocument | Mapping[str, Any]) -> dict[str, object]:
+    """``_inline_policy`` as the JSON ``profile_resources`` takes (``CfnRole.PolicyProperty``, camelCase)."""
+    return {"policyName": INLINE_POLICY_NAME, "policyDocument": document}
+
+
+def _given(props: Mapping[str, object]) -> dict[str, object]:
+    """``props`` without its None values: jsii would send them as nulls, where Python leaves them out."""
+    return {key: value for key, value in props.items() if value is not None}
 
 
 def _built_from_spec(profile: Ec2AccessProfile, attribute: str, instead: str) -> str:

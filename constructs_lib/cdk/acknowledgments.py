@@ -54,12 +54,19 @@ def qualified_id(rule_id: str) -> str:
     return f"{namespace}::{rule.replace(' ', '-')}"
 
 
+def acknowledged_rules(rules: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The ``aws:cdk:acknowledged-rules`` metadata that records ``rules`` (``(rule ID, reason)``).
+
+    A rule given twice keeps its last reason, as ``Validations`` would.
+    """
+    return {qualified_id(rule_id): reason for rule_id, reason in rules}
+
+
 def acknowledge_rules(construct: IConstruct, rules: Iterable[tuple[str, str]]) -> None:
     """Record that each ``(rule ID, reason)`` of ``rules`` is accepted on ``construct`` and below it.
 
-    Two calls into aws-cdk-lib, however many rules; a rule given twice keeps its last reason, as
-    ``Validations`` would.
+    Two calls into aws-cdk-lib, however many rules; none when there are none.
     """
-    recorded = {qualified_id(rule_id): reason for rule_id, reason in rules}
+    recorded = acknowledged_rules(rules)
     if recorded:
         construct.node.add_metadata(ACKNOWLEDGED_RULES, recorded)
