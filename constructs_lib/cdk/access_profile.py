@@ -26,6 +26,7 @@ from constructs_lib.cdk.crossings import (
     context,
     default_child,
     is_unresolved,
+    made_with_default_child,
     node_path,
     resolved_once,
     stack_of,
@@ -297,9 +298,12 @@ class Ec2AccessProfile(Construct):
                 if self._document is not None
                 else None,
             }
-            l2_role, l2_profile = ProfileResources.add_l2(self, {**resources, "role": _given(l2_props)})
+            made = ProfileResources.add_l2(self, {**resources, "role": _given(l2_props)})
+            l2_role, l2_profile, made_role, made_profile = made
             assert isinstance(l2_role, iam.Role)
             assert isinstance(l2_profile, iam.InstanceProfile)
+            made_with_default_child(l2_role, made_role)
+            made_with_default_child(l2_profile, made_profile)
             self._role, self._instance_profile = l2_role, l2_profile
             self._role_scope = l2_role
         self.instance_profile_tags: InstanceProfileTags | None = None

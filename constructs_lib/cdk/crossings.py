@@ -88,6 +88,11 @@ def resolved_once(stack: Stack, key: str, value: Callable[[], object]) -> object
     return values[key]
 
 
+def made_with_default_child(construct: IConstruct, child: IConstruct | None) -> None:
+    """Remember ``child`` as ``construct.node.default_child``, where whatever made them said so."""
+    _CHILDREN[construct] = child
+
+
 def default_child(construct: IConstruct) -> IConstruct | None:
     """``construct.node.default_child``, asked once (an L2's L1 resource is made with it)."""
     if construct not in _CHILDREN:

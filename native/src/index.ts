@@ -39,13 +39,13 @@ export class ProfileResources {
    *
    * @param profile the profile, whose children are made
    * @param spec what to make (see above)
-   * @returns the role and the instance profile
+   * @returns the role, the instance profile, and their default children (their L1s)
    */
   public static addL2(profile: Construct, spec: any): Construct[] {
     const role = new Role(profile, 'Role', spec.role);
     const instanceProfile = new InstanceProfile(profile, 'Resource', { ...spec.instanceProfile, role });
     ProfileResources.finish(profile, role, spec);
-    return [role, instanceProfile];
+    return [role, instanceProfile, role.node.defaultChild as Construct, instanceProfile.node.defaultChild as Construct];
   }
 
   private static finish(profile: Construct, roleScope: Construct, spec: any): void {

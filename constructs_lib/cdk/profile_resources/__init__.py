@@ -40,6 +40,6 @@ class ProfileResources(metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-n
 
         ``spec["role"]`` is ``RoleProps`` (camelCase, no None values), ``instanceProfile``
         ``InstanceProfileProps`` but ``role``; ``roleMetadata`` (added to the role) and ``tags`` as for
-        ``add``. Returns the role and the instance profile.
+        ``add``. Returns the role, the instance profile, and their default children (their L1s).
         """
         return typing.cast(list[Construct], jsii.sinvoke(cls, "addL2", [profile, spec]))
