@@ -37,6 +37,7 @@ from constructs import Construct, IConstruct
 from constructs_lib.cdk.acknowledgments import acknowledge_rules
 from constructs_lib.cdk.crossings import adopt, default_child, is_unresolved, stack_of
 from constructs_lib.cdk.guardrails import HelperRoleLimits
+from constructs_lib.cdk.profile_resources import ProfileResources
 from constructs_lib.core import limits, nag_findings
 from constructs_lib.core.tag_permissions import Target, resource_patterns
 
@@ -330,13 +331,18 @@ class InstanceProfileTags(Construct):
             rendered: Any = Lazy.any(_RenderedTags(tags))
         else:
             rendered = self._rendered = rendered_tags(tags)
-        self.resource = CustomResource(
+        # One call into Node.js, which reads the profile's Ref itself (profile_resources).
+        self.resource: CustomResource = ProfileResources.add_instance_profile_tags(
             self,
-            "Resource",
-            resource_type=RESOURCE_TYPE,
-            service_token=provider.function_arn,
-            service_timeout=SERVICE_TIMEOUT,
-            properties={"InstanceProfileName": instance_profile.ref, "Tags": rendered},
+            instance_profile,
+            {
+                "props": {
+                    "resourceType": RESOURCE_TYPE,
+                    "serviceToken": provider.function_arn,
+                    "serviceTimeout": SERVICE_TIMEOUT,
+                },
+                "tags": rendered,
+            },
         )
 
     def retag(self, tags: Mapping[str, str]) -> None:

@@ -1,4 +1,4 @@
-import { Tags } from 'aws-cdk-lib';
+import { CustomResource, Tags } from 'aws-cdk-lib';
 import { CfnInstanceProfile, CfnRole, InstanceProfile, Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
@@ -46,6 +46,23 @@ export class ProfileResources {
     const instanceProfile = new InstanceProfile(profile, 'Resource', { ...spec.instanceProfile, role });
     ProfileResources.finish(profile, role, spec);
     return [role, instanceProfile, role.node.defaultChild as Construct, instanceProfile.node.defaultChild as Construct];
+  }
+
+  /**
+   * Make, under `scope` (a profile's `InstanceProfileTags`), the `Custom::InstanceProfileTags` that
+   * puts `spec.tags` on `instanceProfile`: aws-cdk-lib's `CustomResource` (`spec.props`: its
+   * `CustomResourceProps` but `properties`), as its Python code made it.
+   *
+   * @param scope the construct the custom resource is made under, as `Resource`
+   * @param instanceProfile the instance profile to tag
+   * @param spec what to make (see above)
+   * @returns the custom resource
+   */
+  public static addInstanceProfileTags(scope: Construct, instanceProfile: CfnInstanceProfile, spec: any): CustomResource {
+    return new CustomResource(scope, 'Resource', {
+      ...spec.props,
+      properties: { InstanceProfileName: instanceProfile.ref, Tags: spec.tags },
+    });
   }
 
   private static finish(profile: Construct, roleScope: Construct, spec: any): void {

@@ -13,6 +13,8 @@ import builtins
 import typing
 
 import jsii
+from aws_cdk import CustomResource
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_lib.cdk.profile_resources import _jsii  # noqa: F401  (loads the assembly)
@@ -43,3 +45,16 @@ class ProfileResources(metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-n
         ``add``. Returns the role, the instance profile, and their default children (their L1s).
         """
         return typing.cast(list[Construct], jsii.sinvoke(cls, "addL2", [profile, spec]))
+
+    @jsii.member(jsii_name="addInstanceProfileTags")
+    @builtins.classmethod
+    def add_instance_profile_tags(
+        cls, scope: Construct, instance_profile: iam.CfnInstanceProfile, spec: typing.Mapping[str, typing.Any]
+    ) -> CustomResource:
+        """Make, under ``scope``, the ``Custom::InstanceProfileTags`` that tags ``instance_profile``.
+
+        ``spec["props"]`` is ``CustomResourceProps`` (camelCase) but ``properties``, which are the
+        profile's ``Ref`` and ``spec["tags"]``.
+        """
+        made = jsii.sinvoke(cls, "addInstanceProfileTags", [scope, instance_profile, spec])
+        return typing.cast(CustomResource, made)
