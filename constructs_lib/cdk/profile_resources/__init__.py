@@ -1,10 +1,12 @@
-"""A spec-built profile's resources, made in Node.js in one call (``native/src/index.ts``).
+"""A profile's resources, made in Node.js in one call each (``native/src/index.ts``).
 
 Every call into aws-cdk-lib crosses from Python into jsii's Node.js process and back, and costs
-more, in both processes, than most of what a profile does. ``Ec2AccessProfile.from_spec`` knows its
-profile in full before making anything, so ``ProfileResources.add`` makes the role and the instance
-profile, their scopes, the role's metadata and the profile's tags in one call: the same constructs,
-at the same paths, with the same properties as when Python made them one call at a time.
+more, in both processes, than most of what a profile does. A profile knows what it makes before it
+makes anything, so ``ProfileResources`` makes it in one call: the role and the instance profile
+(their L1s for a spec, ``add``; aws-cdk-lib's L2s for the construct, ``add_l2``), their scopes, the
+role's metadata and the profile's tags; and, with tagging on, the tag resource
+(``add_instance_profile_tags``). The same constructs, at the same paths, with the same properties
+as when Python made them one call at a time.
 """
 
 from __future__ import annotations
