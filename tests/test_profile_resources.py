@@ -39,7 +39,8 @@ def test_the_assembly_is_compiled_from_the_same_source() -> None:
     resources = json.loads(_packed(".jsii"))["types"]["ec2-access-profiles-native.ProfileResources"]
     assert resources["locationInModule"]["filename"] == "src/index.ts"
     compiled = _packed("lib/index.js").decode()
-    assert "new aws_iam_1.CfnRole(roleScope, 'Resource', spec.role)" in compiled
+    assert "new aws_iam_1.CfnRole(roleScope, 'Resource', {" in compiled
+    assert "const made = JSON.parse(spec);" in compiled
     assert "Tags.of(profile).add(key, value)" in compiled
 
 

@@ -13,7 +13,7 @@ from bench.crossings import count
 
 pytestmark = pytest.mark.node  # the workloads import aws-cdk-lib when they run, not when imported
 
-BUDGET = {"library": 3, "construct": 6, "library-tagged": 5, "construct-tagged": 8}
+BUDGET = {"library": 2, "construct": 4, "library-tagged": 4, "construct-tagged": 6}
 """Messages to Node.js one more profile costs, building and synthesizing (plain aws-cdk-lib: 9)."""
 
 

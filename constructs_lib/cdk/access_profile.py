@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -237,20 +238,15 @@ class Ec2AccessProfile(Construct):
         self._rendered_document: dict[str, Any] | None = None
         """A spec's inline policy as aws-cdk-lib would write it (``policy_json``), built without Node.js."""
         guard = checked.guard.statements() if checked.guard is not None else []
-        if checked.statements and not checked.statement_json:
-            self._document = iam.PolicyDocument(
-                statements=[*checked.statements, *(iam.PolicyStatement.from_json(g) for g in guard)]
-            )
-        elif checked.statement_json or guard:
-            json_statements = [*checked.statement_json, *guard]
-            if checked.lean:
-                minimize = checked.settings.minimize_policies
-                self._rendered_document = rendered_policy(json_statements, minimize=minimize)
-            if self._rendered_document is None:
-                # JSON goes to Node.js in one call; a spec's statements are JSON already.
-                self._document = iam.PolicyDocument.from_json({"Statement": json_statements})
-        inline = self._rendered_document if self._rendered_document is not None else self._document
-        if inline is not None:
+        # The inline policy's statements: the construct's own (objects), then JSON ones (a spec's, and
+        # the credential guard's), which go to Node.js with the rest of the profile, in one call.
+        inline_json = [*checked.statement_json, *guard]
+        if checked.lean and inline_json:
+            minimize = checked.settings.minimize_policies
+            self._rendered_document = rendered_policy(inline_json, minimize=minimize)
+            if self._rendered_document is not None:
+                inline_json = []
+        if checked.statements or inline_json or self._rendered_document is not None:
             self._acknowledge_finding(nag_findings.NIST_INLINE_POLICY, INLINE_POLICY_REASON)
         path = _non_default_path(checked.path)
         self._role: iam.Role | None = None
@@ -265,41 +261,43 @@ class Ec2AccessProfile(Construct):
             "roleMetadata": [[ACKNOWLEDGED_RULES, acknowledged]] if acknowledged else [],
             "tags": [[key, value] for key, value in sorted((checked.tags or {}).items())],
             "instanceProfile": _given({"instanceProfileName": checked.instance_profile_name, "path": path}),
+            "inlinePolicyName": INLINE_POLICY_NAME,
+            "inlineStatements": inline_json,
         }
         if checked.lean:
             # A spec is known in full: its CloudFormation resources are made directly, at the paths
             # (and so with the logical IDs) the L2s would give them, with the same properties.
             role_props = {
-                "assumeRolePolicyDocument": ec2_trust_policy(checked.stack),
                 "roleName": checked.role_name,
                 "path": path,
                 "description": checked.description,
                 "permissionsBoundary": checked.permissions_boundary,
                 "maxSessionDuration": checked.max_session_seconds,
                 "managedPolicyArns": list(self._managed_arns) or None,
-                "policies": [_inline_policy_json(inline)] if inline is not None else None,
+                "policies": [_inline_policy_json(self._rendered_document)]
+                if self._rendered_document is not None
+                else None,
             }
-            self._role_scope, role, profile = ProfileResources.add(
-                self, {**resources, "role": _given(role_props)}
+            spec = json.dumps({**resources, "role": _given(role_props)})
+            role_scope, role, profile, document = ProfileResources.add(
+                self, spec, ec2_trust_policy(checked.stack)
             )
             assert isinstance(role, iam.CfnRole)
             assert isinstance(profile, iam.CfnInstanceProfile)
+            self._role_scope, self._document = role_scope, document
             self._cfn_role_resource, self._cfn_profile_resource = role, profile
         else:
-            l2_props = {
-                "assumedBy": _ec2_principal(),
-                "roleName": checked.role_name,
-                "path": path,
-                "description": checked.description,
-                "permissionsBoundary": self._boundary(checked.permissions_boundary),
-                "maxSessionDuration": checked.max_session_duration,
-                "managedPolicies": managed or None,
-                "inlinePolicies": {INLINE_POLICY_NAME: self._document}
-                if self._document is not None
-                else None,
-            }
-            made = ProfileResources.add_l2(self, {**resources, "role": _given(l2_props)})
-            l2_role, l2_profile, made_role, made_profile = made
+            role_json = {"roleName": checked.role_name, "path": path, "description": checked.description}
+            made = ProfileResources.add_l2(
+                self,
+                json.dumps({**resources, "role": _given(role_json)}),
+                _ec2_principal(),
+                managed or None,
+                list(checked.statements) or None,
+                self._boundary(checked.permissions_boundary),
+                checked.max_session_duration,
+            )
+            l2_role, l2_profile, made_role, made_profile, self._document = made
             assert isinstance(l2_role, iam.Role)
             assert isinstance(l2_profile, iam.InstanceProfile)
             made_with_default_child(l2_role, made_role)
@@ -857,7 +855,7 @@ def _inline_policy(document: iam.PolicyDocument | Mapping[str, Any]) -> iam.CfnR
     return iam.CfnRole.PolicyProperty(policy_name=INLINE_POLICY_NAME, policy_document=document)
 
 
-def _inline_policy_json(document: iam.PolicyDocument | Mapping[str, Any]) -> dict[str, object]:
+def _inline_policy_json(document: Mapping[str, Any]) -> dict[str, object]:
     """``_inline_policy`` as the JSON ``profile_resources`` takes (``CfnRole.PolicyProperty``, camelCase)."""
     return {"policyName": INLINE_POLICY_NAME, "policyDocument": document}
 
@@ -910,7 +908,7 @@ def _spec_of(
         description=_text(description),
         presets=tuple(presets or ()),
         managed_policies=tuple(policy_reference(stack, policy) for policy in managed_policies or ()),
-        statements=tuple(statement.to_statement_json() for statement in statements or ()),
+        statements=tuple(_statement_json(statements or ())),
         permissions_boundary=_text(permissions_boundary) if isinstance(permissions_boundary, str) else None,
         max_session_seconds=None if seconds is None or is_unresolved(seconds) else seconds,
         tags={_text(key): _text(value) for key, value in (tags or {}).items()},
@@ -918,6 +916,17 @@ def _spec_of(
         managed_policy_quota=managed_policy_quota,
     )
     return spec, findings
+
+
+def _statement_json(statements: Sequence[iam.PolicyStatement]) -> list[Any]:
+    """Each statement's ``to_statement_json()``: asked together, and one by one only for a token object."""
+    if not statements:
+        return []
+    read = ProfileResources.statements_json(statements)
+    return [
+        each if each is not None else statement.to_statement_json()
+        for each, statement in zip(read, statements, strict=True)
+    ]
 
 
 @overload

@@ -7,17 +7,14 @@ most of what a profile does. These helpers answer without crossing, or cross onc
 - ``node_path``, ``stack_of`` and ``context``: a construct's path and stack never change, and CDK
   refuses new context on a scope once it has children, so each is read once per scope; ``adopt``
   tells them a new construct's path and stack, which its scope gives;
-- ``resolved_once``: a value that resolves alike everywhere in a stack is resolved once;
-- ``resolved_in``: what a stack resolves a batch of values to, asking aws-cdk-lib only about the
-  tokens in them, each distinct one once.
+- ``resolved_once``: a value that resolves alike everywhere in a stack is resolved once.
 """
 
 from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable
 
 from aws_cdk import Stack, Token
 from constructs import IConstruct
@@ -98,79 +95,3 @@ def default_child(construct: IConstruct) -> IConstruct | None:
     if construct not in _CHILDREN:
         _CHILDREN[construct] = construct.node.default_child
     return _CHILDREN[construct]
-
-
-_LIST_TOKEN = "#{Token["
-"""How aws-cdk-lib writes a list token as a list's one string (``Token.as_list``)."""
-_ENCODED_NUMBER_MIN = 1e288
-"""aws-cdk-lib encodes a number token as a float near -1.9e+289 (``encoding.js``)."""
-
-
-def resolved_in(stack: Stack, values: Sequence[object]) -> list[Any]:
-    """``stack.resolve(list(values))``, with only what Python cannot answer asked of aws-cdk-lib.
-
-    Plain JSON resolves to itself. A string with a token in it is asked once however often it appears
-    (the same AWS-managed policy's ARN in every role of a stack), and anything else (a token object, a
-    ``PolicyDocument``, a mapping with a token for a key) is asked as it is, all in one call: a
-    thousand roles' inline policies no longer cross into Node.js and back to be resolved. As there,
-    None (JavaScript's undefined) is left out of lists and mappings, ``values`` included.
-    """
-    strings: dict[str, None] = {}
-    objects: dict[int, object] = {}
-
-    def scan(value: object) -> None:
-        if isinstance(value, str):
-            if is_unresolved(value) or _LIST_TOKEN in value:
-                strings.setdefault(value)
-        elif isinstance(value, Mapping):
-            if any(not isinstance(key, str) or is_unresolved(key) for key in value):
-                objects.setdefault(id(value), value)
-            else:
-                for item in value.values():
-                    scan(item)
-        elif isinstance(value, list | tuple):
-            if any(isinstance(item, str) and _LIST_TOKEN in item for item in value):
-                objects.setdefault(id(value), value)  # a list token resolves into its list
-            else:
-                for item in value:
-                    scan(item)
-        elif not _plain_scalar(value):
-            objects.setdefault(id(value), value)
-
-    for value in values:
-        scan(value)
-    by_string: dict[str, Any] = {}
-    by_object: dict[int, Any] = {}
-    if strings or objects:
-        asked = list(objects.values())
-        # Each object in a mapping of its own: one that resolves to nothing (a Lazy of no tags)
-        # leaves that mapping empty instead of the list shorter.
-        answer = stack.resolve({"strings": list(strings), "objects": [{"value": obj} for obj in asked]})
-        by_string = dict(zip(strings, answer.get("strings", []), strict=True))
-        by_object = {
-            id(o): each.get("value") for o, each in zip(asked, answer.get("objects", []), strict=True)
-        }
-    return _present(_rebuilt(value, by_string, by_object) for value in values)
-
-
-def _plain_scalar(value: object) -> bool:
-    if value is None or isinstance(value, bool | int):
-        return True
-    return isinstance(value, float) and abs(value) < _ENCODED_NUMBER_MIN
-
-
-def _rebuilt(value: Any, by_string: Mapping[str, Any], by_object: Mapping[int, Any]) -> Any:
-    if isinstance(value, str):
-        return by_string.get(value, value)
-    if id(value) in by_object:
-        return by_object[id(value)]
-    if isinstance(value, Mapping):  # None is JavaScript's undefined, which resolving leaves out
-        rebuilt = {key: _rebuilt(item, by_string, by_object) for key, item in value.items()}
-        return {key: item for key, item in rebuilt.items() if item is not None}
-    if isinstance(value, list | tuple):
-        return _present(_rebuilt(item, by_string, by_object) for item in value)
-    return value
-
-
-def _present(items: Iterable[Any]) -> list[Any]:
-    return [item for item in items if item is not None]

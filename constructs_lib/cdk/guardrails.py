@@ -11,10 +11,10 @@ templates, and fails synthesis with every message it returns, each shaped like a
     Validation failed with the following errors:
       [Prod] Ec2AccessProfile 'Prod/WebServer': managed_policies '11 attached …' is more …
 
-One pass per stack, not one callback per profile: Node.js calls Python once for the stack, which reads
-each role's properties as CloudFormation will get them (one question per role) and resolves them
-all at once. The same pass warns, on each role whose tags its instance profile will not get, that
-they will not reach it.
+One pass per stack, not one callback per profile: Node.js calls Python once for the stack, which asks
+for every role's properties as CloudFormation will get them in one call that answers in plain JSON
+(``ProfileResources.read_roles``). The same pass warns, on each role whose tags its instance profile
+will not get, that they will not reach it.
 
 CDK collects these as strings and raises one error for all of them (a ``RuntimeError`` in Python),
 so they cannot be raised as ``ProfileValidationError`` objects; ``problems()`` builds them as such
@@ -23,7 +23,6 @@ and ``validate()`` hands CDK their messages.
 
 from __future__ import annotations
 
-import itertools
 import json
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,9 +34,10 @@ from aws_cdk import Annotations, Stack, Stage
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
-from constructs_lib.cdk.crossings import default_child, is_unresolved, node_path, resolved_in, stack_of
+from constructs_lib.cdk.crossings import default_child, is_unresolved, node_path, stack_of
 from constructs_lib.cdk.managed_policies import aws_managed_name_of
-from constructs_lib.cdk.trust_policy import EC2_SERVICE_PRINCIPAL, EC2_TRUST_POLICY, is_trust_token
+from constructs_lib.cdk.profile_resources import ProfileResources
+from constructs_lib.cdk.trust_policy import EC2_SERVICE_PRINCIPAL
 from constructs_lib.core import limits
 from constructs_lib.core.checker import REQUIRED_TAGS_CONSTRUCT_FIX, required_tag_findings, tag_findings
 from constructs_lib.core.errors import ProfileValidationError
@@ -318,33 +318,18 @@ class _Roles:
 
     @staticmethod
     def of(stack: Stack, roles: Sequence[iam.Role | iam.CfnRole]) -> list[_Role]:
-        """Each role's properties, resolved together: one question per role, one resolve for them all.
+        """Each role's properties, read and resolved in one call into Node.js for them all.
 
         Tags and the role's name are kept as CDK holds them (a token stays a token), as the construct
-        gave them; only what the checks read is resolved.
+        gave them; only what the checks read is resolved (``ProfileResources.read_roles``).
         """
         app = _App.of(stack.node.root)
         cfn_roles = [app.cfn_role(role) for role in roles]
-        properties = [dict(cfn_role._cfn_properties) for cfn_role in cfn_roles]
-        # The stack's trust token is EC2_TRUST_POLICY, which resolved_in copies without asking Node.js.
-        resolved = resolved_in(
-            stack, [{key: _unread(stack, key, p.get(key)) for key in _RESOLVED} for p in properties]
-        )
-        found = [
-            _Role(app, stack, *each) for each in zip(roles, cfn_roles, properties, resolved, strict=True)
-        ]
+        read = ProfileResources.read_roles(stack, cfn_roles) if cfn_roles else []
+        found = [_Role(app, stack, *each) for each in zip(roles, cfn_roles, read, strict=True)]
         for role in found:
             role.batch = found
         return found
-
-
-_TRUST = "assumeRolePolicyDocument"
-_RESOLVED = (_TRUST, "managedPolicyArns", "policies", "permissionsBoundary")
-
-
-def _unread(stack: Stack, key: str, value: object) -> object:
-    """``value``, or the trust policy itself where it is the stack's trust token (known, so not read)."""
-    return EC2_TRUST_POLICY if key == _TRUST and is_trust_token(stack, value) else value
 
 
 class _Role:
@@ -357,12 +342,13 @@ class _Role:
         role: iam.Role | iam.CfnRole,
         cfn_role: iam.CfnRole,
         properties: Mapping[str, Any],
-        resolved: Mapping[str, Any],
     ) -> None:
+        """:param properties: what ``ProfileResources.read_roles`` read of the role."""
         self._app = app
         self.stack = stack
         self.role = role
         self.cfn_role = cfn_role
+        resolved: Mapping[str, Any] = properties.get("resolved", {})
         self.resolved = resolved
         self.batch: list[_Role] = [self]
         """The roles read together with this one: their names are looked up together too."""
@@ -455,15 +441,8 @@ class _App:
         return found
 
     def __init__(self, root: IConstruct) -> None:
-        constructs = root.node.find_all()
-        # A role's L1 resource is its first child, so it comes right after the role, in pre-order.
-        self._cfn_roles = {
-            id(construct): following
-            for construct, following in itertools.pairwise(constructs)
-            if isinstance(construct, iam.Role) and isinstance(following, iam.CfnRole)
-        }
         by_stack: dict[Stack, list[_PolicyConstruct]] = {}
-        for construct in constructs:
+        for construct in ProfileResources.policies_in(root):
             if isinstance(construct, _POLICY_TYPES):
                 by_stack.setdefault(stack_of(construct), []).append(construct)
         self.policies: list[_Policy] = []
@@ -481,7 +460,7 @@ class _App:
     def cfn_role(self, role: iam.Role | iam.CfnRole) -> iam.CfnRole:
         if isinstance(role, iam.CfnRole):
             return role
-        cfn_role = self._cfn_roles.get(id(role)) or default_child(role)
+        cfn_role = default_child(role)
         assert isinstance(cfn_role, iam.CfnRole)
         return cfn_role
 

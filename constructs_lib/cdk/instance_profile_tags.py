@@ -11,6 +11,7 @@ by name prefixes they share when the ARNs would not fit IAM's limits (``tag_perm
 from __future__ import annotations
 
 import functools
+import json
 import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from aws_cdk import (
     CustomResource,
     Duration,
     IAspect,
+    IResolvable,
     IStableAnyProducer,
     IStableListProducer,
     Lazy,
@@ -327,22 +329,20 @@ class InstanceProfileTags(Construct):
             target = target_of(instance_profile.instance_profile_name, instance_profile.path)
         provider.allow_target(target)
         self._rendered: list[dict[str, str]] | None = None
+        lazy: IResolvable | None = None
         if isinstance(tags, TagManager):
-            rendered: Any = Lazy.any(_RenderedTags(tags))
+            lazy = Lazy.any(_RenderedTags(tags))
         else:
-            rendered = self._rendered = rendered_tags(tags)
+            self._rendered = rendered_tags(tags)
         # One call into Node.js, which reads the profile's Ref itself (profile_resources).
         self.resource: CustomResource = ProfileResources.add_instance_profile_tags(
             self,
             instance_profile,
-            {
-                "props": {
-                    "resourceType": RESOURCE_TYPE,
-                    "serviceToken": provider.function_arn,
-                    "serviceTimeout": SERVICE_TIMEOUT,
-                },
-                "tags": rendered,
-            },
+            RESOURCE_TYPE,
+            provider.function_arn,
+            SERVICE_TIMEOUT,
+            json.dumps(self._rendered) if self._rendered is not None else None,
+            lazy,
         )
 
     def retag(self, tags: Mapping[str, str]) -> None:

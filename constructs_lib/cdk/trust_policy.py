@@ -2,8 +2,8 @@
 
 ``iam.Role`` gives its ``CfnRole`` a ``PolicyDocument`` object, not the document's JSON. A role built
 from a spec does the same with one token per stack: the document crosses into Node.js once per stack
-instead of once per role (a thousand profiles sent it a thousand times, and read it back as often),
-and the stack's guardrails know it without reading it back.
+instead of once per role (a thousand profiles sent it a thousand times), and Node.js holds one
+document per stack rather than one per role.
 """
 
 from __future__ import annotations
@@ -35,13 +35,6 @@ def ec2_trust_policy(stack: Stack) -> IResolvable:
     if token is None:
         token = _TOKENS[stack] = Token.as_any(json_copy(EC2_TRUST_POLICY))
     return token
-
-
-def is_trust_token(stack: Stack, value: object) -> bool:
-    """Whether ``value`` (a role's property, read back) is ``stack``'s ``ec2_trust_policy``."""
-    token = _TOKENS.get(stack)
-    reference = getattr(value, "__jsii_ref__", None)
-    return token is not None and reference is not None and reference.ref == token.__jsii_ref__.ref  # type: ignore[attr-defined]
 
 
 def json_copy(value: Any) -> Any:

@@ -1,68 +1,221 @@
-import { CustomResource, Tags } from 'aws-cdk-lib';
-import { CfnInstanceProfile, CfnRole, InstanceProfile, Role } from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { CustomResource, Duration, IResolvable, Stack, Tags } from 'aws-cdk-lib';
+import {
+  CfnInstanceProfile,
+  CfnManagedPolicy,
+  CfnPolicy,
+  CfnRole,
+  CfnRolePolicy,
+  IManagedPolicy,
+  InstanceProfile,
+  IPrincipal,
+  PolicyDocument,
+  PolicyStatement,
+  Role,
+  RoleProps,
+} from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
+
+/** The properties of a role the guardrails check, resolved as CloudFormation will get them. */
+const RESOLVED = ['assumeRolePolicyDocument', 'managedPolicyArns', 'policies', 'permissionsBoundary'];
 
 /**
  * A profile's role and instance profile, made in one call from Python.
+ *
+ * What is plain data crosses as one JSON string (`spec`), and each object as a parameter of its own
+ * type: jsii checks and converts a structured value of type `any` value by value, which cost more
+ * than making the profile.
  */
 export class ProfileResources {
   /**
    * Make, under `profile`, what `Ec2AccessProfile.from_spec` builds, as its Python code made it.
    *
-   * `Role/Resource` is the `AWS::IAM::Role` (`spec.role`: its `CfnRoleProps`) and
-   * `Resource/Resource` the `AWS::IAM::InstanceProfile` (`spec.instanceProfile`: its
-   * `CfnInstanceProfileProps` but `roles`, which is the role). `spec.roleMetadata` is added to
-   * `Role` as `[type, data]` entries, and `spec.tags` (`[key, value]`) with `Tags.of(profile)`, in
-   * that order.
+   * `Role/Resource` is the `AWS::IAM::Role` (`spec.role`: its `CfnRoleProps` but
+   * `assumeRolePolicyDocument`, which is `trustPolicy`) and `Resource/Resource` the
+   * `AWS::IAM::InstanceProfile` (`spec.instanceProfile`: its `CfnInstanceProfileProps` but `roles`,
+   * which is the role). An inline policy known as JSON is in `spec.role.policies`; one that is not
+   * is made from `spec.inlineStatements` (JSON statements), as the policy `spec.inlinePolicyName`.
+   * `spec.roleMetadata` is added to `Role` as `[type, data]` entries, and `spec.tags` (`[key, value]`)
+   * with `Tags.of(profile)`, in that order.
    *
    * @param profile the profile, whose children are made
-   * @param spec what to make (see above)
-   * @returns the role's scope (`Role`), the role and the instance profile
+   * @param spec what to make, as JSON (see above)
+   * @param trustPolicy the role's trust policy
+   * @returns the role's scope (`Role`), the role, the instance profile and the inline policy's
+   *   document, if one was made from `spec.inlineStatements`
    */
-  public static add(profile: Construct, spec: any): Construct[] {
+  public static add(profile: Construct, spec: string, trustPolicy: any): any[] {
+    const made = JSON.parse(spec);
+    const document = ProfileResources.document(made);
     const roleScope = new Construct(profile, 'Role');
-    const role = new CfnRole(roleScope, 'Resource', spec.role);
+    const role = new CfnRole(roleScope, 'Resource', {
+      assumeRolePolicyDocument: trustPolicy,
+      ...made.role,
+      ...(document === undefined ? {} : { policies: [{ policyName: made.inlinePolicyName, policyDocument: document }] }),
+    });
     const instanceProfile = new CfnInstanceProfile(new Construct(profile, 'Resource'), 'Resource', {
-      ...spec.instanceProfile,
+      ...made.instanceProfile,
       roles: [role.ref],
     });
-    ProfileResources.finish(profile, roleScope, spec);
-    return [roleScope, role, instanceProfile];
+    ProfileResources.finish(profile, roleScope, made);
+    return [roleScope, role, instanceProfile, document];
   }
 
   /**
    * Make, under `profile`, what `Ec2AccessProfile`'s constructor builds: aws-cdk-lib's L2s.
    *
-   * `Role` is the `iam.Role` (`spec.role`: its `RoleProps`) and `Resource` the `iam.InstanceProfile`
-   * (`spec.instanceProfile`: its `InstanceProfileProps` but `role`, which is the role);
-   * `spec.roleMetadata` and `spec.tags` as for `add`.
+   * `Role` is the `iam.Role` (`RoleProps`: `assumedBy`, `spec.role`'s `roleName`, `path` and
+   * `description`, `permissionsBoundary`, `maxSessionDuration`, `managedPolicies`, and the inline
+   * policy `spec.inlinePolicyName` of `statements` then `spec.inlineStatements`, JSON statements) and
+   * `Resource` the `iam.InstanceProfile` (`spec.instanceProfile`: its `InstanceProfileProps` but
+   * `role`, which is the role); `spec.roleMetadata` and `spec.tags` as for `add`.
    *
    * @param profile the profile, whose children are made
-   * @param spec what to make (see above)
-   * @returns the role, the instance profile, and their default children (their L1s)
+   * @param spec what to make, as JSON (see above)
+   * @param assumedBy the principal that assumes the role
+   * @param managedPolicies the role's managed policies
+   * @param statements the first statements of the role's inline policy
+   * @param permissionsBoundary the role's permissions boundary
+   * @param maxSessionDuration the role's longest session
+   * @returns the role, the instance profile, their default children (their L1s), and the inline
+   *   policy's document, if the role has one
    */
-  public static addL2(profile: Construct, spec: any): Construct[] {
-    const role = new Role(profile, 'Role', spec.role);
-    const instanceProfile = new InstanceProfile(profile, 'Resource', { ...spec.instanceProfile, role });
-    ProfileResources.finish(profile, role, spec);
-    return [role, instanceProfile, role.node.defaultChild as Construct, instanceProfile.node.defaultChild as Construct];
+  public static addL2(
+    profile: Construct,
+    spec: string,
+    assumedBy: IPrincipal,
+    managedPolicies?: IManagedPolicy[],
+    statements?: PolicyStatement[],
+    permissionsBoundary?: IManagedPolicy,
+    maxSessionDuration?: Duration,
+  ): any[] {
+    const made = JSON.parse(spec);
+    const document = ProfileResources.document(made, statements);
+    // In the order Python gave them, which aws-cdk-lib's analytics metadata keeps.
+    const props: Record<string, unknown> = { assumedBy, ...made.role };
+    const optional: Record<string, unknown> = {
+      permissionsBoundary,
+      maxSessionDuration,
+      managedPolicies,
+      inlinePolicies: document === undefined ? undefined : { [made.inlinePolicyName]: document },
+    };
+    for (const [key, value] of Object.entries(optional)) {
+      if (value !== undefined) {
+        props[key] = value;
+      }
+    }
+    const role = new Role(profile, 'Role', props as unknown as RoleProps);
+    const instanceProfile = new InstanceProfile(profile, 'Resource', { ...made.instanceProfile, role });
+    ProfileResources.finish(profile, role, made);
+    return [role, instanceProfile, role.node.defaultChild, instanceProfile.node.defaultChild, document];
+  }
+
+  /**
+   * Each statement's JSON (`toStatementJson`), in one call and as one JSON array: `null` for a
+   * statement whose JSON holds an object that is not plain data (a token object), which only
+   * `toStatementJson` itself can hand over.
+   *
+   * @param statements the statements
+   */
+  public static statementsJson(statements: PolicyStatement[]): string {
+    return JSON.stringify(
+      statements.map((statement) => {
+        const json = statement.toStatementJson();
+        return isPlainData(json) ? json : null;
+      }),
+    );
   }
 
   /**
    * Make, under `scope` (a profile's `InstanceProfileTags`), the `Custom::InstanceProfileTags` that
-   * puts `spec.tags` on `instanceProfile`: aws-cdk-lib's `CustomResource` (`spec.props`: its
-   * `CustomResourceProps` but `properties`), as its Python code made it.
+   * puts tags on `instanceProfile`: aws-cdk-lib's `CustomResource`, as its Python code made it.
    *
    * @param scope the construct the custom resource is made under, as `Resource`
    * @param instanceProfile the instance profile to tag
-   * @param spec what to make (see above)
+   * @param resourceType the custom resource's type
+   * @param serviceToken the ARN of the function that answers it
+   * @param serviceTimeout how long CloudFormation waits for that answer
+   * @param tags the tags, as a JSON list of `{Key, Value}`
+   * @param lazyTags the tags, when they are only known as the template is written (instead of `tags`)
    * @returns the custom resource
    */
-  public static addInstanceProfileTags(scope: Construct, instanceProfile: CfnInstanceProfile, spec: any): CustomResource {
+  public static addInstanceProfileTags(
+    scope: Construct,
+    instanceProfile: CfnInstanceProfile,
+    resourceType: string,
+    serviceToken: string,
+    serviceTimeout: Duration,
+    tags?: string,
+    lazyTags?: IResolvable,
+  ): CustomResource {
     return new CustomResource(scope, 'Resource', {
-      ...spec.props,
-      properties: { InstanceProfileName: instanceProfile.ref, Tags: spec.tags },
+      resourceType,
+      serviceToken,
+      serviceTimeout,
+      properties: { InstanceProfileName: instanceProfile.ref, Tags: tags === undefined ? lazyTags : JSON.parse(tags) },
     });
+  }
+
+  /**
+   * Each role's properties as the guardrails read them once the app is complete (after every aspect),
+   * for a whole stack in one call, as one JSON string: jsii would otherwise check and convert every
+   * value of the answer on its own.
+   *
+   * For each role: `roleName` and `tags` as CDK holds them (a token stays its string), and
+   * `resolved`, the properties the checks read (its trust policy, managed-policy ARNs, inline
+   * policies and permissions boundary) resolved in `stack`, each distinct value once.
+   *
+   * @param stack the stack of the roles
+   * @param roles the roles' `AWS::IAM::Role` resources
+   * @returns a JSON array of one entry per role, in order (see above)
+   */
+  public static readRoles(stack: Stack, roles: CfnRole[]): string {
+    const strings = new Map<string, unknown>();
+    const objects = new Map<object, unknown>();
+    const resolved = (value: unknown): unknown => {
+      const cache: Map<any, unknown> | undefined =
+        typeof value === 'string' ? strings : typeof value === 'object' && value !== null && !Array.isArray(value) ? objects : undefined;
+      if (cache === undefined) {
+        return stack.resolve(value);
+      }
+      if (!cache.has(value)) {
+        cache.set(value, stack.resolve(value));
+      }
+      return cache.get(value);
+    };
+    return JSON.stringify(
+      roles.map((role) => {
+        const properties = (role as any).cfnProperties;
+        const read: Record<string, unknown> = {};
+        for (const key of RESOLVED) {
+          if (properties[key] !== undefined) {
+            read[key] = resolved(properties[key]);
+          }
+        }
+        return { roleName: properties.roleName, tags: properties.tags, resolved: read };
+      }),
+    );
+  }
+
+  /**
+   * Every IAM policy resource under `root` that can name a role (`AWS::IAM::Policy`,
+   * `AWS::IAM::RolePolicy`, `AWS::IAM::ManagedPolicy`), in the order `findAll` visits them: only
+   * these cross to Python, not every construct of the app.
+   *
+   * @param root the app
+   */
+  public static policiesIn(root: IConstruct): Construct[] {
+    return root.node.findAll().filter(
+      (construct): construct is Construct =>
+        construct instanceof CfnPolicy || construct instanceof CfnRolePolicy || construct instanceof CfnManagedPolicy,
+    );
+  }
+
+  private static document(made: any, statements: PolicyStatement[] = []): PolicyDocument | undefined {
+    const json: any[] = made.inlineStatements ?? [];
+    if (statements.length === 0 && json.length === 0) {
+      return undefined;
+    }
+    return new PolicyDocument({ statements: [...statements, ...json.map((each) => PolicyStatement.fromJson(each))] });
   }
 
   private static finish(profile: Construct, roleScope: Construct, spec: any): void {
@@ -75,4 +228,16 @@ export class ProfileResources {
   }
 
   private constructor() {}
+}
+
+/** Whether `value` is JSON as it is: strings, numbers, booleans, null, arrays and plain objects. */
+function isPlainData(value: unknown): boolean {
+  if (value === null || ['string', 'number', 'boolean', 'undefined'].includes(typeof value)) {
+    return true;
+  }
+  if (Array.isArray(value)) {
+    return value.every(isPlainData);
+  }
+  const prototype = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  return (prototype === Object.prototype || prototype === null) && Object.values(value as object).every(isPlainData);
 }

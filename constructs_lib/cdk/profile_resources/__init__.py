@@ -7,17 +7,24 @@ makes anything, so ``ProfileResources`` makes it in one call: the role and the i
 role's metadata and the profile's tags; and, with tagging on, the tag resource
 (``add_instance_profile_tags``). The same constructs, at the same paths, with the same properties
 as when Python made them one call at a time.
+
+What is plain data crosses as one JSON string, and each object as a parameter of its own type: jsii
+checks and converts a structured value of type ``any`` value by value, which cost more than making
+the profile. The guardrails read back what they check the same way: every role of a stack in one call that
+answers in plain JSON (``read_roles``), and only the app's IAM policies rather than every construct
+(``policies_in``).
 """
 
 from __future__ import annotations
 
 import builtins
+import json
 import typing
 
 import jsii
-from aws_cdk import CustomResource
+from aws_cdk import CustomResource, Duration, IResolvable, Stack
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from constructs_lib.cdk.profile_resources import _jsii  # noqa: F401  (loads the assembly)
 
@@ -27,36 +34,101 @@ class ProfileResources(metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-n
 
     @jsii.member(jsii_name="add")
     @builtins.classmethod
-    def add(cls, profile: Construct, spec: typing.Mapping[str, typing.Any]) -> list[Construct]:
+    def add(cls, profile: Construct, spec: str, trust_policy: IResolvable) -> list[typing.Any]:
         """Make, under ``profile``, its ``Role`` scope, the ``CfnRole`` and the ``CfnInstanceProfile``.
 
-        ``spec`` holds ``role`` (``CfnRoleProps``, camelCase, no None values), ``instanceProfile``
-        (``CfnInstanceProfileProps`` but ``roles``), ``roleMetadata`` (``[type, data]`` pairs, added to
-        the ``Role`` scope) and ``tags`` (``[key, value]`` pairs, added with ``Tags.of(profile)``), as
-        JSON lists (jsii cannot send a tuple). Returns the scope, the role and the instance profile.
+        ``spec`` is JSON: ``role`` (``CfnRoleProps``, camelCase, no None values, but the trust policy),
+        ``instanceProfile`` (``CfnInstanceProfileProps`` but ``roles``), ``roleMetadata`` (``[type,
+        data]`` pairs, added to the ``Role`` scope), ``tags`` (``[key, value]`` pairs, added with
+        ``Tags.of(profile)``), and ``inlineStatements``, the statements of an inline policy
+        ``inlinePolicyName`` that is not in ``role.policies`` as JSON. Returns the scope, the role,
+        the instance profile, and that policy's ``iam.PolicyDocument`` (None without one).
         """
-        return typing.cast(list[Construct], jsii.sinvoke(cls, "add", [profile, spec]))
+        return typing.cast(list[typing.Any], jsii.sinvoke(cls, "add", [profile, spec, trust_policy]))
 
     @jsii.member(jsii_name="addL2")
     @builtins.classmethod
-    def add_l2(cls, profile: Construct, spec: typing.Mapping[str, typing.Any]) -> list[Construct]:
+    def add_l2(
+        cls,
+        profile: Construct,
+        spec: str,
+        assumed_by: iam.IPrincipal,
+        managed_policies: typing.Sequence[iam.IManagedPolicy] | None = None,
+        statements: typing.Sequence[iam.PolicyStatement] | None = None,
+        permissions_boundary: iam.IManagedPolicy | None = None,
+        max_session_duration: Duration | None = None,
+    ) -> list[typing.Any]:
         """Make, under ``profile``, its ``iam.Role`` (``Role``) and ``iam.InstanceProfile`` (``Resource``).
 
-        ``spec["role"]`` is ``RoleProps`` (camelCase, no None values), ``instanceProfile``
-        ``InstanceProfileProps`` but ``role``; ``roleMetadata`` (added to the role) and ``tags`` as for
-        ``add``. Returns the role, the instance profile, and their default children (their L1s).
+        ``spec`` is JSON: ``role`` holds the role's ``roleName``, ``path`` and ``description`` (no None
+        values); ``instanceProfile``, ``roleMetadata`` and ``tags`` are as for ``add``. The inline
+        policy ``inlinePolicyName`` has ``statements``, then ``spec["inlineStatements"]`` (JSON).
+        Returns the role, the instance profile, their default children (their L1s), and the inline
+        policy's ``iam.PolicyDocument`` (None without one).
         """
-        return typing.cast(list[Construct], jsii.sinvoke(cls, "addL2", [profile, spec]))
+        arguments = [
+            profile,
+            spec,
+            assumed_by,
+            managed_policies,
+            statements,
+            permissions_boundary,
+            max_session_duration,
+        ]
+        return typing.cast(list[typing.Any], jsii.sinvoke(cls, "addL2", arguments))
+
+    @jsii.member(jsii_name="statementsJson")
+    @builtins.classmethod
+    def statements_json(cls, statements: typing.Sequence[iam.PolicyStatement]) -> list[typing.Any]:
+        """Each statement's ``to_statement_json()``, in one call.
+
+        The answer crosses as one JSON string; a statement whose JSON holds a token object is None
+        in it, for the caller to ask ``to_statement_json()`` of.
+        """
+        read: list[typing.Any] = json.loads(jsii.sinvoke(cls, "statementsJson", [statements]))
+        return read
 
     @jsii.member(jsii_name="addInstanceProfileTags")
     @builtins.classmethod
     def add_instance_profile_tags(
-        cls, scope: Construct, instance_profile: iam.CfnInstanceProfile, spec: typing.Mapping[str, typing.Any]
+        cls,
+        scope: Construct,
+        instance_profile: iam.CfnInstanceProfile,
+        resource_type: str,
+        service_token: str,
+        service_timeout: Duration,
+        tags: str | None = None,
+        lazy_tags: IResolvable | None = None,
     ) -> CustomResource:
         """Make, under ``scope``, the ``Custom::InstanceProfileTags`` that tags ``instance_profile``.
 
-        ``spec["props"]`` is ``CustomResourceProps`` (camelCase) but ``properties``, which are the
-        profile's ``Ref`` and ``spec["tags"]``.
+        Its properties are the profile's ``Ref`` and the tags: ``tags`` (a JSON list of ``{Key,
+        Value}``) or ``lazy_tags``, when they are only known as the template is written.
         """
-        made = jsii.sinvoke(cls, "addInstanceProfileTags", [scope, instance_profile, spec])
-        return typing.cast(CustomResource, made)
+        arguments = [scope, instance_profile, resource_type, service_token, service_timeout, tags, lazy_tags]
+        return typing.cast(CustomResource, jsii.sinvoke(cls, "addInstanceProfileTags", arguments))
+
+    @jsii.member(jsii_name="readRoles")
+    @builtins.classmethod
+    def read_roles(
+        cls, stack: Stack, roles: typing.Sequence[iam.CfnRole]
+    ) -> list[typing.Mapping[str, typing.Any]]:
+        """Each role's properties as the guardrails read them, for a whole stack in one call.
+
+        The answer crosses as one JSON string: jsii checks and converts a structured answer value
+        by value, which cost more than the resolving.
+
+        For each role: ``roleName`` and ``tags`` as CDK holds them (a token stays its string), and
+        ``resolved``: ``assumeRolePolicyDocument``, ``managedPolicyArns``, ``policies`` and
+        ``permissionsBoundary`` resolved in ``stack`` (absent when the role has none).
+        """
+        read: list[typing.Mapping[str, typing.Any]] = json.loads(
+            jsii.sinvoke(cls, "readRoles", [stack, roles])
+        )
+        return read
+
+    @jsii.member(jsii_name="policiesIn")
+    @builtins.classmethod
+    def policies_in(cls, root: IConstruct) -> list[Construct]:
+        """Every ``CfnPolicy``, ``CfnRolePolicy`` and ``CfnManagedPolicy`` under ``root``, in pre-order."""
+        return typing.cast(list[Construct], jsii.sinvoke(cls, "policiesIn", [root]))
