@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from aws_cdk import (
     Annotations,
@@ -16,7 +16,6 @@ from aws_cdk import (
     Stack,
 )
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_lib.cdk import grants
@@ -69,6 +68,9 @@ from constructs_lib.core.findings import Finding
 from constructs_lib.core.least_privilege import BroadAccess, broad_grants, find_acknowledgment
 from constructs_lib.core.presets import Preset
 from constructs_lib.core.spec import DeployTime, ProfileSpec, Text
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_ssm as ssm
 
 TAG_INSTANCE_PROFILE_CONTEXT = "ec2-access-profile:tagInstanceProfile"
 """Context key that, set to false, turns instance-profile tagging off for a whole app or stage."""

@@ -8,13 +8,17 @@ it deploys) and picks the values out with ``Fn::Select`` and ``Fn::Split``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aws_cdk import Fn, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_lib.cdk import grants
 from constructs_lib.core import contract
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_ssm as ssm
 
 PUBLISH_CONTRACT_CONTEXT = "ec2-access-profile:publishContract"
 """Context key that, set to true, makes every profile of an app, stage or stack publish its contract."""
@@ -28,6 +32,8 @@ class PublishedProfile:
     """
 
     def __init__(self, scope: Construct, id: str, name: str) -> None:
+        from aws_cdk import aws_ssm as ssm  # imported when used: a Python module of 2 MiB
+
         self.parameter_name = contract.parameter_name(name)
         """The SSM parameter read, ``/ec2-access-profiles/NAME``."""
         value = ssm.StringParameter.value_for_string_parameter(scope, self.parameter_name)
@@ -74,6 +80,8 @@ def publish(
     path: str,
 ) -> ssm.StringParameter:
     """The profile's contract parameter, as the child ``Contract`` of ``scope``."""
+    from aws_cdk import aws_ssm as ssm  # imported when used: a Python module of 2 MiB
+
     value = Stack.of(scope).to_json_string(
         {
             "instanceProfileArn": instance_profile_arn,
