@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from aws_cdk import App, Aws, Stack, Stage, Tags
+from aws_cdk import App, Aws, CustomResource, Stack, Stage, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match, Template
 
@@ -138,12 +138,18 @@ def test_tags_of_a_stage_reach_profiles_in_it_and_app_tags_stop_at_the_stage_as_
 def test_a_tag_resource_given_a_tag_manager_copies_what_it_renders_at_synth(stack: Stack) -> None:
     role = iam.CfnRole(stack, "Role", assume_role_policy_document={"Statement": []})
     profile = iam.CfnInstanceProfile(stack, "Profile", roles=[role.ref], instance_profile_name="Alone")
-    InstanceProfileTags(stack, "Tags", instance_profile=profile, tags=role.tags)
+    tags = InstanceProfileTags(stack, "Tags", instance_profile=profile, tags=role.tags)
     Tags.of(stack).add("Team", "Platform")
     Tags.of(role).add("Service", "Alone")
-    Template.from_stack(stack).has_resource_properties(
-        CUSTOM, {"Tags": [tag("Service", "Alone"), tag("Team", "Platform")]}
-    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties(CUSTOM, {"Tags": [tag("Service", "Alone"), tag("Team", "Platform")]})
+    assert isinstance(tags.resource, CustomResource)
+    assert tags.resource.node.path == "Test/Tags/Resource"
+    # Made at the stack's top level before the stack had a tag function, it still comes first.
+    order = list(template.to_json()["Resources"])
+    ((custom_id, _),) = template.find_resources(CUSTOM).items()
+    ((function_id, _),) = template.find_resources(FUNCTION).items()
+    assert order.index(custom_id) < order.index(function_id)
 
 
 def test_custom_resource_names_the_profile_and_bounds_the_wait(stack: Stack) -> None:

@@ -74,6 +74,7 @@ def test_policy_size_counts_json_characters_without_whitespace() -> None:
     assert policy_size({"a": "b c"}) == len('{"a":"bc"}')
     assert policy_size({"Statement": [{"Action": "s3:*"}]}) == len('{"Statement":[{"Action":"s3:*"}]}')
     assert policy_size({"Sid": "é"}) == len('{"Sid":"é"}')
+    assert policy_size({"Sid": "a\u00a0b\u2003c"}) == len('{"Sid":"abc"}')  # as str.isspace
 
 
 @pytest.mark.parametrize(

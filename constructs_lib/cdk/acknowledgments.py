@@ -12,6 +12,7 @@ qualified as aws-cdk-lib qualifies them (``tests/test_acknowledgments.py`` compa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from constructs import IConstruct
@@ -24,6 +25,7 @@ _ANNOTATION_ALIASES = ("annotation", "Construct-Annotations")
 _OPENING = {"]": "[", ")": "(", "}": "{"}
 
 
+@functools.lru_cache(maxsize=4096)  # every profile acknowledges the same AWS-managed policies
 def qualified_id(rule_id: str) -> str:
     """``rule_id`` as aws-cdk-lib records it: ``NAMESPACE::RULE``, ``Annotation::RULE`` if it names none.
 

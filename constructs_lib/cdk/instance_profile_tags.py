@@ -39,7 +39,7 @@ from constructs import Construct, IConstruct
 from constructs_lib.cdk.acknowledgments import acknowledge_rules
 from constructs_lib.cdk.crossings import adopt, default_child, is_unresolved, stack_of
 from constructs_lib.cdk.guardrails import HelperRoleLimits
-from constructs_lib.cdk.profile_resources import ProfileResources
+from constructs_lib.cdk.profile_resources import InstanceProfileTagsBase
 from constructs_lib.core import limits, nag_findings
 from constructs_lib.core.tag_permissions import Target, resource_patterns
 
@@ -78,11 +78,16 @@ class InstanceProfileTagsProvider(Construct):
     def of(scope: Construct) -> InstanceProfileTagsProvider:
         """The provider of ``scope``'s stack, created the first time it is asked for."""
         stack = stack_of(scope)
+        return InstanceProfileTagsProvider.find(stack) or InstanceProfileTagsProvider(stack, PROVIDER_ID)
+
+    @staticmethod
+    def find(stack: Stack) -> InstanceProfileTagsProvider | None:
+        """The provider of ``stack``, if it has one already."""
         existing = _PROVIDERS.get(stack)
         if existing is None:
             found = stack.node.try_find_child(PROVIDER_ID)
             existing = found if isinstance(found, InstanceProfileTagsProvider) else None
-        return existing or InstanceProfileTagsProvider(stack, PROVIDER_ID)
+        return existing
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
@@ -299,7 +304,7 @@ def _stack_targets(stack: Stack) -> set[Target]:
     return _TARGETS.setdefault(stack, set())
 
 
-class InstanceProfileTags(Construct):
+class InstanceProfileTags(InstanceProfileTagsBase):
     """A ``Custom::InstanceProfileTags`` that puts a role's tags on an instance profile."""
 
     def __init__(
@@ -322,28 +327,48 @@ class InstanceProfileTags(Construct):
         :param target: the profile as the stack's function must reach it (``target_of``), when the
             caller has its name and path at hand. Default: read from ``instance_profile``.
         """
-        super().__init__(scope, id)
-        adopt(self, scope, id)
-        provider = InstanceProfileTagsProvider.of(self)
         if target is None:
             target = target_of(instance_profile.instance_profile_name, instance_profile.path)
-        provider.allow_target(target)
         self._rendered: list[dict[str, str]] | None = None
         lazy: IResolvable | None = None
         if isinstance(tags, TagManager):
             lazy = Lazy.any(_RenderedTags(tags))
         else:
             self._rendered = rendered_tags(tags)
-        # One call into Node.js, which reads the profile's Ref itself (profile_resources).
-        self.resource: CustomResource = ProfileResources.add_instance_profile_tags(
-            self,
-            instance_profile,
-            RESOURCE_TYPE,
-            provider.function_arn,
-            SERVICE_TIMEOUT,
-            json.dumps(self._rendered) if self._rendered is not None else None,
-            lazy,
-        )
+        rendered = json.dumps(self._rendered) if self._rendered is not None else None
+        stack = stack_of(scope)
+        provider = InstanceProfileTagsProvider.find(stack)
+        if provider is None and scope is stack:
+            # The stack's function comes after this construct among the stack's children, as it
+            # always did: the resource, which needs its ARN, is made once it exists.
+            super().__init__(scope, id, instance_profile, RESOURCE_TYPE, SERVICE_TIMEOUT)
+            adopt(self, scope, id)
+            provider = InstanceProfileTagsProvider.of(stack)
+            self.add_resource(
+                instance_profile, RESOURCE_TYPE, SERVICE_TIMEOUT, provider.function_arn, rendered, lazy
+            )
+        else:
+            # One call into Node.js makes this construct and its resource (profile_resources).
+            provider = provider or InstanceProfileTagsProvider.of(stack)
+            super().__init__(
+                scope,
+                id,
+                instance_profile,
+                RESOURCE_TYPE,
+                SERVICE_TIMEOUT,
+                provider.function_arn,
+                rendered,
+                lazy,
+            )
+            adopt(self, scope, id)
+        provider.allow_target(target)
+
+    @property
+    def resource(self) -> CustomResource:
+        """The ``Custom::InstanceProfileTags``: aws-cdk-lib's ``CustomResource``, this construct's child."""
+        resource = default_child(self)
+        assert isinstance(resource, CustomResource)
+        return resource
 
     def retag(self, tags: Mapping[str, str]) -> None:
         """Tag the profile with ``tags`` (the role's final tags), if it was given tags rather than a manager.

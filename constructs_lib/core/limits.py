@@ -14,6 +14,7 @@ more than the deployed value, so the measure errs towards refusing at synth rath
 from __future__ import annotations
 
 import json
+import re
 
 MANAGED_POLICIES_DEFAULT_QUOTA = 10
 """Managed policies IAM lets one role have unless the account's quota was raised."""
@@ -27,10 +28,14 @@ TRUST_POLICY_MAX_CHARACTERS = 2_048
 """A role's trust policy, whitespace not counted (IAM's default quota)."""
 
 
+_WHITESPACE = re.compile(r"\s")
+"""What ``str.isspace`` calls whitespace (both use CPython's ``Py_UNICODE_ISSPACE``)."""
+
+
 def policy_size(document: object) -> int:
     """The characters IAM counts in ``document``: its JSON, without whitespace."""
     text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    return sum(1 for char in text if not char.isspace())
+    return len(text) - len(_WHITESPACE.findall(text))
 
 
 def check_managed_policy_quota(quota: object) -> str | None:

@@ -126,36 +126,6 @@ export class ProfileResources {
   }
 
   /**
-   * Make, under `scope` (a profile's `InstanceProfileTags`), the `Custom::InstanceProfileTags` that
-   * puts tags on `instanceProfile`: aws-cdk-lib's `CustomResource`, as its Python code made it.
-   *
-   * @param scope the construct the custom resource is made under, as `Resource`
-   * @param instanceProfile the instance profile to tag
-   * @param resourceType the custom resource's type
-   * @param serviceToken the ARN of the function that answers it
-   * @param serviceTimeout how long CloudFormation waits for that answer
-   * @param tags the tags, as a JSON list of `{Key, Value}`
-   * @param lazyTags the tags, when they are only known as the template is written (instead of `tags`)
-   * @returns the custom resource
-   */
-  public static addInstanceProfileTags(
-    scope: Construct,
-    instanceProfile: CfnInstanceProfile,
-    resourceType: string,
-    serviceToken: string,
-    serviceTimeout: Duration,
-    tags?: string,
-    lazyTags?: IResolvable,
-  ): CustomResource {
-    return new CustomResource(scope, 'Resource', {
-      resourceType,
-      serviceToken,
-      serviceTimeout,
-      properties: { InstanceProfileName: instanceProfile.ref, Tags: tags === undefined ? lazyTags : JSON.parse(tags) },
-    });
-  }
-
-  /**
    * Each role's properties as the guardrails read them once the app is complete (after every aspect),
    * for a whole stack in one call, as one JSON string: jsii would otherwise check and convert every
    * value of the answer on its own.
@@ -240,4 +210,58 @@ function isPlainData(value: unknown): boolean {
   }
   const prototype = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
   return (prototype === Object.prototype || prototype === null) && Object.values(value as object).every(isPlainData);
+}
+
+/**
+ * A profile's `InstanceProfileTags`: the construct and, under it as `Resource`, the
+ * `Custom::InstanceProfileTags` (aws-cdk-lib's `CustomResource`) that puts tags on an instance
+ * profile, made in the one call that creates the construct. Python's `InstanceProfileTags` extends it.
+ */
+export class InstanceProfileTagsBase extends Construct {
+  /**
+   * @param scope the profile
+   * @param id the construct's ID
+   * @param instanceProfile the instance profile to tag, whose `Ref` the resource gets
+   * @param resourceType the custom resource's type
+   * @param serviceTimeout how long CloudFormation waits for the function's answer
+   * @param serviceToken the ARN of the function that answers; without it, `addResource` makes the
+   *   resource later
+   * @param tags the tags, as a JSON list of `{Key, Value}`
+   * @param lazyTags the tags, when they are only known as the template is written (instead of `tags`)
+   */
+  constructor(
+    scope: Construct,
+    id: string,
+    instanceProfile: CfnInstanceProfile,
+    resourceType: string,
+    serviceTimeout: Duration,
+    serviceToken?: string,
+    tags?: string,
+    lazyTags?: IResolvable,
+  ) {
+    super(scope, id);
+    if (serviceToken !== undefined) {
+      this.addResource(instanceProfile, resourceType, serviceTimeout, serviceToken, tags, lazyTags);
+    }
+  }
+
+  /**
+   * Make the `Custom::InstanceProfileTags` (the constructor's parameters), when the constructor had
+   * no `serviceToken` yet.
+   */
+  public addResource(
+    instanceProfile: CfnInstanceProfile,
+    resourceType: string,
+    serviceTimeout: Duration,
+    serviceToken: string,
+    tags?: string,
+    lazyTags?: IResolvable,
+  ): void {
+    new CustomResource(this, 'Resource', {
+      resourceType,
+      serviceToken,
+      serviceTimeout,
+      properties: { InstanceProfileName: instanceProfile.ref, Tags: tags === undefined ? lazyTags : JSON.parse(tags) },
+    });
+  }
 }

@@ -4,8 +4,9 @@ Every call into aws-cdk-lib crosses from Python into jsii's Node.js process and 
 more, in both processes, than most of what a profile does. A profile knows what it makes before it
 makes anything, so ``ProfileResources`` makes it in one call: the role and the instance profile
 (their L1s for a spec, ``add``; aws-cdk-lib's L2s for the construct, ``add_l2``), their scopes, the
-role's metadata and the profile's tags; and, with tagging on, the tag resource
-(``add_instance_profile_tags``). The same constructs, at the same paths, with the same properties
+role's inline policy and metadata and the profile's tags; and, with tagging on, the tag resource's
+construct and its ``CustomResource`` (``InstanceProfileTagsBase``, which ``InstanceProfileTags``
+extends). The same constructs, at the same paths, with the same properties
 as when Python made them one call at a time.
 
 What is plain data crosses as one JSON string, and each object as a parameter of its own type: jsii
@@ -22,7 +23,7 @@ import json
 import typing
 
 import jsii
-from aws_cdk import CustomResource, Duration, IResolvable, Stack
+from aws_cdk import Duration, IResolvable, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
@@ -88,26 +89,6 @@ class ProfileResources(metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-n
         read: list[typing.Any] = json.loads(jsii.sinvoke(cls, "statementsJson", [statements]))
         return read
 
-    @jsii.member(jsii_name="addInstanceProfileTags")
-    @builtins.classmethod
-    def add_instance_profile_tags(
-        cls,
-        scope: Construct,
-        instance_profile: iam.CfnInstanceProfile,
-        resource_type: str,
-        service_token: str,
-        service_timeout: Duration,
-        tags: str | None = None,
-        lazy_tags: IResolvable | None = None,
-    ) -> CustomResource:
-        """Make, under ``scope``, the ``Custom::InstanceProfileTags`` that tags ``instance_profile``.
-
-        Its properties are the profile's ``Ref`` and the tags: ``tags`` (a JSON list of ``{Key,
-        Value}``) or ``lazy_tags``, when they are only known as the template is written.
-        """
-        arguments = [scope, instance_profile, resource_type, service_token, service_timeout, tags, lazy_tags]
-        return typing.cast(CustomResource, jsii.sinvoke(cls, "addInstanceProfileTags", arguments))
-
     @jsii.member(jsii_name="readRoles")
     @builtins.classmethod
     def read_roles(
@@ -132,3 +113,53 @@ class ProfileResources(metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-n
     def policies_in(cls, root: IConstruct) -> list[Construct]:
         """Every ``CfnPolicy``, ``CfnRolePolicy`` and ``CfnManagedPolicy`` under ``root``, in pre-order."""
         return typing.cast(list[Construct], jsii.sinvoke(cls, "policiesIn", [root]))
+
+
+class InstanceProfileTagsBase(
+    Construct, metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-native.InstanceProfileTagsBase"
+):
+    """A profile's ``InstanceProfileTags`` construct and its ``Custom::InstanceProfileTags``, made together.
+
+    Its child ``Resource`` is the ``CustomResource`` that tags ``instance_profile``: its properties are
+    the profile's ``Ref`` and the tags, ``tags`` (a JSON list of ``{Key, Value}``) or ``lazy_tags``,
+    when they are only known as the template is written. ``InstanceProfileTags`` extends it, so the
+    construct and the resource cost one call into Node.js; without ``service_token``, the resource
+    is made by ``add_resource``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        instance_profile: iam.CfnInstanceProfile,
+        resource_type: str,
+        service_timeout: Duration,
+        service_token: str | None = None,
+        tags: str | None = None,
+        lazy_tags: IResolvable | None = None,
+    ) -> None:
+        arguments = [
+            scope,
+            id,
+            instance_profile,
+            resource_type,
+            service_timeout,
+            service_token,
+            tags,
+            lazy_tags,
+        ]
+        jsii.create(self.__class__, self, arguments)
+
+    @jsii.member(jsii_name="addResource")
+    def add_resource(
+        self,
+        instance_profile: iam.CfnInstanceProfile,
+        resource_type: str,
+        service_timeout: Duration,
+        service_token: str,
+        tags: str | None = None,
+        lazy_tags: IResolvable | None = None,
+    ) -> None:
+        """Make the ``Custom::InstanceProfileTags``, when the constructor had no ``service_token`` yet."""
+        arguments = [instance_profile, resource_type, service_timeout, service_token, tags, lazy_tags]
+        jsii.invoke(self, "addResource", arguments)
