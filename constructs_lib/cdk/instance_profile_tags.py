@@ -338,29 +338,20 @@ class InstanceProfileTags(InstanceProfileTagsBase):
         rendered = json.dumps(self._rendered) if self._rendered is not None else None
         stack = stack_of(scope)
         provider = InstanceProfileTagsProvider.find(stack)
-        if provider is None and scope is stack:
-            # The stack's function comes after this construct among the stack's children, as it
-            # always did: the resource, which needs its ARN, is made once it exists.
-            super().__init__(scope, id, instance_profile, RESOURCE_TYPE, SERVICE_TIMEOUT)
-            adopt(self, scope, id)
+        if provider is None and scope is not stack:
+            provider = InstanceProfileTagsProvider.of(stack)
+        # One call into Node.js makes this construct and its resource (profile_resources). Made at the
+        # stack's top level before the stack has a tag function, this construct comes before the
+        # function among the stack's children, as it always did: its resource, which needs the
+        # function's ARN, is made once the function exists.
+        token = provider.function_arn if provider is not None else None
+        super().__init__(scope, id, instance_profile, RESOURCE_TYPE, SERVICE_TIMEOUT, token, rendered, lazy)
+        adopt(self, scope, id)
+        if provider is None:
             provider = InstanceProfileTagsProvider.of(stack)
             self.add_resource(
                 instance_profile, RESOURCE_TYPE, SERVICE_TIMEOUT, provider.function_arn, rendered, lazy
             )
-        else:
-            # One call into Node.js makes this construct and its resource (profile_resources).
-            provider = provider or InstanceProfileTagsProvider.of(stack)
-            super().__init__(
-                scope,
-                id,
-                instance_profile,
-                RESOURCE_TYPE,
-                SERVICE_TIMEOUT,
-                provider.function_arn,
-                rendered,
-                lazy,
-            )
-            adopt(self, scope, id)
         provider.allow_target(target)
 
     @property

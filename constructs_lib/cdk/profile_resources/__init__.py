@@ -6,14 +6,14 @@ makes anything, so ``ProfileResources`` makes it in one call: the role and the i
 (their L1s for a spec, ``add``; aws-cdk-lib's L2s for the construct, ``add_l2``), their scopes, the
 role's inline policy and metadata and the profile's tags; and, with tagging on, the tag resource's
 construct and its ``CustomResource`` (``InstanceProfileTagsBase``, which ``InstanceProfileTags``
-extends). The same constructs, at the same paths, with the same properties
-as when Python made them one call at a time.
+extends). The same constructs, at the same paths, with the same properties as when Python made them
+one call at a time.
 
 What is plain data crosses as one JSON string, and each object as a parameter of its own type: jsii
 checks and converts a structured value of type ``any`` value by value, which cost more than making
-the profile. The guardrails read back what they check the same way: every role of a stack in one call that
-answers in plain JSON (``read_roles``), and only the app's IAM policies rather than every construct
-(``policies_in``).
+the profile. The guardrails read back what they check the same way: every role of a stack in one
+call that answers in plain JSON (``read_roles``), and only the app's IAM policies rather than every
+construct (``policies_in``).
 """
 
 from __future__ import annotations
