@@ -11,7 +11,7 @@ from aws_cdk import App, Aws, CustomResource, Stack, Stage, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_lib import Ec2AccessProfile
+from constructs_lib import Ec2AccessProfile, ProfileSpec
 from constructs_lib.cdk.guardrails import HelperRoleLimits
 from constructs_lib.cdk.instance_profile_tags import (
     HANDLER_SOURCE,
@@ -20,7 +20,7 @@ from constructs_lib.cdk.instance_profile_tags import (
     InstanceProfileTagsProvider,
 )
 from constructs_lib.core import limits
-from constructs_lib.core.tag_permissions import covers
+from constructs_lib.core.tag_permissions import Target, covers
 from tests.conftest import library_context
 from tests.deployed_size import (
     IAM_INLINE_POLICIES_MAX_CHARACTERS,
@@ -150,6 +150,32 @@ def test_a_tag_resource_given_a_tag_manager_copies_what_it_renders_at_synth(stac
     ((custom_id, _),) = template.find_resources(CUSTOM).items()
     ((function_id, _),) = template.find_resources(FUNCTION).items()
     assert order.index(custom_id) < order.index(function_id)
+
+
+@pytest.mark.parametrize("front_door", ["construct", "spec"])
+def test_a_profiles_tag_resource_is_made_with_it_and_is_an_instance_profile_tags(
+    stack: Stack, front_door: str
+) -> None:
+    if front_door == "construct":
+        profile = Ec2AccessProfile(stack, "Web", instance_profile_name="Web", tags={"A": "1"})
+    else:
+        spec = ProfileSpec(instance_profile_name="Web", tags={"A": "1"})
+        profile = Ec2AccessProfile.from_spec(stack, "Web", spec)
+    tags = profile.instance_profile_tags
+    assert isinstance(tags, InstanceProfileTags)
+    assert tags.node.path == "Test/Web/InstanceProfileTags"
+    assert isinstance(tags.resource, CustomResource)
+    assert tags.resource.node.path == "Test/Web/InstanceProfileTags/Resource"
+    assert isinstance(profile.node.find_child("InstanceProfileTags"), InstanceProfileTags)
+    # The stack's function, made before the call that made the profile's resources, still comes
+    # after the profile among the stack's children, and so in the template.
+    assert [child.node.id for child in stack.node.children][-2:] == ["Web", "InstanceProfileTagsProvider"]
+    template = Template.from_stack(stack)
+    order = list(template.to_json()["Resources"])
+    ((custom_id, _),) = template.find_resources(CUSTOM).items()
+    ((function_id, _),) = template.find_resources(FUNCTION).items()
+    assert order.index(custom_id) < order.index(function_id)
+    assert InstanceProfileTagsProvider.of(stack).targets == {Target("/", "Web")}
 
 
 def test_custom_resource_names_the_profile_and_bounds_the_wait(stack: Stack) -> None:

@@ -35,6 +35,7 @@ from constructs_lib.cdk.guardrails import ProfileGuardrails, StackGuardrails
 from constructs_lib.cdk.instance_profile_tags import (
     InstanceProfileTags,
     InstanceProfileTagsProvider,
+    TagsWithProfile,
     target_of,
 )
 from constructs_lib.cdk.managed_policies import (
@@ -256,9 +257,15 @@ class Ec2AccessProfile(Construct):
         self._cfn_role_resource: iam.CfnRole | None = None
         self._cfn_profile_resource: iam.CfnInstanceProfile | None = None
         # Everything under the profile is made in one call into Node.js (profile_resources): the
-        # role and the instance profile, the acknowledgments recorded so far, and the tags.
+        # role and the instance profile, the acknowledgments recorded so far, the tags, and the
+        # resource that tags the instance profile (after the stack's tag function, if it is the first).
         pending, self._pending_acknowledgments = self._pending_acknowledgments or [], []
         acknowledged = acknowledged_rules(pending)
+        tagging = (
+            TagsWithProfile.of(self, checked.tags, target_of(checked.instance_profile_name, path))
+            if checked.tagging
+            else None
+        )
         resources: dict[str, object] = {
             "roleMetadata": [[ACKNOWLEDGED_RULES, acknowledged]] if acknowledged else [],
             "tags": [[key, value] for key, value in sorted((checked.tags or {}).items())],
@@ -266,6 +273,8 @@ class Ec2AccessProfile(Construct):
             "inlinePolicyName": INLINE_POLICY_NAME,
             "inlineStatements": inline_json,
         }
+        if tagging is not None:
+            resources["instanceProfileTags"] = tagging.spec()
         if checked.lean:
             # A spec is known in full: its CloudFormation resources are made directly, at the paths
             # (and so with the logical IDs) the L2s would give them, with the same properties.
@@ -281,7 +290,7 @@ class Ec2AccessProfile(Construct):
                 else None,
             }
             spec = json.dumps({**resources, "role": _given(role_props)})
-            role_scope, role, profile, document = ProfileResources.add(
+            role_scope, role, profile, document, made_tags = ProfileResources.add(
                 self, spec, ec2_trust_policy(checked.stack)
             )
             assert isinstance(role, iam.CfnRole)
@@ -299,7 +308,7 @@ class Ec2AccessProfile(Construct):
                 self._boundary(checked.permissions_boundary),
                 checked.max_session_duration,
             )
-            l2_role, l2_profile, made_role, made_profile, self._document = made
+            l2_role, l2_profile, made_role, made_profile, self._document, made_tags = made
             assert isinstance(l2_role, iam.Role)
             assert isinstance(l2_profile, iam.InstanceProfile)
             made_with_default_child(l2_role, made_role)
@@ -308,14 +317,8 @@ class Ec2AccessProfile(Construct):
             self._role_scope = l2_role
         self.instance_profile_tags: InstanceProfileTags | None = None
         """The resource that tags the instance profile; None when ``tag_instance_profile`` is off."""
-        if checked.tagging:
-            self.instance_profile_tags = InstanceProfileTags(
-                self,
-                "InstanceProfileTags",
-                instance_profile=self.cfn_instance_profile,
-                tags=checked.tags,
-                target=target_of(checked.instance_profile_name, path),
-            )
+        if tagging is not None:
+            self.instance_profile_tags = tagging.adopt(made_tags, self)
         else:
             InstanceProfileTagsProvider.cover(scope, checked.instance_profile_name, path)
         self.contract: ssm.StringParameter | None = None

@@ -14,6 +14,7 @@ import functools
 import json
 import weakref
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from constructs import Construct, IConstruct
 from constructs_lib.cdk.acknowledgments import acknowledge_rules
 from constructs_lib.cdk.crossings import adopt, default_child, is_unresolved, stack_of
 from constructs_lib.cdk.guardrails import HelperRoleLimits
-from constructs_lib.cdk.profile_resources import InstanceProfileTagsBase
+from constructs_lib.cdk.profile_resources import _jsii  # noqa: F401  (loads the assembly)
 from constructs_lib.core import limits, nag_findings
 from constructs_lib.core.tag_permissions import Target, resource_patterns
 
@@ -51,9 +52,12 @@ HANDLER_TIMEOUT_SECONDS = 120
 FUNCTION_TYPE = "AWS::Lambda::Function"
 LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
 LOG_RETENTION_DAYS = 90
-SERVICE_TIMEOUT = Duration.minutes(5)
+SERVICE_TIMEOUT_SECONDS = 5 * 60
 """How long CloudFormation waits for an answer: bounded even if the function never runs."""
+SERVICE_TIMEOUT = Duration.seconds(SERVICE_TIMEOUT_SECONDS)
 PROVIDER_ID = "InstanceProfileTagsProvider"
+TAGS_ID = "InstanceProfileTags"
+"""A profile's ``InstanceProfileTags``, made with its role (``TagsWithProfile``; ``native/src/index.ts``)."""
 TAG_STATEMENT_ID = "TagThisStacksInstanceProfiles"
 TAG_ACTIONS = ["iam:TagInstanceProfile", "iam:UntagInstanceProfile"]
 STACK_STATEMENT_ID = "ReadOwnStack"
@@ -304,8 +308,19 @@ def _stack_targets(stack: Stack) -> set[Target]:
     return _TARGETS.setdefault(stack, set())
 
 
-class InstanceProfileTags(InstanceProfileTagsBase):
-    """A ``Custom::InstanceProfileTags`` that puts a role's tags on an instance profile."""
+class InstanceProfileTags(
+    Construct, metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-native.InstanceProfileTags"
+):
+    """A ``Custom::InstanceProfileTags`` that puts a role's tags on an instance profile.
+
+    The construct and, as its child ``Resource``, aws-cdk-lib's ``CustomResource`` are made in one call
+    into Node.js: this class is the binding of the package's own ``InstanceProfileTags``
+    (``profile_resources``), as jsii's generated bindings would declare it. ``Ec2AccessProfile`` has
+    it made in the call that makes its role and instance profile (``TagsWithProfile``).
+    """
+
+    _rendered: list[dict[str, str]] | None = None
+    """The tags it was given, as the resource has them; None when it copies a tag manager's."""
 
     def __init__(
         self,
@@ -329,7 +344,6 @@ class InstanceProfileTags(InstanceProfileTagsBase):
         """
         if target is None:
             target = target_of(instance_profile.instance_profile_name, instance_profile.path)
-        self._rendered: list[dict[str, str]] | None = None
         lazy: IResolvable | None = None
         if isinstance(tags, TagManager):
             lazy = Lazy.any(_RenderedTags(tags))
@@ -340,12 +354,13 @@ class InstanceProfileTags(InstanceProfileTagsBase):
         provider = InstanceProfileTagsProvider.find(stack)
         if provider is None and scope is not stack:
             provider = InstanceProfileTagsProvider.of(stack)
-        # One call into Node.js makes this construct and its resource (profile_resources). Made at the
-        # stack's top level before the stack has a tag function, this construct comes before the
-        # function among the stack's children, as it always did: its resource, which needs the
-        # function's ARN, is made once the function exists.
+        # One call into Node.js makes this construct and its resource. Made at the stack's top level
+        # before the stack has a tag function, this construct comes before the function among the
+        # stack's children, as it always did: its resource, which needs the function's ARN, is made
+        # once the function exists.
         token = provider.function_arn if provider is not None else None
-        super().__init__(scope, id, instance_profile, RESOURCE_TYPE, SERVICE_TIMEOUT, token, rendered, lazy)
+        arguments = [scope, id, instance_profile, RESOURCE_TYPE, SERVICE_TIMEOUT, token, rendered, lazy]
+        jsii.create(self.__class__, self, arguments)
         adopt(self, scope, id)
         if provider is None:
             provider = InstanceProfileTagsProvider.of(stack)
@@ -353,6 +368,24 @@ class InstanceProfileTags(InstanceProfileTagsBase):
                 instance_profile, RESOURCE_TYPE, SERVICE_TIMEOUT, provider.function_arn, rendered, lazy
             )
         provider.allow_target(target)
+
+    @jsii.member(jsii_name="addResource")
+    def add_resource(
+        self,
+        instance_profile: iam.CfnInstanceProfile,
+        resource_type: str,
+        service_timeout: Duration,
+        service_token: str,
+        tags: str | None = None,
+        lazy_tags: IResolvable | None = None,
+    ) -> None:
+        """Make the ``Custom::InstanceProfileTags``, when the constructor had no function to name yet.
+
+        :param tags: the tags, as a JSON list of ``{Key, Value}``.
+        :param lazy_tags: the tags, when they are only known as the template is written.
+        """
+        arguments = [instance_profile, resource_type, service_timeout, service_token, tags, lazy_tags]
+        jsii.invoke(self, "addResource", arguments)
 
     @property
     def resource(self) -> CustomResource:
@@ -373,6 +406,41 @@ class InstanceProfileTags(InstanceProfileTagsBase):
         cfn_resource = default_child(self.resource)
         assert isinstance(cfn_resource, CfnResource)
         cfn_resource.add_property_override("Tags", rendered)
+
+
+@dataclass(frozen=True)
+class TagsWithProfile:
+    """A profile's ``InstanceProfileTags``, made by the call that makes its role and instance profile.
+
+    ``spec()`` is what ``ProfileResources.add`` and ``add_l2`` take as ``instanceProfileTags``;
+    ``adopt`` finishes, in Python, the ``InstanceProfileTags`` they hand back.
+    """
+
+    provider: InstanceProfileTagsProvider
+    rendered: list[dict[str, str]]
+    target: Target
+
+    @staticmethod
+    def of(profile: Construct, tags: Mapping[str, str], target: Target) -> TagsWithProfile:
+        """The tag resource of ``profile`` (not a stack), its stack's tag function made first if need be."""
+        return TagsWithProfile(InstanceProfileTagsProvider.of(profile), rendered_tags(tags), target)
+
+    def spec(self) -> dict[str, object]:
+        return {
+            "id": TAGS_ID,
+            "resourceType": RESOURCE_TYPE,
+            "serviceToken": self.provider.function_arn,
+            "serviceTimeoutSeconds": SERVICE_TIMEOUT_SECONDS,
+            "tags": self.rendered,
+        }
+
+    def adopt(self, made: object, profile: Construct) -> InstanceProfileTags:
+        """``made``, the profile's ``InstanceProfileTags``, with what Python keeps of it."""
+        assert isinstance(made, InstanceProfileTags)
+        made._rendered = self.rendered
+        adopt(made, profile, TAGS_ID)
+        self.provider.allow_target(self.target)
+        return made
 
 
 def rendered_tags(tags: Mapping[str, str]) -> list[dict[str, str]]:

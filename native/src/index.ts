@@ -35,13 +35,16 @@ export class ProfileResources {
    * which is the role). An inline policy known as JSON is in `spec.role.policies`; one that is not
    * is made from `spec.inlineStatements` (JSON statements), as the policy `spec.inlinePolicyName`.
    * `spec.roleMetadata` is added to `Role` as `[type, data]` entries, and `spec.tags` (`[key, value]`)
-   * with `Tags.of(profile)`, in that order.
+   * with `Tags.of(profile)`, in that order. With `spec.instanceProfileTags`, the profile's
+   * `InstanceProfileTags` comes last: `id`, `resourceType`, `serviceToken`, `serviceTimeoutSeconds` and
+   * `tags` (a list of `{Key, Value}`) are its constructor's parameters.
    *
    * @param profile the profile, whose children are made
    * @param spec what to make, as JSON (see above)
    * @param trustPolicy the role's trust policy
-   * @returns the role's scope (`Role`), the role, the instance profile and the inline policy's
-   *   document, if one was made from `spec.inlineStatements`
+   * @returns the role's scope (`Role`), the role, the instance profile, the inline policy's
+   *   document, if one was made from `spec.inlineStatements`, and the `InstanceProfileTags`, if one
+   *   was made
    */
   public static add(profile: Construct, spec: string, trustPolicy: any): any[] {
     const made = JSON.parse(spec);
@@ -57,7 +60,7 @@ export class ProfileResources {
       roles: [role.ref],
     });
     ProfileResources.finish(profile, roleScope, made);
-    return [roleScope, role, instanceProfile, document];
+    return [roleScope, role, instanceProfile, document, ProfileResources.tags(profile, instanceProfile, made)];
   }
 
   /**
@@ -67,7 +70,8 @@ export class ProfileResources {
    * `description`, `permissionsBoundary`, `maxSessionDuration`, `managedPolicies`, and the inline
    * policy `spec.inlinePolicyName` of `statements` then `spec.inlineStatements`, JSON statements) and
    * `Resource` the `iam.InstanceProfile` (`spec.instanceProfile`: its `InstanceProfileProps` but
-   * `role`, which is the role); `spec.roleMetadata` and `spec.tags` as for `add`.
+   * `role`, which is the role); `spec.roleMetadata`, `spec.tags` and `spec.instanceProfileTags` as
+   * for `add`.
    *
    * @param profile the profile, whose children are made
    * @param spec what to make, as JSON (see above)
@@ -76,8 +80,8 @@ export class ProfileResources {
    * @param statements the first statements of the role's inline policy
    * @param permissionsBoundary the role's permissions boundary
    * @param maxSessionDuration the role's longest session
-   * @returns the role, the instance profile, their default children (their L1s), and the inline
-   *   policy's document, if the role has one
+   * @returns the role, the instance profile, their default children (their L1s), the inline
+   *   policy's document, if the role has one, and the `InstanceProfileTags`, if one was made
    */
   public static addL2(
     profile: Construct,
@@ -106,7 +110,9 @@ export class ProfileResources {
     const role = new Role(profile, 'Role', props as unknown as RoleProps);
     const instanceProfile = new InstanceProfile(profile, 'Resource', { ...made.instanceProfile, role });
     ProfileResources.finish(profile, role, made);
-    return [role, instanceProfile, role.node.defaultChild, instanceProfile.node.defaultChild, document];
+    const cfnInstanceProfile = instanceProfile.node.defaultChild as CfnInstanceProfile;
+    const tags = ProfileResources.tags(profile, cfnInstanceProfile, made);
+    return [role, instanceProfile, role.node.defaultChild, cfnInstanceProfile, document, tags];
   }
 
   /**
@@ -197,6 +203,16 @@ export class ProfileResources {
     }
   }
 
+  private static tags(profile: Construct, instanceProfile: CfnInstanceProfile, spec: any): InstanceProfileTags | undefined {
+    const made = spec.instanceProfileTags;
+    if (made === undefined) {
+      return undefined;
+    }
+    const timeout = Duration.seconds(made.serviceTimeoutSeconds);
+    const tags = JSON.stringify(made.tags);
+    return new InstanceProfileTags(profile, made.id, instanceProfile, made.resourceType, timeout, made.serviceToken, tags);
+  }
+
   private constructor() {}
 }
 
@@ -215,9 +231,10 @@ function isPlainData(value: unknown): boolean {
 /**
  * A profile's `InstanceProfileTags`: the construct and, under it as `Resource`, the
  * `Custom::InstanceProfileTags` (aws-cdk-lib's `CustomResource`) that puts tags on an instance
- * profile, made in the one call that creates the construct. Python's `InstanceProfileTags` extends it.
+ * profile, made in the one call that creates the construct (or in the call that makes the profile,
+ * `ProfileResources`). Python's `InstanceProfileTags` is its binding.
  */
-export class InstanceProfileTagsBase extends Construct {
+export class InstanceProfileTags extends Construct {
   /**
    * @param scope the profile
    * @param id the construct's ID

@@ -5,9 +5,9 @@ more, in both processes, than most of what a profile does. A profile knows what 
 makes anything, so ``ProfileResources`` makes it in one call: the role and the instance profile
 (their L1s for a spec, ``add``; aws-cdk-lib's L2s for the construct, ``add_l2``), their scopes, the
 role's inline policy and metadata and the profile's tags; and, with tagging on, the tag resource's
-construct and its ``CustomResource`` (``InstanceProfileTagsBase``, which ``InstanceProfileTags``
-extends). The same constructs, at the same paths, with the same properties as when Python made them
-one call at a time.
+construct and its ``CustomResource`` (the package's ``InstanceProfileTags``, whose binding is
+``constructs_lib.cdk.instance_profile_tags.InstanceProfileTags``). The same constructs, at the same
+paths, with the same properties as when Python made them one call at a time.
 
 What is plain data crosses as one JSON string, and each object as a parameter of its own type: jsii
 checks and converts a structured value of type ``any`` value by value, which cost more than making
@@ -42,8 +42,10 @@ class ProfileResources(metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-n
         ``instanceProfile`` (``CfnInstanceProfileProps`` but ``roles``), ``roleMetadata`` (``[type,
         data]`` pairs, added to the ``Role`` scope), ``tags`` (``[key, value]`` pairs, added with
         ``Tags.of(profile)``), and ``inlineStatements``, the statements of an inline policy
-        ``inlinePolicyName`` that is not in ``role.policies`` as JSON. Returns the scope, the role,
-        the instance profile, and that policy's ``iam.PolicyDocument`` (None without one).
+        ``inlinePolicyName`` that is not in ``role.policies`` as JSON; with ``instanceProfileTags``
+        (``TagsWithProfile.spec``), the profile's ``InstanceProfileTags`` is made last. Returns the
+        scope, the role, the instance profile, that policy's ``iam.PolicyDocument`` and the
+        ``InstanceProfileTags`` (each None without one).
         """
         return typing.cast(list[typing.Any], jsii.sinvoke(cls, "add", [profile, spec, trust_policy]))
 
@@ -62,10 +64,11 @@ class ProfileResources(metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-n
         """Make, under ``profile``, its ``iam.Role`` (``Role``) and ``iam.InstanceProfile`` (``Resource``).
 
         ``spec`` is JSON: ``role`` holds the role's ``roleName``, ``path`` and ``description`` (no None
-        values); ``instanceProfile``, ``roleMetadata`` and ``tags`` are as for ``add``. The inline
-        policy ``inlinePolicyName`` has ``statements``, then ``spec["inlineStatements"]`` (JSON).
-        Returns the role, the instance profile, their default children (their L1s), and the inline
-        policy's ``iam.PolicyDocument`` (None without one).
+        values); ``instanceProfile``, ``roleMetadata``, ``tags`` and ``instanceProfileTags`` are as
+        for ``add``. The inline policy ``inlinePolicyName`` has ``statements``, then
+        ``spec["inlineStatements"]`` (JSON). Returns the role, the instance profile, their default
+        children (their L1s), the inline policy's ``iam.PolicyDocument`` and the
+        ``InstanceProfileTags`` (each None without one).
         """
         arguments = [
             profile,
@@ -113,53 +116,3 @@ class ProfileResources(metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-n
     def policies_in(cls, root: IConstruct) -> list[Construct]:
         """Every ``CfnPolicy``, ``CfnRolePolicy`` and ``CfnManagedPolicy`` under ``root``, in pre-order."""
         return typing.cast(list[Construct], jsii.sinvoke(cls, "policiesIn", [root]))
-
-
-class InstanceProfileTagsBase(
-    Construct, metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-native.InstanceProfileTagsBase"
-):
-    """A profile's ``InstanceProfileTags`` construct and its ``Custom::InstanceProfileTags``, made together.
-
-    Its child ``Resource`` is the ``CustomResource`` that tags ``instance_profile``: its properties are
-    the profile's ``Ref`` and the tags, ``tags`` (a JSON list of ``{Key, Value}``) or ``lazy_tags``,
-    when they are only known as the template is written. ``InstanceProfileTags`` extends it, so the
-    construct and the resource cost one call into Node.js; without ``service_token``, the resource
-    is made by ``add_resource``.
-    """
-
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        instance_profile: iam.CfnInstanceProfile,
-        resource_type: str,
-        service_timeout: Duration,
-        service_token: str | None = None,
-        tags: str | None = None,
-        lazy_tags: IResolvable | None = None,
-    ) -> None:
-        arguments = [
-            scope,
-            id,
-            instance_profile,
-            resource_type,
-            service_timeout,
-            service_token,
-            tags,
-            lazy_tags,
-        ]
-        jsii.create(self.__class__, self, arguments)
-
-    @jsii.member(jsii_name="addResource")
-    def add_resource(
-        self,
-        instance_profile: iam.CfnInstanceProfile,
-        resource_type: str,
-        service_timeout: Duration,
-        service_token: str,
-        tags: str | None = None,
-        lazy_tags: IResolvable | None = None,
-    ) -> None:
-        """Make the ``Custom::InstanceProfileTags``, when the constructor had no ``service_token`` yet."""
-        arguments = [instance_profile, resource_type, service_timeout, service_token, tags, lazy_tags]
-        jsii.invoke(self, "addResource", arguments)
