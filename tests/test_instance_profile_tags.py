@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from aws_cdk import App, Aws, CustomResource, Stack, Stage, Tags
+from aws_cdk import App, Aws, CustomResource, Stack, Stage, Tags, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match, Template
+from cdk_nag import AwsSolutionsChecks
 
 from constructs_lib import Ec2AccessProfile, ProfileSpec
 from constructs_lib.cdk.guardrails import HelperRoleLimits
@@ -528,6 +529,25 @@ def test_the_largest_stacks_tag_role_reaches_each_profile_and_only_under_their_p
         assert any(covers(resource, target.resource) for resource in resources), target
     arns = helper_policy(Template.from_stack(largest_stack))["Statement"][1]["Resource"]
     assert [arn["Fn::Join"][1][4] for arn in arns] == [f":instance-profile{r}" for r in resources]
+
+
+def test_cdk_nag_is_told_why_the_largest_stacks_tag_role_reaches_profiles_by_shared_prefixes(
+    largest_stack: Stack,
+) -> None:
+    provider = InstanceProfileTagsProvider.of(largest_stack)
+    shared = [resource for resource in provider.resources() if resource.endswith("*")]
+    assert shared, "the largest stack's profiles are reached by name prefixes"
+    Template.from_stack(largest_stack)  # the aspect that records the reasons runs when it is synthesized
+    recorded = {
+        rule
+        for entry in provider.role.node.metadata
+        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for rule, reason in entry.data.items()
+        if "share this prefix" in reason
+    }
+    assert len(recorded) == len(shared)
+    app = largest_stack.node.root
+    assert [v.rule_name for v in AwsSolutionsChecks(app).validate_scope(app).violations] == []
 
 
 def test_a_tag_role_that_cannot_fit_fails_synth_with_the_profiles_limit_rule() -> None:

@@ -20,7 +20,6 @@ from typing import Any
 
 import jsii
 from aws_cdk import (
-    Aspects,
     Aws,
     CfnResource,
     CustomResource,
@@ -30,15 +29,14 @@ from aws_cdk import (
     IStableAnyProducer,
     IStableListProducer,
     Lazy,
-    RemovalPolicy,
     Stack,
     TagManager,
 )
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from constructs_lib.cdk.acknowledgments import acknowledge_rules
-from constructs_lib.cdk.crossings import adopt, default_child, is_unresolved, stack_of
+from constructs_lib.cdk.acknowledgments import ACKNOWLEDGED_RULES, acknowledge_rules, acknowledged_rules
+from constructs_lib.cdk.crossings import adopt, default_child, is_unresolved, node_path, stack_of
 from constructs_lib.cdk.guardrails import HelperRoleLimits
 from constructs_lib.cdk.profile_resources import _jsii  # noqa: F401  (loads the assembly)
 from constructs_lib.core import limits, nag_findings
@@ -72,10 +70,14 @@ HELPER_POLICY_HEADROOM = 768
 ``Fn::GetAtt`` and ``Ref`` in the template, and up to a few hundred characters each once deployed."""
 
 
-class InstanceProfileTagsProvider(Construct):
+class InstanceProfileTagsProvider(
+    Construct, metaclass=jsii.JSIIMeta, jsii_type="ec2-access-profiles-native.InstanceProfileTagsProvider"
+):
     """The Lambda function behind every ``Custom::InstanceProfileTags`` of one stack.
 
-    Use ``InstanceProfileTagsProvider.of(stack)``: it creates the provider on first use.
+    Use ``InstanceProfileTagsProvider.of(stack)``: it creates the provider on first use. Its
+    constructs are made in one call into Node.js (this class is the binding of the package's own
+    ``InstanceProfileTagsProvider``, ``profile_resources``), from what this module decides.
     """
 
     @staticmethod
@@ -94,108 +96,43 @@ class InstanceProfileTagsProvider(Construct):
         return existing
 
     def __init__(self, scope: Construct, id: str) -> None:
-        super().__init__(scope, id)
         stack = stack_of(scope)
-        _PROVIDERS[stack] = self
         self._targets = _stack_targets(stack)
         self._resources: tuple[str, ...] | None = None
-        logs = Construct(self, "Logs")
-        log_group = CfnResource(
-            logs, "Resource", type=LOG_GROUP_TYPE, properties={"RetentionInDays": LOG_RETENTION_DAYS}
-        )
-        log_group.apply_removal_policy(RemovalPolicy.DESTROY)
-        _acknowledge(
-            logs,
-            "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
-            "The log holds request types, instance-profile names and tag keys, never tag values or "
-            "credentials, and CloudWatch Logs encrypts it at rest already; a customer managed KMS key "
-            "per stack would add a key policy and a monthly cost to every account for nothing secret.",
-        )
-        self._log_statement = iam.PolicyStatement(
-            sid="WriteOwnLogs",
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[log_group.get_att("Arn").to_string()],
-        )
-        self._stack_statement = iam.PolicyStatement(
-            sid=STACK_STATEMENT_ID, actions=STACK_ACTIONS, resources=[Aws.STACK_ID]
-        )
-        permissions = iam.PolicyDocument(
-            statements=[
-                self._log_statement,
-                iam.PolicyStatement(
-                    sid=TAG_STATEMENT_ID,
-                    actions=TAG_ACTIONS,
-                    resources=Lazy.list(_ProfileArns(self)),
-                ),
-                self._stack_statement,
-            ]
-        )
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Tags the instance profiles of this stack (Custom::InstanceProfileTags)",
-            inline_policies={"Permissions": permissions},
-        )
-        for target in self._targets:  # profiles covered before it existed
-            self._acknowledge_generated_name(target)
-        _acknowledge(
-            self.role,
-            nag_findings.NIST_INLINE_POLICY,
-            "The function's permissions are inline on purpose: they belong to this one role, cannot be "
-            "attached to anything else, and are created and deleted with it.",
-        )
-        # The function's role has its permissions inline, so the function needs no DependsOn on a
-        # separately attached policy: its Role is a GetAtt of the role already (cfn-lint W3005).
-        # Plain CfnResources: aws_lambda's and aws_logs' L2s import modules that cost a synth about
-        # a second of CPU and 200 MiB of memory, for properties known here in full.
-        function = Construct(self, "Function")
-        self.function = CfnResource(
-            function,
-            "Resource",
-            type=FUNCTION_TYPE,
-            properties={
-                "Code": {"ZipFile": HANDLER_SOURCE.read_text()},
-                "Description": "Tags instance profiles for Custom::InstanceProfileTags",
-                "Handler": "index.handler",
-                "LoggingConfig": {"LogGroup": log_group.ref},
-                "MemorySize": 128,
-                "Role": self.role.role_arn,
-                "Runtime": HANDLER_RUNTIME,
-                "Timeout": HANDLER_TIMEOUT_SECONDS,
-            },
-        )
+        # The profiles covered before it existed, then why its permissions are inline.
+        role_rules = [
+            *(self._generated_name_rule(stack, target) for target in self._targets if target.name is None),
+            (
+                nag_findings.NIST_INLINE_POLICY,
+                "The function's permissions are inline on purpose: they belong to this one role, cannot "
+                "be attached to anything else, and are created and deleted with it.",
+            ),
+        ]
+        spec = json.dumps(_provider_spec(role_rules))
+        arguments = [scope, id, spec, Lazy.list(_ProfileArns(self)), _AcknowledgeSharedPrefixes(self)]
+        jsii.create(self.__class__, self, arguments)
+        adopt(self, scope, id)
+        _PROVIDERS[stack] = self
+        self.node.add_validation(HelperRoleLimits(path=node_path(self), role=self.role))
+
+    @functools.cached_property
+    def role(self) -> iam.Role:
+        """The function's role: its inline policy lets it write its logs, tag the stack's profiles
+        (``resources``) and read its own stack."""
+        role: iam.Role = jsii.get(self, "role")
+        return role
+
+    @functools.cached_property
+    def function(self) -> CfnResource:
         """The ``AWS::Lambda::Function`` (a ``CfnResource``, built without aws_lambda's module)."""
-        self.function_arn: str = self.function.get_att("Arn").to_string()
+        function: CfnResource = jsii.get(self, "function")
+        return function
+
+    @functools.cached_property
+    def function_arn(self) -> str:
         """The function's ARN, the service token of every ``Custom::InstanceProfileTags`` of the stack."""
-        _acknowledge(
-            function,
-            "AwsSolutions-L1",
-            f"The runtime is pinned ({HANDLER_RUNTIME}, supported by Lambda) so that templates do "
-            "not change when aws-cdk-lib learns of a newer one; moving to it is a reviewed change.",
-        )
-        _acknowledge(
-            function,
-            "NIST.800.53.R5-LambdaConcurrency",
-            "Only CloudFormation invokes it, a few times per deployment. Reserved concurrency would take "
-            "from the account's unreserved pool, and CloudFormation refuses any reservation in accounts "
-            "whose concurrency quota is low (new accounts), so the stack would fail there.",
-        )
-        _acknowledge(
-            function,
-            "NIST.800.53.R5-LambdaDLQ",
-            "It answers CloudFormation itself, FAILED with the reason, before its own timeout; a failed "
-            "event shows in the stack events and ServiceTimeout bounds the wait. A queue of failed "
-            "events that nothing reads would add nothing.",
-        )
-        _acknowledge(
-            function,
-            "NIST.800.53.R5-LambdaInsideVPC",
-            "It calls only the global IAM API and CloudFormation's pre-signed S3 response URL; in a VPC "
-            "it would need NAT or endpoints for both, which this library cannot assume every account has.",
-        )
-        Aspects.of(self).add(_AcknowledgeSharedPrefixes(self))
-        self.node.add_validation(HelperRoleLimits(path=self.node.path, role=self.role))
+        arn: str = jsii.get(self, "functionArn")
+        return arn
 
     @staticmethod
     def cover(scope: Construct, instance_profile_name: str | None, path: str | None) -> None:
@@ -226,12 +163,15 @@ class InstanceProfileTagsProvider(Construct):
 
     def _acknowledge_generated_name(self, target: Target) -> None:
         if target.name is None:
-            _acknowledge(
-                self.role,
-                nag_findings.wildcard_resource(Stack.of(self).resolve(_profile_arn(target.resource))),
-                "CloudFormation generates the name of this instance profile, so the narrowest ARN "
-                "known at synth is every instance profile under its path.",
-            )
+            acknowledge_rules(self.role, [self._generated_name_rule(stack_of(self), target)])
+
+    @staticmethod
+    def _generated_name_rule(stack: Stack, target: Target) -> tuple[str, str]:
+        return (
+            nag_findings.wildcard_resource(stack.resolve(_profile_arn(target.resource))),
+            "CloudFormation generates the name of this instance profile, so the narrowest ARN "
+            "known at synth is every instance profile under its path.",
+        )
 
     @property
     def targets(self) -> frozenset[Target]:
@@ -241,15 +181,16 @@ class InstanceProfileTagsProvider(Construct):
     def resources(self) -> tuple[str, ...]:
         """What the function's role may tag, after ``instance-profile`` in the ARN (``tag_permissions``)."""
         if self._resources is None:
-            stack = Stack.of(self)
+            stack = stack_of(self)
             per_resource = limits.policy_size(stack.resolve(_profile_arn(""))) - len('""')
+            log_statement, stack_statement = json.loads(jsii.invoke(self, "ownStatementsJson", []))
             rest = limits.policy_size(
                 {
                     "Version": "2012-10-17",
                     "Statement": [
-                        stack.resolve(self._log_statement.to_statement_json()),
+                        log_statement,
                         {"Sid": TAG_STATEMENT_ID, "Effect": "Allow", "Action": TAG_ACTIONS, "Resource": []},
-                        stack.resolve(self._stack_statement.to_statement_json()),
+                        stack_statement,
                     ],
                 }
             )
@@ -269,24 +210,114 @@ class InstanceProfileTagsProvider(Construct):
 
 @jsii.implements(IAspect)
 class _AcknowledgeSharedPrefixes:
-    """Records for cdk-nag why a pattern that groups several named profiles is in the role's policy."""
+    """Records for cdk-nag why a pattern that groups several named profiles is in the role's policy.
+
+    An aspect of the provider's log group alone (``native/src/index.ts``), so it runs once, when the
+    app is complete, and before cdk-nag visits the role, which comes after the log group.
+    """
 
     def __init__(self, provider: InstanceProfileTagsProvider) -> None:
         self._provider = provider
 
     def visit(self, node: IConstruct) -> None:
-        if node is not self._provider:
-            return
         unnamed = {target.resource for target in self._provider.targets if target.name is None}
-        for resource in self._provider.resources():
-            if resource.endswith("*") and resource not in unnamed:
-                _acknowledge(
-                    self._provider.role,
-                    nag_findings.wildcard_resource(Stack.of(node).resolve(_profile_arn(resource))),
-                    "One ARN per instance profile of this stack would exceed IAM's 10,240 characters "
-                    "for a role's inline policies, so profiles whose names share this prefix are "
-                    "reached by it; it never reaches beyond their path.",
-                )
+        shared = [
+            _profile_arn(resource)
+            for resource in self._provider.resources()
+            if resource.endswith("*") and resource not in unnamed
+        ]
+        if not shared:
+            return
+        reason = (
+            "One ARN per instance profile of this stack would exceed IAM's 10,240 characters for a "
+            "role's inline policies, so profiles whose names share this prefix are reached by it; it "
+            "never reaches beyond their path."
+        )
+        arns = stack_of(self._provider).resolve(shared)
+        rules = [(nag_findings.wildcard_resource(arn), reason) for arn in arns]
+        acknowledge_rules(self._provider.role, rules)
+
+
+def _provider_spec(role_rules: Sequence[tuple[str, str]]) -> dict[str, object]:
+    """What ``InstanceProfileTagsProvider`` makes (``native/src/index.ts``): its resources and policy,
+    and the linter acknowledgments of its ``Logs``, ``Role`` and ``Function``."""
+    return {
+        "logGroup": {"type": LOG_GROUP_TYPE, "properties": {"RetentionInDays": LOG_RETENTION_DAYS}},
+        "logStatement": {"sid": "WriteOwnLogs", "actions": ["logs:CreateLogStream", "logs:PutLogEvents"]},
+        "tagStatement": {"sid": TAG_STATEMENT_ID, "actions": TAG_ACTIONS},
+        "stackStatement": {"sid": STACK_STATEMENT_ID, "actions": STACK_ACTIONS},
+        "role": {
+            "assumedBy": "lambda.amazonaws.com",
+            "description": "Tags the instance profiles of this stack (Custom::InstanceProfileTags)",
+            "policyName": "Permissions",
+        },
+        # The function's role has its permissions inline, so the function needs no DependsOn on a
+        # separately attached policy: its Role is a GetAtt of the role already (cfn-lint W3005).
+        # A plain CfnResource: aws_lambda's and aws_logs' L2s import modules that cost a synth about
+        # a second of CPU and 200 MiB of memory, for properties known here in full.
+        "function": {
+            "type": FUNCTION_TYPE,
+            "properties": {
+                "Code": {"ZipFile": _handler_source()},
+                "Description": "Tags instance profiles for Custom::InstanceProfileTags",
+                "Handler": "index.handler",
+                "LoggingConfig": None,  # the log group's Ref, in Node.js
+                "MemorySize": 128,
+                "Role": None,  # the role's ARN, in Node.js
+                "Runtime": HANDLER_RUNTIME,
+                "Timeout": HANDLER_TIMEOUT_SECONDS,
+            },
+        },
+        "metadata": {
+            "Logs": _acknowledged(_LOGS_RULES),
+            "Role": _acknowledged(role_rules),
+            "Function": _acknowledged(_FUNCTION_RULES),
+        },
+    }
+
+
+def _acknowledged(rules: Sequence[tuple[str, str]]) -> list[list[object]]:
+    """One metadata entry per rule, as ``_acknowledge`` records each."""
+    return [[ACKNOWLEDGED_RULES, acknowledged_rules([rule])] for rule in rules]
+
+
+@functools.cache
+def _handler_source() -> str:
+    return HANDLER_SOURCE.read_text()
+
+
+_LOGS_RULES = [
+    (
+        "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
+        "The log holds request types, instance-profile names and tag keys, never tag values or "
+        "credentials, and CloudWatch Logs encrypts it at rest already; a customer managed KMS key "
+        "per stack would add a key policy and a monthly cost to every account for nothing secret.",
+    )
+]
+_FUNCTION_RULES = [
+    (
+        "AwsSolutions-L1",
+        f"The runtime is pinned ({HANDLER_RUNTIME}, supported by Lambda) so that templates do "
+        "not change when aws-cdk-lib learns of a newer one; moving to it is a reviewed change.",
+    ),
+    (
+        "NIST.800.53.R5-LambdaConcurrency",
+        "Only CloudFormation invokes it, a few times per deployment. Reserved concurrency would take "
+        "from the account's unreserved pool, and CloudFormation refuses any reservation in accounts "
+        "whose concurrency quota is low (new accounts), so the stack would fail there.",
+    ),
+    (
+        "NIST.800.53.R5-LambdaDLQ",
+        "It answers CloudFormation itself, FAILED with the reason, before its own timeout; a failed "
+        "event shows in the stack events and ServiceTimeout bounds the wait. A queue of failed "
+        "events that nothing reads would add nothing.",
+    ),
+    (
+        "NIST.800.53.R5-LambdaInsideVPC",
+        "It calls only the global IAM API and CloudFormation's pre-signed S3 response URL; in a VPC "
+        "it would need NAT or endpoints for both, which this library cannot assume every account has.",
+    ),
+]
 
 
 def target_of(instance_profile_name: str | None, path: str | None) -> Target:

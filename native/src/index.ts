@@ -1,4 +1,4 @@
-import { CustomResource, Duration, IResolvable, Stack, Tags } from 'aws-cdk-lib';
+import { Aspects, Aws, CfnResource, CustomResource, Duration, IAspect, IResolvable, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import {
   CfnInstanceProfile,
   CfnManagedPolicy,
@@ -12,6 +12,7 @@ import {
   PolicyStatement,
   Role,
   RoleProps,
+  ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 
@@ -280,5 +281,71 @@ export class InstanceProfileTags extends Construct {
       serviceTimeout,
       properties: { InstanceProfileName: instanceProfile.ref, Tags: tags === undefined ? lazyTags : JSON.parse(tags) },
     });
+  }
+}
+
+/**
+ * The Lambda function behind every `Custom::InstanceProfileTags` of one stack, made in the one call
+ * that creates the construct: under it, `Logs` (the function's log group, deleted with the stack),
+ * `Role` (an `iam.Role` for Lambda whose inline policy `Permissions` lets it write its logs, tag
+ * `profileArns` and read its own stack) and `Function` (the `AWS::Lambda::Function`, a
+ * `CfnResource`). Python's `InstanceProfileTagsProvider` is its binding, and decides what it holds.
+ */
+export class InstanceProfileTagsProvider extends Construct {
+  /** The function's role. */
+  public readonly role: Role;
+
+  /** The `AWS::Lambda::Function`. */
+  public readonly function: CfnResource;
+
+  /** The function's ARN: the service token of every `Custom::InstanceProfileTags` of the stack. */
+  public readonly functionArn: string;
+
+  private readonly ownStatements: PolicyStatement[];
+
+  /**
+   * @param scope the stack
+   * @param id the construct's ID
+   * @param spec what to make, as JSON: `logGroup` and `function` (each a `CfnResource`'s `type` and
+   *   `properties`; the function's `LoggingConfig` and `Role`, given as null, are filled in here, in
+   *   their places), `role` (`assumedBy`, a service, `description` and `policyName`), the statements
+   *   `logStatement`, `tagStatement` and `stackStatement` (each `sid` and `actions`), and `metadata`:
+   *   the `[type, data]` entries to add to `Logs`, `Role` and `Function`
+   * @param profileArns what the role may tag (a lazy list, decided when the template is written)
+   * @param aspect an aspect of the log group, which comes first in the provider
+   */
+  constructor(scope: Construct, id: string, spec: string, profileArns: string[], aspect: IAspect) {
+    super(scope, id);
+    const made = JSON.parse(spec);
+    const logs = new Construct(this, 'Logs');
+    const logGroup = new CfnResource(logs, 'Resource', made.logGroup);
+    logGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    const logStatement = new PolicyStatement({ ...made.logStatement, resources: [logGroup.getAtt('Arn').toString()] });
+    const stackStatement = new PolicyStatement({ ...made.stackStatement, resources: [Aws.STACK_ID] });
+    const tagStatement = new PolicyStatement({ ...made.tagStatement, resources: profileArns });
+    this.ownStatements = [logStatement, stackStatement];
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal(made.role.assumedBy),
+      description: made.role.description,
+      inlinePolicies: { [made.role.policyName]: new PolicyDocument({ statements: [logStatement, tagStatement, stackStatement] }) },
+    });
+    const properties = { ...made.function.properties, LoggingConfig: { LogGroup: logGroup.ref }, Role: this.role.roleArn };
+    this.function = new CfnResource(new Construct(this, 'Function'), 'Resource', { type: made.function.type, properties });
+    this.functionArn = this.function.getAtt('Arn').toString();
+    for (const [child, entries] of Object.entries(made.metadata as Record<string, [string, unknown][]>)) {
+      for (const [type, data] of entries) {
+        this.node.findChild(child).node.addMetadata(type, data);
+      }
+    }
+    Aspects.of(logGroup).add(aspect);
+  }
+
+  /**
+   * The role's statements for its logs and its stack as the stack resolves them, as a JSON array:
+   * what the policy holds besides the ARNs it may tag.
+   */
+  public ownStatementsJson(): string {
+    const stack = Stack.of(this);
+    return JSON.stringify(this.ownStatements.map((statement) => stack.resolve(statement.toStatementJson())));
   }
 }

@@ -6,8 +6,10 @@ makes anything, so ``ProfileResources`` makes it in one call: the role and the i
 (their L1s for a spec, ``add``; aws-cdk-lib's L2s for the construct, ``add_l2``), their scopes, the
 role's inline policy and metadata and the profile's tags; and, with tagging on, the tag resource's
 construct and its ``CustomResource`` (the package's ``InstanceProfileTags``, whose binding is
-``constructs_lib.cdk.instance_profile_tags.InstanceProfileTags``). The same constructs, at the same
-paths, with the same properties as when Python made them one call at a time.
+``constructs_lib.cdk.instance_profile_tags.InstanceProfileTags``). A stack's tag function, its log
+group and its role are made in one call too (``InstanceProfileTagsProvider``, bound the same way). The
+same constructs, at the same paths, with the same properties as when Python made them one call at a
+time.
 
 What is plain data crosses as one JSON string, and each object as a parameter of its own type: jsii
 checks and converts a structured value of type ``any`` value by value, which cost more than making
