@@ -510,8 +510,3 @@ def _profile_arn_prefix() -> str:
     """``arn:PARTITION:iam::ACCOUNT:instance-profile`` with CDK's tokens (the same strings every time),
     asked once: two calls into aws-cdk-lib per profile otherwise."""
     return f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile"
-
-
-def _acknowledge(construct: IConstruct, finding: str, reason: str) -> None:
-    """Record, next to the construct, why a linter finding about it is accepted."""
-    acknowledge_rules(construct, [(finding, reason)])
