@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from aws_cdk import App, Aws, CustomResource, Stack, Stage, Tags, Validations
+from aws_cdk import App, Aws, CfnResource, CustomResource, Stack, Stage, Tags, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match, Template
 from cdk_nag import AwsSolutionsChecks
@@ -205,6 +205,21 @@ def test_one_function_per_stack_however_many_profiles(stack: Stack) -> None:
     template.resource_count_is(CUSTOM, 3)
     Template.from_stack(other).resource_count_is(FUNCTION, 1)
     assert assert_profiles_tagged_like_roles(template) == [[tag("Service", n)] for n in ("A", "B", "C")]
+
+
+def test_a_stacks_tag_function_keeps_its_attributes_types(stack: Stack) -> None:
+    Ec2AccessProfile(stack, "Web", instance_profile_name="Web")
+    provider = InstanceProfileTagsProvider.of(stack)
+    assert InstanceProfileTagsProvider.find(stack) is provider
+    assert isinstance(provider.role, iam.Role)
+    assert provider.role.node.path == "Test/InstanceProfileTagsProvider/Role"
+    assert isinstance(provider.function, CfnResource)
+    assert provider.function.cfn_resource_type == FUNCTION
+    assert stack.resolve(provider.function_arn) == {
+        "Fn::GetAtt": [stack.get_logical_id(provider.function), "Arn"]
+    }
+    template = Template.from_stack(stack)
+    template.has_resource_properties(CUSTOM, {"ServiceToken": stack.resolve(provider.function_arn)})
 
 
 def test_function_runs_the_handler_module_inline_on_a_pinned_runtime(stack: Stack) -> None:
