@@ -277,7 +277,7 @@ def _provider_spec(role_rules: Sequence[tuple[str, str]]) -> dict[str, object]:
 
 
 def _acknowledged(rules: Sequence[tuple[str, str]]) -> list[list[object]]:
-    """One metadata entry per rule, as ``_acknowledge`` records each."""
+    """One metadata entry per rule (``aws:cdk:acknowledged-rules``), as the provider has always had them."""
     return [[ACKNOWLEDGED_RULES, acknowledged_rules([rule])] for rule in rules]
 
 

@@ -209,9 +209,12 @@ export class ProfileResources {
     if (made === undefined) {
       return undefined;
     }
+    // The construct without a service token, then its resource from the tags as parsed here (the
+    // constructor takes them as JSON, for Python).
     const timeout = Duration.seconds(made.serviceTimeoutSeconds);
-    const tags = JSON.stringify(made.tags);
-    return new InstanceProfileTags(profile, made.id, instanceProfile, made.resourceType, timeout, made.serviceToken, tags);
+    const tags = new InstanceProfileTags(profile, made.id, instanceProfile, made.resourceType, timeout);
+    tagResource(tags, instanceProfile, made.resourceType, timeout, made.serviceToken, made.tags);
+    return tags;
   }
 
   private constructor() {}
@@ -275,13 +278,25 @@ export class InstanceProfileTags extends Construct {
     tags?: string,
     lazyTags?: IResolvable,
   ): void {
-    new CustomResource(this, 'Resource', {
-      resourceType,
-      serviceToken,
-      serviceTimeout,
-      properties: { InstanceProfileName: instanceProfile.ref, Tags: tags === undefined ? lazyTags : JSON.parse(tags) },
-    });
+    tagResource(this, instanceProfile, resourceType, serviceTimeout, serviceToken, tags === undefined ? lazyTags : JSON.parse(tags));
   }
+}
+
+/** The `Custom::InstanceProfileTags` under `scope`, as `Resource`: `tags` are its `Tags` property. */
+function tagResource(
+  scope: Construct,
+  instanceProfile: CfnInstanceProfile,
+  resourceType: string,
+  serviceTimeout: Duration,
+  serviceToken: string,
+  tags: unknown,
+): void {
+  new CustomResource(scope, 'Resource', {
+    resourceType,
+    serviceToken,
+    serviceTimeout,
+    properties: { InstanceProfileName: instanceProfile.ref, Tags: tags },
+  });
 }
 
 /**
