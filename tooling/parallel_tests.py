@@ -8,9 +8,9 @@ one process, in order, which imports only the modules that hold them (``--cli-ti
 that shares nothing with them (marker ``alone``: its own repository, virtualenv and CLI) runs in a
 job of its own beside them, so that the two use both cores. That job and the pure tier run at a
 lower priority, filling the time the two long tiers leave a core idle. Each job's
-output is printed whole when it ends; then a table gives each job's wall time and each tier's test
-count and slowest five tests (from pytest's JUnit XML). The exit status is the worst of them, and a
-tier that collected no test (pytest's 5) fails the run.
+output is printed whole when it ends; then a table gives each job's wall and CPU time, and each
+tier's test count and slowest five tests (from pytest's JUnit XML). The exit status is the worst of
+them, and a tier that collected no test (pytest's 5) fails the run.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ class Job:
     report: Path | None = None
     status: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """User and system time of the job and the processes it waited for (jsii's Node.js, the CLI, moto)."""
     tests: list[tuple[float, str]] = field(default_factory=list)
     background: bool = False
 
@@ -77,11 +79,12 @@ def read_report(report: Path) -> list[tuple[float, str]]:
 
 def table(done: list[Job]) -> str:
     """Markdown: each job's wall time, its test count and its slowest tests."""
-    rows = ["| job | wall | tests | slowest five |", "| --- | --- | --- | --- |"]
+    rows = ["| job | wall | CPU | tests | slowest five |", "| --- | --- | --- | --- | --- |"]
     for job in done:
         slowest = "<br>".join(f"{s:.1f} s {name}" for s, name in sorted(job.tests, reverse=True)[:SLOWEST])
         count = str(len(job.tests)) if job.report else ""
-        rows.append(f"| {job.name} (exit {job.status}) | {job.seconds:.0f} s | {count} | {slowest} |")
+        times = f"{job.seconds:.0f} s | {job.cpu_seconds:.0f} s"
+        rows.append(f"| {job.name} (exit {job.status}) | {times} | {count} | {slowest} |")
     return "\n".join(rows)
 
 
@@ -94,16 +97,20 @@ def main(extra: list[str]) -> int:
             lower = _lower_priority if job.background else None
             process = subprocess.Popen(job.command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=lower)
             running.append((job, process, log, time.perf_counter()))
-        ended: dict[str, float] = {}
+        ended: set[str] = set()
         while len(ended) < len(running):
             for job, process, _, start in running:
-                if job.name not in ended and process.poll() is not None:
-                    ended[job.name] = time.perf_counter() - start
+                if job.name in ended:
+                    continue
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                if pid:
+                    ended.add(job.name)
+                    job.seconds = time.perf_counter() - start
+                    job.cpu_seconds = usage.ru_utime + usage.ru_stime
+                    job.status = process.returncode = os.waitstatus_to_exitcode(status)
             time.sleep(POLL_SECONDS)
         done = []
-        for job, process, log, _ in running:
-            job.status = process.wait()
-            job.seconds = ended[job.name]
+        for job, _, log, _ in running:
             if job.report:
                 job.tests = read_report(job.report)
             log.seek(0)
@@ -112,7 +119,8 @@ def main(extra: list[str]) -> int:
             done.append(job)
     worst = max(job.status for job in done)  # a tier that collected nothing (pytest's 5) fails too
     print(table(done))
-    print(f"\n==> all jobs: exit {worst}, {time.perf_counter() - started:.0f} s wall")
+    cpu = sum(job.cpu_seconds for job in done)
+    print(f"\n==> all jobs: exit {worst}, {time.perf_counter() - started:.0f} s wall, {cpu:.0f} s CPU")
     return worst
 
 
