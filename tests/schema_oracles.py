@@ -13,6 +13,7 @@ Both are independent of ``constructs_lib``. The strategies mix valid and invalid
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections import Counter
@@ -106,8 +107,13 @@ NAME_ALPHABET = string.ascii_letters + string.digits + "+=,.@_-"
 ODD = list(" /:*#é数\t\u00a0\u2028$&'\"\x7f")
 
 
+@functools.cache
 def mixed_text(alphabet: str, max_size: int) -> st.SearchStrategy[str]:
-    """Mostly valid text, sometimes with one odd character in it, sometimes anything at all."""
+    """Mostly valid text, sometimes with one odd character in it, sometimes anything at all.
+
+    One strategy per alphabet and size: the composite strategies below draw from it once per key,
+    and building (and validating) a new one for each draw took most of their tests' time.
+    """
     return st.one_of(
         st.text(st.sampled_from(alphabet), max_size=max_size),
         st.builds(
@@ -123,14 +129,18 @@ def mixed_text(alphabet: str, max_size: int) -> st.SearchStrategy[str]:
 PATH_CHARACTERS = "".join(chr(code) for code in range(0x21, 0x7F) if chr(code) != "/")
 
 
+WELL_FORMED_PATH_SEGMENTS = st.lists(
+    st.text(st.sampled_from(PATH_CHARACTERS), min_size=1, max_size=120), max_size=6
+)
+ANY_PATH_SEGMENTS = st.lists(mixed_text(string.printable.strip() + "\x7f", 60), max_size=10)
+
+
 @st.composite
 def paths(draw: st.DrawFn) -> str:
     if draw(st.booleans()):  # well formed, of any printable ASCII
-        segments = draw(
-            st.lists(st.text(st.sampled_from(PATH_CHARACTERS), min_size=1, max_size=120), max_size=6)
-        )
+        segments = draw(WELL_FORMED_PATH_SEGMENTS)
         return "/" + "".join(segment + "/" for segment in segments)
-    segments = draw(st.lists(mixed_text(string.printable.strip() + "\x7f", 60), max_size=10))
+    segments = draw(ANY_PATH_SEGMENTS)
     shape = draw(st.sampled_from(["/{}/", "{}/", "/{}", "{}"]))
     return shape.format("/".join(segments))
 
@@ -138,20 +148,23 @@ def paths(draw: st.DrawFn) -> str:
 TAG_ALPHABET = string.ascii_letters + string.digits + " _.:/=+-@" + "éÆ数٣"
 
 
+WELL_FORMED_TAG_KEYS = st.lists(
+    st.text(st.sampled_from(TAG_ALPHABET), min_size=1, max_size=128).filter(
+        lambda key: not key.lower().startswith("aws:")
+    ),
+    max_size=50,
+    unique_by=str.lower,
+)
+WELL_FORMED_TAG_VALUES = st.text(st.sampled_from(TAG_ALPHABET), max_size=256)
+ANY_TAG_KEYS = st.lists(mixed_text(TAG_ALPHABET, 140), max_size=55, unique=True)
+
+
 @st.composite
 def tag_sets(draw: st.DrawFn) -> dict[str, str]:
     if draw(st.booleans()):  # well formed
-        keys = draw(
-            st.lists(
-                st.text(st.sampled_from(TAG_ALPHABET), min_size=1, max_size=128).filter(
-                    lambda key: not key.lower().startswith("aws:")
-                ),
-                max_size=50,
-                unique_by=str.lower,
-            )
-        )
-        return {key: draw(st.text(st.sampled_from(TAG_ALPHABET), max_size=256)) for key in keys}
-    keys = draw(st.lists(mixed_text(TAG_ALPHABET, 140), max_size=55, unique=True))
+        keys = draw(WELL_FORMED_TAG_KEYS)
+        return {key: draw(WELL_FORMED_TAG_VALUES) for key in keys}
+    keys = draw(ANY_TAG_KEYS)
     reserved, same_ignoring_case = draw(st.booleans()), draw(st.booleans())
     if keys and reserved:
         keys.append(draw(st.sampled_from(["aws:", "AWS:", "Aws"])) + keys[0])
