@@ -16,6 +16,10 @@ RATIO_TARGETS = {"library": 1.00, "construct": 1.00, "library-tagged": 1.15, "co
 TARGET_SIZES = (100, 1000)
 PEAK_TARGET = 1.10
 """Peak memory at N = 1,000 over hand-written Python CDK's."""
+TAGGED_REFERENCE = "plain-tagged"
+"""Hand-written CDK with a tag custom resource of its own: what the tagged workloads are also shown
+against, with no target (their targets compare with ``plain``, which has no tags)."""
+TAGGED_WORKLOADS = ("library-tagged", "construct-tagged")
 CHECKER_TARGET_SECONDS = 1.0
 LINEAR_TOLERANCE = 1.25
 """Linear: the cost of one more profile from 100 to 1,000 is within 25% of its cost from 10 to 100."""
@@ -136,6 +140,8 @@ def write_table(results: Results, path: Path) -> None:
     workloads = list(results.medians)
     counts = sorted({count for by_count in results.medians.values() for count in by_count})
     ratios = [(w, "plain") for w in RATIO_TARGETS if w in results.medians and "plain" in results.medians]
+    if TAGGED_REFERENCE in results.medians:
+        ratios += [(w, TAGGED_REFERENCE) for w in TAGGED_WORKLOADS if w in results.medians]
     if "plain" in results.medians and "native" in results.medians:
         ratios.append(("plain", "native"))
     header = ["N", *workloads]
@@ -159,9 +165,11 @@ def write_table(results: Results, path: Path) -> None:
             )
         lines.append("| " + " | ".join(cells) + " |")
     if ratios:
-        lines += ["", "CPU ratios (target in brackets):", ""]
+        reference = f"; none against {TAGGED_REFERENCE}" if TAGGED_REFERENCE in results.medians else ""
+        lines += ["", f"CPU ratios (target in brackets{reference}):", ""]
         header = ["N"] + [
-            f"{a} / {b}" + (f" (≤ {RATIO_TARGETS[a]:.2f})" if a in RATIO_TARGETS else "") for a, b in ratios
+            f"{a} / {b}" + (f" (≤ {RATIO_TARGETS[a]:.2f})" if a in RATIO_TARGETS and b == "plain" else "")
+            for a, b in ratios
         ]
         lines += ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
         for count in counts:
@@ -170,6 +178,15 @@ def write_table(results: Results, path: Path) -> None:
                 ratio = results.ratio(a, b, count)
                 cells.append("" if ratio is None else f"{ratio:.2f}")
             lines.append("| " + " | ".join(cells) + " |")
+    by_hand = results.medians.get(TAGGED_REFERENCE, {}).get(1000)
+    if by_hand is not None:
+        peaks = [
+            f"{w} {m.peak_mib:,.0f} MiB ({m.peak_mib / by_hand.peak_mib:.2f}x)"
+            for w in TAGGED_WORKLOADS
+            if (m := results.medians.get(w, {}).get(1000)) is not None
+        ]
+        against = f"against {TAGGED_REFERENCE}'s {by_hand.peak_mib:,.0f} MiB (no target)"
+        lines += ["", f"Peak memory at N = 1,000 {against}: " + ", ".join(peaks) + "."]
     if results.crossings:
         lines += [
             "",

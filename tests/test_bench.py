@@ -20,6 +20,7 @@ from bench.measure import Measurement, measure
 from bench.report import Median, Results, write_table
 from bench.stacks import PROFILES_PER_STACK, stack_names
 from bench.workloads import WORKLOADS
+from constructs_lib.cdk.instance_profile_tags import HANDLER_SOURCE
 from tooling.cdk import ROOT
 
 NATIVE = ROOT / "bench" / "native"
@@ -127,9 +128,36 @@ def test_tagged_workloads_add_one_tag_resource_per_profile_and_nothing_else_per_
     assert tag_resources(tagged[0]) == tag_resources(tagged[1])
 
 
+@pytest.mark.node
+def test_hand_written_tagging_builds_the_same_profiles_and_tag_resources(
+    library_and_plain: tuple[dict[str, Any], dict[str, Any]], tmp_path: Path
+) -> None:
+    """``plain-tagged``, the tagged workloads' reference: hand-written CDK with the same profiles, the
+    same ``Custom::InstanceProfileTags`` on each, and a function of its own answering them."""
+    _, plain = library_and_plain
+    plain_synth.main(3, str(tmp_path / "plain"), tagged=True)
+    construct_synth.main(3, str(tmp_path / "construct"), tagged=True)
+    by_hand = templates(tmp_path / "plain")["Ec2AccessProfiles"]
+    construct = templates(tmp_path / "construct")["Ec2AccessProfiles"]
+    assert shape(by_hand) == shape(plain["Ec2AccessProfiles"])
+    assert [tags for _, tags in tag_resources(by_hand)] == [tags for _, tags in tag_resources(construct)]
+    assert len(tag_resources(by_hand)) == 3
+    resources = by_hand["Resources"]
+    for resource in resources.values():
+        if resource["Type"] == "Custom::InstanceProfileTags":
+            (token,) = resource["Properties"]["ServiceToken"]["Fn::GetAtt"][:1]
+            assert resources[token]["Type"] == "AWS::Lambda::Function"
+            assert resource["Properties"]["ServiceTimeout"] == "300"
+    function_code = [
+        r["Properties"]["Code"]["ZipFile"] for r in resources.values() if r["Type"] == "AWS::Lambda::Function"
+    ]
+    assert function_code == [HANDLER_SOURCE.read_text()]  # the library's own handler, by hand
+
+
 def test_every_workload_runs_as_a_process_of_its_own() -> None:
     assert WORKLOADS["library-tagged"].command(5, "out", 99)[-3:] == ["5", "out", "--tagged"]
     assert WORKLOADS["plain"].command(5, "out", 99)[-2:] == ["5", "out"]
+    assert WORKLOADS["plain-tagged"].command(5, "out", 99)[-3:] == ["5", "out", "--tagged"]
     assert WORKLOADS["native"].command(5, "out", 99)[-3:] == ["5", "out", "99"]
 
 
@@ -227,6 +255,25 @@ def test_the_table_shows_every_figure_each_ratio_and_target(tmp_path: Path) -> N
     assert "| 1,000 | 1.04 |" in text
     assert "| library at most 1.00x hand-written Python CDK at N = 1,000 | 1.04x | **no** |" in text
     assert "| library | 7.0 | 1.0 | 8.0 |" in text
+    assert "plain-tagged" not in text  # measured only when asked for
+
+
+def test_the_tagged_workloads_are_shown_against_hand_written_tagging_with_no_target(tmp_path: Path) -> None:
+    path = tmp_path / "results.md"
+    cpu = {100: 8.0, 1000: 40.0}
+    workloads = {
+        "construct-tagged": cpu,
+        "plain": {100: 7.0, 1000: 30.0},
+        "plain-tagged": {100: 8.0, 1000: 50.0},
+    }
+    measured = results(workloads, peak={"construct-tagged": 800, "plain": 720, "plain-tagged": 850})
+    write_table(measured, path)
+    text = path.read_text()
+    assert "| N | construct-tagged / plain (≤ 1.15) | construct-tagged / plain-tagged |" in text
+    assert "| 1,000 | 1.33 | 0.80 |" in text
+    assert "against plain-tagged's 850 MiB (no target): construct-tagged 800 MiB (0.94x)." in text
+    targets = {target for target, _, _ in measured.targets()}
+    assert not [target for target in targets if "plain-tagged" in target]
 
 
 def test_a_measurement_is_a_plain_value() -> None:
