@@ -78,7 +78,7 @@ def read_report(report: Path) -> list[tuple[float, str]]:
 
 
 def table(done: list[Job]) -> str:
-    """Markdown: each job's wall time, its test count and its slowest tests."""
+    """Markdown: each job's wall and CPU time, its test count and its slowest tests."""
     rows = ["| job | wall | CPU | tests | slowest five |", "| --- | --- | --- | --- | --- |"]
     for job in done:
         slowest = "<br>".join(f"{s:.1f} s {name}" for s, name in sorted(job.tests, reverse=True)[:SLOWEST])

@@ -133,7 +133,7 @@ def lint_templates(paths: Iterable[str]) -> list[PolicyViolation]:
     """cfn-lint's findings over the templates at ``paths``, one violation per rule and message.
 
     One cfn-lint run over every template, as ``cfn-lint --template PATH...`` runs: its rules load
-    once (about 0.4 s of CPU), not once per template, which an app with a shard per hundred
+    once (about half a second of CPU), not once per template, which an app with a shard per hundred
     profiles in every account of its deployments would pay hundreds of times.
     """
     from cfnlint.config import ConfigMixIn  # cfn-lint loads its schemas on import: only when linting
