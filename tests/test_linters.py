@@ -254,7 +254,7 @@ def test_cfn_lint_violations_name_the_rule_resource_and_line(tmp_path: Path) -> 
 def test_cfn_lint_runs_once_over_every_template_and_finds_what_one_run_per_template_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Its rules load once for all the templates of a synth (0.4 s of CPU each time), and it finds
+    """Its rules load once for all the templates of a synth (half a second of CPU each time); it finds
     what cfn-lint run on each template alone finds, in the files' order, each under its template."""
     import cfnlint.runner
     from cfnlint.api import lint_file
