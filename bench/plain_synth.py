@@ -28,7 +28,12 @@ def main(count: int, outdir: str, *, tagged: bool = False) -> None:
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_logs as logs
 
-    from constructs_lib.cdk.instance_profile_tags import HANDLER_SOURCE, RESOURCE_TYPE, TAG_ACTIONS
+    from constructs_lib.cdk.instance_profile_tags import (
+        HANDLER_SOURCE,
+        RESOURCE_TYPE,
+        SERVICE_TIMEOUT,
+        TAG_ACTIONS,
+    )
 
     app = App(context=cli_context(), outdir=outdir)
     policies = [iam.ManagedPolicy.from_aws_managed_policy_name(name) for name in MANAGED_POLICIES]
@@ -49,8 +54,9 @@ def main(count: int, outdir: str, *, tagged: bool = False) -> None:
                 )
             },
         )
-        Tags.of(role).add("Environment", "Production")
-        Tags.of(role).add("Service", profile.service)
+        tags = {"Environment": "Production", "Service": profile.service}
+        for key, value in tags.items():
+            Tags.of(role).add(key, value)
         instance_profile = iam.InstanceProfile(
             stack, profile.name, instance_profile_name=profile.name, path=PATH, role=role
         )
@@ -80,13 +86,10 @@ def main(count: int, outdir: str, *, tagged: bool = False) -> None:
             f"{profile.name}Tags",
             resource_type=RESOURCE_TYPE,
             service_token=function.function_arn,
-            service_timeout=Duration.minutes(5),
+            service_timeout=SERVICE_TIMEOUT,
             properties={
                 "InstanceProfileName": instance_profile.instance_profile_name,
-                "Tags": [
-                    {"Key": "Environment", "Value": "Production"},
-                    {"Key": "Service", "Value": profile.service},
-                ],
+                "Tags": [{"Key": key, "Value": value} for key, value in tags.items()],
             },
         )
     app.synth()

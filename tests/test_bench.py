@@ -145,8 +145,8 @@ def test_hand_written_tagging_builds_the_same_profiles_and_tag_resources(
     resources = by_hand["Resources"]
     for resource in resources.values():
         if resource["Type"] == "Custom::InstanceProfileTags":
-            (token,) = resource["Properties"]["ServiceToken"]["Fn::GetAtt"][:1]
-            assert resources[token]["Type"] == "AWS::Lambda::Function"
+            function, _ = resource["Properties"]["ServiceToken"]["Fn::GetAtt"]
+            assert resources[function]["Type"] == "AWS::Lambda::Function"
             assert resource["Properties"]["ServiceTimeout"] == "300"
     function_code = [
         r["Properties"]["Code"]["ZipFile"] for r in resources.values() if r["Type"] == "AWS::Lambda::Function"
