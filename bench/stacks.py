@@ -1,11 +1,16 @@
-"""Which stack each benchmark profile goes in: the library's shards, so every workload has the same stacks."""
+"""Which stack each benchmark profile goes in: the library's shards, so every workload has the same stacks.
+
+The library's values (``constructs_lib.catalog.placement``; a test checks they agree), written out so
+that hand-written CDK's process does not load the library's catalogue package to name its stacks.
+"""
 
 from __future__ import annotations
 
-from constructs_lib.catalog.placement import MAX_PROFILES_PER_STACK, SHARD_PREFIX
+PROFILES_PER_STACK = 99
+"""``MAX_PROFILES_PER_STACK``: how many profiles the library puts in one stack."""
 
-PROFILES_PER_STACK = MAX_PROFILES_PER_STACK
-STACK = SHARD_PREFIX
+STACK = "Ec2AccessProfiles"
+"""``SHARD_PREFIX``: the first stack's name; the next ones are ``Ec2AccessProfiles-2``, ``-3``..."""
 
 
 def stack_names(count: int) -> list[str]:

@@ -5,6 +5,7 @@ Nothing here times anything against a target: ``make bench`` reports figures, te
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import subprocess
@@ -18,8 +19,9 @@ from bench import construct_synth, library_synth, plain_synth
 from bench.crossings import PerProfile, describe, describe_callback
 from bench.measure import Measurement, measure
 from bench.report import Median, Results, write_table
-from bench.stacks import PROFILES_PER_STACK, stack_names
+from bench.stacks import PROFILES_PER_STACK, STACK, stack_names
 from bench.workloads import WORKLOADS
+from constructs_lib.catalog.placement import MAX_PROFILES_PER_STACK, SHARD_PREFIX
 from constructs_lib.cdk.instance_profile_tags import HANDLER_SOURCE
 from tooling.cdk import ROOT
 
@@ -154,6 +156,36 @@ def test_hand_written_tagging_builds_the_same_profiles_and_tag_resources(
     assert function_code == [HANDLER_SOURCE.read_text()]  # the library's own handler, by hand
 
 
+def imports_while(build: Any, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Every module ``build()`` imports, as ``package.name`` for each name of a ``from`` import."""
+    imported: set[str] = set()
+    real_import = builtins.__import__
+
+    def recording(
+        name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
+    ) -> Any:
+        imported.update([name, *(f"{name}.{each}" for each in fromlist or ())])
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", recording)
+    build()
+    return imported
+
+
+@pytest.mark.node
+@pytest.mark.parametrize("workload", ["plain", "construct", "library"])
+def test_a_workload_without_tags_loads_nothing_only_tagging_needs(
+    workload: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda's and Logs' Python modules are about 30 MiB and a fifth of a CPU second: a workload
+    that loaded them without using them would weigh more than the app it stands for."""
+    imported = imports_while(lambda: WORKLOADS[workload].main()(1, str(tmp_path)), monkeypatch)
+    assert "aws_cdk.App" in imported  # the recording sees the workload's own imports
+    assert not {"aws_cdk.aws_lambda", "aws_cdk.aws_logs"} & imported
+    if workload == "plain":
+        assert not [name for name in imported if name.startswith("constructs_lib")]
+
+
 def test_every_workload_runs_as_a_process_of_its_own() -> None:
     assert WORKLOADS["library-tagged"].command(5, "out", 99)[-3:] == ["5", "out", "--tagged"]
     assert WORKLOADS["plain"].command(5, "out", 99)[-2:] == ["5", "out"]
@@ -166,6 +198,27 @@ def test_every_workload_shards_alike() -> None:
     assert names[0] == names[PROFILES_PER_STACK - 1] == "Ec2AccessProfiles"
     assert names[PROFILES_PER_STACK] == "Ec2AccessProfiles-2"
     assert names[-1] == "Ec2AccessProfiles-3"
+
+
+def test_the_workloads_stacks_are_the_librarys_shards() -> None:
+    assert (PROFILES_PER_STACK, STACK) == (MAX_PROFILES_PER_STACK, SHARD_PREFIX)
+
+
+def test_hand_written_cdk_loads_nothing_of_the_library() -> None:
+    """Its process holds what a hand-written app's would: the library's modules (its catalogue package
+    alone is about 7 MiB) would make the figures it divides by larger."""
+    listed = (
+        "import sys, bench.plain_synth; print([m for m in sys.modules if m.startswith('constructs_lib')])"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", listed],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
 
 
 @pytest.mark.node
