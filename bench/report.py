@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ class Results:
     checker_seconds: float
     checker_cli_seconds: float
     crossings: dict[str, PerProfile]
+    rounds: dict[str, dict[int, list[Measurement]]] = field(default_factory=dict)
+    """Every run, in round order: the medians hide how far one round is from the next."""
 
     @staticmethod
     def from_samples(
@@ -59,13 +61,24 @@ class Results:
             }
             for workload, by_count in samples.items()
         }
-        return Results(medians, checker_seconds[0], checker_seconds[1], crossings)
+        return Results(medians, checker_seconds[0], checker_seconds[1], crossings, samples)
 
     def ratio(self, numerator: str, denominator: str, count: int) -> float | None:
         try:
             return self.medians[numerator][count].cpu_seconds / self.medians[denominator][count].cpu_seconds
         except KeyError:
             return None
+
+    def round_by_round(self, workload: str, count: int) -> list[tuple[float, float]]:
+        """Each round's CPU and peak memory of ``workload`` over ``plain``'s in the same round."""
+        ours, plain = (
+            self.rounds.get(workload, {}).get(count, []),
+            self.rounds.get("plain", {}).get(count, []),
+        )
+        return [
+            (a.cpu_seconds / b.cpu_seconds, a.peak_mib / b.peak_mib)
+            for a, b in zip(ours, plain, strict=False)
+        ]
 
     def marginal_ms(self, workload: str, low: int, high: int) -> float | None:
         """CPU milliseconds each profile adds between ``low`` and ``high`` profiles."""
@@ -132,6 +145,10 @@ class Results:
             "checker_seconds": self.checker_seconds,
             "checker_cli_seconds": self.checker_cli_seconds,
             "crossings": {workload: vars(calls) for workload, calls in self.crossings.items()},
+            "rounds": {
+                workload: {str(count): [vars(run) for run in runs] for count, runs in by_count.items()}
+                for workload, by_count in self.rounds.items()
+            },
             "targets": [{"target": t, "figure": f, "met": m} for t, f, m in self.targets()],
         }
 
@@ -178,6 +195,7 @@ def write_table(results: Results, path: Path) -> None:
                 ratio = results.ratio(a, b, count)
                 cells.append("" if ratio is None else f"{ratio:.2f}")
             lines.append("| " + " | ".join(cells) + " |")
+    lines += _round_by_round(results)
     by_hand = results.medians.get(TAGGED_REFERENCE, {}).get(1000)
     if by_hand is not None:
         peaks = [
@@ -203,6 +221,27 @@ def write_table(results: Results, path: Path) -> None:
             f"| {target} | {figure} | {'not measured' if met is None else 'yes' if met else '**no**'} |"
         )
     path.write_text("\n".join(lines) + "\n")
+
+
+def _round_by_round(results: Results) -> list[str]:
+    """The targets' workloads at N = 1,000 round by round: how far the medians are from any one round."""
+    rows = {w: results.round_by_round(w, 1000) for w in RATIO_TARGETS}
+    rows = {w: by_round for w, by_round in rows.items() if by_round}
+    if not rows:
+        return []
+    rounds = max(len(by_round) for by_round in rows.values())
+    lines = [
+        "",
+        "At N = 1,000, round by round (every workload runs once a round, back to back): CPU and peak",
+        "memory against plain's in the same round.",
+        "",
+        "| workload | " + " | ".join(f"round {n}" for n in range(1, rounds + 1)) + " |",
+        "|" + " --- |" * (rounds + 1),
+    ]
+    for workload, by_round in rows.items():
+        cells = [f"{cpu:.2f}x / {peak - 1:+.1%}" for cpu, peak in by_round]
+        lines.append(f"| {workload} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def write_plot(results: Results, path: Path) -> None:

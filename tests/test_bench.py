@@ -329,6 +329,37 @@ def test_the_tagged_workloads_are_shown_against_hand_written_tagging_with_no_tar
     assert not [target for target in targets if "plain-tagged" in target]
 
 
+def test_the_table_shows_each_round_against_hand_written_cdks_in_the_same_round(tmp_path: Path) -> None:
+    """Medians of three rounds hide how far apart rounds are on a shared machine; each round shows it."""
+    rounds = {
+        "construct": {
+            1000: [Measurement(9.0, 10.0, 780), Measurement(9.0, 13.0, 730), Measurement(9.0, 11.0, 800)]
+        },
+        "plain": {
+            1000: [Measurement(9.0, 10.0, 730), Measurement(9.0, 10.0, 760), Measurement(9.0, 13.0, 730)]
+        },
+    }
+    measured = Results.from_samples(rounds, checker_seconds=(0.4, 0.9), crossings={})
+    assert measured.round_by_round("construct", 1000) == [
+        (1.0, 780 / 730),
+        (1.3, 730 / 760),
+        (11 / 13, 800 / 730),
+    ]
+    path = tmp_path / "results.md"
+    write_table(measured, path)
+    text = path.read_text()
+    assert "| workload | round 1 | round 2 | round 3 |" in text
+    assert "| construct | 1.00x / +6.8% | 1.30x / -3.9% | 0.85x / +9.6% |" in text
+    assert "| 1,000 | 1.10 |" in text  # the medians' ratio: 11.0 over 10.0
+    assert measured.to_json()["rounds"]["construct"]["1000"][1] == {
+        "wall_seconds": 9.0,
+        "cpu_seconds": 13.0,
+        "peak_mib": 730,
+    }
+    write_table(results({"construct": {1000: 11.0}, "plain": {1000: 10.0}}), path)
+    assert "round by round" not in path.read_text()  # no rounds recorded, none shown
+
+
 def test_a_measurement_is_a_plain_value() -> None:
     assert Measurement(1.0, 2.0, 3.0) == Measurement(wall_seconds=1.0, cpu_seconds=2.0, peak_mib=3.0)
 
