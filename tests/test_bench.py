@@ -210,15 +210,9 @@ def test_hand_written_cdk_loads_nothing_of_the_library() -> None:
     listed = (
         "import sys, bench.plain_synth; print([m for m in sys.modules if m.startswith('constructs_lib')])"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", listed],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert loaded.stdout.strip() == "[]"
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    loaded = subprocess.check_output([sys.executable, "-c", listed], cwd=ROOT, env=environment, text=True)
+    assert loaded.strip() == "[]"
 
 
 @pytest.mark.node
