@@ -324,7 +324,7 @@ def test_the_tagged_workloads_are_shown_against_hand_written_tagging_with_no_tar
 
 
 def test_the_table_shows_each_round_against_hand_written_cdks_in_the_same_round(tmp_path: Path) -> None:
-    """Medians of three rounds hide how far apart rounds are on a shared machine; each round shows it."""
+    """Medians hide how far apart rounds are on a shared machine; each round shows it."""
     rounds = {
         "construct": {
             1000: [Measurement(9.0, 10.0, 780), Measurement(9.0, 13.0, 730), Measurement(9.0, 11.0, 800)]
@@ -342,9 +342,15 @@ def test_the_table_shows_each_round_against_hand_written_cdks_in_the_same_round(
     path = tmp_path / "results.md"
     write_table(measured, path)
     text = path.read_text()
-    assert "| workload | round 1 | round 2 | round 3 |" in text
-    assert "| construct | 1.00x / +6.8% | 1.30x / -3.9% | 0.85x / +9.6% |" in text
-    assert "| 1,000 | 1.10 |" in text  # the medians' ratio: 11.0 over 10.0
+    assert "At N = 1,000, round by round" in text
+    assert "| workload | N | round 1 | round 2 | round 3 |" in text
+    assert "| construct | 1,000 | 1.00x / +6.8% | 1.30x / -3.9% | 0.85x / +9.6% |" in text
+    target = "| construct at most 1.00x hand-written Python CDK at N = 1,000 |"
+    assert f"{target} 1.00x (0.85x to 1.30x by round) | yes |" in text
+    assert (
+        "construct: peak memory at N = 1,000 at most 1.10x hand-written's | 780 MiB against 730 MiB" in text
+    )
+    assert "(-3.9% to +9.6% by round) | yes |" in text
     assert measured.to_json()["rounds"]["construct"]["1000"][1] == {
         "wall_seconds": 9.0,
         "cpu_seconds": 13.0,
@@ -352,6 +358,60 @@ def test_the_table_shows_each_round_against_hand_written_cdks_in_the_same_round(
     }
     write_table(results({"construct": {1000: 11.0}, "plain": {1000: 10.0}}), path)
     assert "round by round" not in path.read_text()  # no rounds recorded, none shown
+
+
+def paired(ours: list[float], plain: list[float]) -> Results:
+    """``construct`` and ``plain`` at 1,000 profiles, one CPU figure a round each."""
+    rounds = {
+        "construct": {1000: [Measurement(1.0, cpu, 700) for cpu in ours]},
+        "plain": {1000: [Measurement(1.0, cpu, 700) for cpu in plain]},
+    }
+    return Results.from_samples(rounds, checker_seconds=(0.4, 0.9), crossings={})
+
+
+def construct_at_1000(measured: Results) -> tuple[str, bool | None]:
+    target = "construct at most 1.00x hand-written Python CDK at N = 1,000"
+    (row,) = [row for row in measured.targets() if row[0] == target]
+    return row[1], row[2]
+
+
+def test_a_cpu_ratio_is_the_median_of_each_rounds_ratio_not_the_ratio_of_the_medians() -> None:
+    """This machine's speed drifts between rounds, so two workloads are compared within a round, where
+    both ran at the same speed. Either way round: the ratio of the medians (which mixes rounds) would
+    call the first met and the second missed."""
+    # Cheaper or equal in every round but one, yet its median comes from a slower round than plain's.
+    mixed_up = paired([10.0, 13.0, 11.0], [10.0, 10.0, 13.0])
+    assert (
+        mixed_up.medians["construct"][1000].cpu_seconds / mixed_up.medians["plain"][1000].cpu_seconds == 1.1
+    )
+    assert mixed_up.ratio("construct", "plain", 1000) == 1.0
+    assert construct_at_1000(mixed_up) == ("1.00x (0.85x to 1.30x by round)", True)
+    # Dearer in two rounds of three, yet its median comes from a faster round than plain's.
+    flattered = paired([10.5, 13.5, 8.4], [10.0, 13.0, 14.0])
+    assert (
+        flattered.medians["construct"][1000].cpu_seconds / flattered.medians["plain"][1000].cpu_seconds < 0.81
+    )
+    assert flattered.ratio("construct", "plain", 1000) == pytest.approx(13.5 / 13.0)
+    assert construct_at_1000(flattered) == ("1.04x (0.60x to 1.05x by round)", False)
+
+
+def test_the_report_is_written_again_alike_from_its_json(tmp_path: Path) -> None:
+    """``python -m bench --report-only`` reads results.json, whose keys are sorted: the report keeps
+    the workloads' order and every figure."""
+    rounds = {
+        workload: {
+            n: [Measurement(1.0 + i, n / 100 + i + offset, 700 + i) for i in range(3)] for n in (100, 1000)
+        }
+        for offset, workload in enumerate(["library", "construct", "plain"])
+    }
+    crossings = {"construct": PerProfile(4.2, 0.1), "plain": PerProfile(9.0, 0.0)}
+    measured = Results.from_samples(rounds, checker_seconds=(0.4, 0.9), crossings=crossings)
+    first, again = tmp_path / "first.md", tmp_path / "again.md"
+    write_table(measured, first)
+    stored = json.loads(json.dumps(measured.to_json(), sort_keys=True))
+    write_table(Results.from_json(stored), again)
+    assert again.read_text() == first.read_text()
+    assert "| N | library | construct | plain |" in first.read_text()  # WORKLOADS' order, not the file's
 
 
 def test_a_measurement_is_a_plain_value() -> None:
