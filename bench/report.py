@@ -124,11 +124,11 @@ class Results:
         for workload, target in RATIO_TARGETS.items():
             for count in TARGET_SIZES:
                 ratio = self.ratio(workload, "plain", count)
-                cpu = [cpu for cpu, _ in self.round_by_round(workload, count)]
+                by_round = [cpu for cpu, _ in self.round_by_round(workload, count)]
                 rows.append(
                     (
                         f"{workload} at most {target:.2f}x hand-written Python CDK at N = {count:,}",
-                        "not measured" if ratio is None else f"{ratio:.2f}x" + _by_round(cpu, "{:.2f}x"),
+                        "not measured" if ratio is None else f"{ratio:.2f}x" + _by_round(by_round, "{:.2f}x"),
                         None if ratio is None else ratio <= target,
                     )
                 )
@@ -146,7 +146,7 @@ class Results:
         plain = self.medians.get("plain", {}).get(1000)
         for workload in RATIO_TARGETS:
             peak = self.medians.get(workload, {}).get(1000)
-            gains = [peak - 1 for _, peak in self.round_by_round(workload, 1000)]
+            gains = [memory - 1 for _, memory in self.round_by_round(workload, 1000)]
             rows.append(
                 (
                     f"{workload}: peak memory at N = 1,000 at most {PEAK_TARGET:.2f}x hand-written's",
@@ -262,7 +262,7 @@ def write_table(results: Results, path: Path) -> None:
 
 
 def _by_round(values: list[float], form: str) -> str:
-    """`` (from A to B by round)``: how far apart the rounds behind a median are; nothing for one round."""
+    """`` (A to B by round)``: how far apart the rounds behind a median are; nothing for one round."""
     if len(values) < 2:
         return ""
     return f" ({form.format(min(values))} to {form.format(max(values))} by round)"
