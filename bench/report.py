@@ -84,7 +84,7 @@ class Results:
         """CPU of ``numerator`` over ``denominator``'s: the median of each round's ratio.
 
         Every workload runs once a round, back to back, and this machine's speed drifts between
-        rounds (by half within half an hour, measured), so a ratio is taken within a round, where
+        rounds (by half within the hour, measured), so a ratio is taken within a round, where
         both ran at the same speed, then the median over rounds. The ratio of the two medians would
         mix rounds: in run H it read 1.08x for the catalogue at 100 profiles, whose rounds were
         1.10x, 0.87x and 0.88x. Without recorded rounds, the ratio of the medians.
