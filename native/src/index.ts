@@ -197,7 +197,7 @@ export class ProfileResources {
 
   private static finish(profile: Construct, roleScope: Construct, spec: any): void {
     for (const [type, data] of spec.roleMetadata ?? []) {
-      roleScope.node.addMetadata(type, data);
+      roleScope.node.addMetadata(type, sharedValues(data));
     }
     for (const [key, value] of spec.tags ?? []) {
       Tags.of(profile).add(key, value);
@@ -218,6 +218,33 @@ export class ProfileResources {
   }
 
   private constructor() {}
+}
+
+/**
+ * One copy of each metadata string, however many profiles give it. Every profile's JSON is parsed
+ * apart, and V8 shares the keys it parses but not the values: a thousand profiles acknowledging the
+ * same policy with the same reason would otherwise keep a thousand copies of it alive to the end.
+ */
+const SHARED_STRINGS = new Map<string, string>();
+
+/** `data` with each string value replaced by its first copy (`SHARED_STRINGS`); other data as it is. */
+function sharedValues(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return data;
+  }
+  const shared: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value !== 'string') {
+      shared[key] = value;
+      continue;
+    }
+    const first = SHARED_STRINGS.get(value);
+    if (first === undefined) {
+      SHARED_STRINGS.set(value, value);
+    }
+    shared[key] = first ?? value;
+  }
+  return shared;
 }
 
 /** Whether `value` is JSON as it is: strings, numbers, booleans, null, arrays and plain objects. */
