@@ -197,7 +197,7 @@ export class ProfileResources {
 
   private static finish(profile: Construct, roleScope: Construct, spec: any): void {
     for (const [type, data] of spec.roleMetadata ?? []) {
-      roleScope.node.addMetadata(type, sharedValues(data));
+      roleScope.node.addMetadata(type, sharedValues(roleScope, data));
     }
     for (const [key, value] of spec.tags ?? []) {
       Tags.of(profile).add(key, value);
@@ -221,30 +221,32 @@ export class ProfileResources {
 }
 
 /**
- * One copy of each metadata string, however many profiles give it. Every profile's JSON is parsed
- * apart, and V8 shares the keys it parses but not the values: a thousand profiles acknowledging the
- * same policy with the same reason would otherwise keep a thousand copies of it alive to the end.
+ * Each app's strings, one copy of each, however many of its profiles give them. Every profile's JSON
+ * is parsed apart, and V8 shares the keys it parses but not the values: a thousand profiles
+ * acknowledging the same policy with the same reason would otherwise keep a thousand copies of it
+ * alive to the end. Kept per app (its root), so an app that is gone takes its strings with it.
  */
-const SHARED_STRINGS = new Map<string, string>();
+const SHARED_STRINGS = new WeakMap<IConstruct, Map<string, string>>();
 
-/** `data` with each string value replaced by its first copy (`SHARED_STRINGS`); other data as it is. */
-function sharedValues(data: unknown): unknown {
+/**
+ * `data` with each string value replaced by the first copy of it in `scope`'s app
+ * (`SHARED_STRINGS`); data that is not an object as it is.
+ */
+function sharedValues(scope: IConstruct, data: unknown): unknown {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return data;
   }
-  const shared: Record<string, unknown> = {};
+  const root = scope.node.root;
+  const strings = SHARED_STRINGS.get(root) ?? new Map<string, string>();
+  SHARED_STRINGS.set(root, strings);
+  const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
-    if (typeof value !== 'string') {
-      shared[key] = value;
-      continue;
+    if (typeof value === 'string' && !strings.has(value)) {
+      strings.set(value, value);
     }
-    const first = SHARED_STRINGS.get(value);
-    if (first === undefined) {
-      SHARED_STRINGS.set(value, value);
-    }
-    shared[key] = first ?? value;
+    result[key] = typeof value === 'string' ? strings.get(value) : value;
   }
-  return shared;
+  return result;
 }
 
 /** Whether `value` is JSON as it is: strings, numbers, booleans, null, arrays and plain objects. */
