@@ -74,9 +74,16 @@ def deny(action: Any, resource: Any = "*", **more: Any) -> dict[str, Any]:
     return {"Effect": "Deny", "Action": action, "Resource": resource, **more}
 
 
-def decide(profile: Profile, action: str, resource: str = "*", closed: bool = True, **context: str) -> str:
+def decide(
+    profile: Profile,
+    action: str,
+    resource: str = "*",
+    closed: bool = True,
+    every: bool = False,
+    **context: str,
+) -> str:
     values = {key.replace("__", ":"): (value,) for key, value in context.items()}
-    return evaluate(profile, Request(action, resource, values, closed=closed)).outcome
+    return evaluate(profile, Request(action, resource, values, closed=closed, every_resource=every)).outcome
 
 
 # -- allow, deny, boundary ----------------------------------------------------------------------
@@ -158,8 +165,60 @@ def test_resources_match_part_by_part_and_case_sensitively() -> None:
     assert decide(profile, "ec2:StartInstances", INSTANCE) == "allowed"
     assert decide(profile, "ec2:StartInstances", INSTANCE.replace("111122223333", "444455556666")) == "denied"
     assert decide(profile, "ec2:StartInstances", INSTANCE.replace("instance/", "Instance/")) == "denied"
+    within = Profile("web", (inline(allow("ec2:StartInstances", "arn:aws:ec2:eu*1:111122223333:*")),))
+    assert decide(within, "ec2:StartInstances", INSTANCE) == "allowed"
+    odd = "arn:aws:ec2:eu:west-1:111122223333:instance/i-0abc"  # `eu*1` would have to cross a `:`
+    assert decide(within, "ec2:StartInstances", odd) == "denied"  # a `*` inside a part stays there
+
+
+def test_a_star_that_ends_a_part_reaches_beyond_its_colons() -> None:
+    """IAM User Guide, "IAM JSON policy elements: Resource": a ``*`` that is the last character of an
+    ARN segment "can expand to match beyond the colon boundaries"."""
     across = Profile("web", (inline(allow("ec2:StartInstances", "arn:aws:ec2:*")),))
-    assert decide(across, "ec2:StartInstances", INSTANCE) == "denied"  # `*` stays within its part
+    assert decide(across, "ec2:StartInstances", INSTANCE) == "allowed"
+    everything = Profile("web", (inline(allow("s3:*")), inline(deny("s3:*", "arn:aws:s3:*"), name="Deny")))
+    assert decide(everything, "s3:GetObject", "arn:aws:s3:::secret/key") == "denied"
+    passing = Profile(
+        "web", (inline(allow("iam:PassRole")), inline(deny("iam:*", "arn:aws:iam::*"), name="D"))
+    )
+    assert decide(passing, "iam:PassRole", "arn:aws:iam::111122223333:role/admin") == "denied"
+    assert decide(passing, "iam:PassRole", "arn:aws:iam:x") == "allowed"  # no `:` after `iam:` to reach
+
+
+def test_without_a_resource_a_narrower_statement_makes_the_answer_depend_on_the_resource() -> None:
+    """No resource asks about every resource (``*``): allowed only when every resource is, and a
+    statement that covers some resources only makes the answer depend on which."""
+    secret = f"{BUCKET}/secret/*"
+    denied_somewhere = Profile("web", (inline(allow("s3:GetObject"), deny("s3:GetObject", secret)),))
+    answer = evaluate(denied_somewhere, Request("s3:GetObject", closed=True, every_resource=True))
+    assert (answer.outcome, answer.depends_on) == ("unknown", ("the resource",))
+    assert "a deny of inline policy Inline statement 2 depends on the resource" in answer.reason
+    all_but = Profile("web", (inline({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": secret}),))
+    assert decide(all_but, "s3:GetObject", every=True) == "unknown"
+    one_bucket = Profile("web", (inline(allow("s3:GetObject", f"{BUCKET}/*")),))
+    assert decide(one_bucket, "s3:GetObject", every=True) == "unknown"
+    every_arn = Profile("web", (inline(allow("s3:GetObject", "arn:*")),))
+    assert decide(every_arn, "s3:GetObject", every=True) == "allowed"
+    nowhere = Profile("web", (inline({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "*"}),))
+    assert decide(nowhere, "s3:GetObject", every=True) == "denied"
+    assert decide(one_bucket, "s3:GetObject", f"{BUCKET}/x") == "allowed"  # a resource decides again
+    # A call on "*" itself (an action that names no resource) is matched as that string.
+    listing = Profile("web", (inline(allow("s3:*"), deny("s3:*", secret)),))
+    assert decide(listing, "s3:ListAllMyBuckets") == "allowed"
+    assert decide(one_bucket, "s3:GetObject") == "denied"
+
+
+def test_special_variables_stand_for_their_character_not_a_wildcard() -> None:
+    """``${*}`` and ``${?}`` are the characters ``*`` and ``?`` (IAM User Guide, "Variables and tags"),
+    in ``Resource`` and in ``StringLike`` alike."""
+    literal = Profile("web", (inline(allow("s3:PutObject", "arn:aws:s3:::bucket/${*}")),))
+    assert decide(literal, "s3:PutObject", "arn:aws:s3:::bucket/*") == "allowed"
+    assert decide(literal, "s3:PutObject", "arn:aws:s3:::bucket/anything") == "denied"
+    assert check({"StringLike": {"k:a": "a${?}"}}, k__a="a?") is True
+    assert check({"StringLike": {"k:a": "a${?}"}}, k__a="ab") is False
+    assert check({"StringLike": {"k:a": "a?${*}"}}, k__a="ab*") is True
+    assert check({"StringLike": {"k:a": "a\\*"}}, k__a="a\\xyz") is True  # a backslash is just itself
+    assert check({"ArnLike": {"k:a": "arn:aws:s3:::b/${*}"}}, k__a="arn:aws:s3:::b/x") is False
 
 
 def test_policy_variables_in_resources_are_read_from_the_context() -> None:
@@ -363,6 +422,23 @@ def test_a_known_false_decides_even_when_another_key_is_unknown() -> None:
 def test_policy_variable_defaults_and_specials() -> None:
     assert check({"StringEquals": {"k:a": "${aws:username, 'guest'}"}}, k__a="guest") is True
     assert check({"StringEquals": {"k:a": "x${$}"}}, k__a="x$") is True
+    assert check({"StringEquals": {"k:a": "x${*}"}}, k__a="x*") is True
+
+
+@pytest.mark.parametrize(
+    ("operator", "value"),
+    [
+        ("NumericLessThan", "NaN"),
+        ("NumericNotEquals", "Infinity"),
+        ("DateLessThan", "99999999999999"),
+        ("DateGreaterThan", "1e20"),
+        ("DateEquals", "NaN"),
+    ],
+)
+def test_a_value_no_number_or_date_can_hold_compares_with_nothing(operator: str, value: str) -> None:
+    """Not a crash: a value out of range matches no policy value, as any value that is not a number or
+    a date does (so a negated operator holds)."""
+    assert check({operator: {"k:a": "10"}}, k__a=value) is operator.startswith("NumericNot")
 
 
 @given(st.text(alphabet="ab*?", max_size=6), st.text(alphabet="ab", max_size=6))

@@ -255,6 +255,109 @@ def test_a_catalogue_is_read_as_well(tmp_path: Path) -> None:
     assert run("can", "worker", "s3:PutObject", "arn:aws:s3:::jobs/1", "--catalog", str(catalog))[0] == 1
 
 
+def test_without_a_resource_the_question_is_every_resource_the_action_names(assembly: Path) -> None:
+    """``s3:GetObject`` names objects: allowed on every one but those the deny names, so it depends on
+    the resource. ``s3:ListAllMyBuckets`` names none: it is called on ``*``, which the deny misses."""
+    status, out, _ = run("can", "web-server", "s3:GetObject", "--assembly", str(assembly), "--format", "json")
+    answer = json.loads(out)
+    assert (status, answer["outcome"], answer["every_resource"]) == (1, "unknown", True)
+    assert answer["depends_on"] == ["the resource"]
+    status, out, _ = run("can", "web-server", "s3:ListAllMyBuckets", "--assembly", str(assembly))
+    assert (status, out.split(" on ")[1].split(":")[0]) == (0, "*")
+
+
+def test_a_catalogues_pseudo_parameters_stand_for_the_account_given(tmp_path: Path) -> None:
+    """``${AWS::AccountId}`` is ``--account`` (as in the stack), not a policy variable to depend on."""
+    catalog = tmp_path / "catalog.yaml"
+    inputs = "arn:${AWS::Partition}:s3:::in-${AWS::AccountId}"
+    catalog.write_text(
+        dedent(
+            f"""\
+            profiles:
+              - id: Worker
+                name: worker
+                statements:
+                  - {{actions: ["s3:GetObject"], resources: ["{inputs}/*"]}}
+                  - {{effect: Deny, actions: ["s3:GetObject"], resources: ["{inputs}/x/*"]}}
+                acknowledge:
+                  - {{resource: "{inputs}/*", reason: "Every job's input"}}
+            """
+        )
+    )
+    ask = ("can", "worker", "s3:GetObject", "--catalog", str(catalog), "--account", "444455556666")
+    status, out, _ = run(*ask[:3], "arn:aws:s3:::in-444455556666/1", *ask[3:])
+    assert (status, out.split(":")[0]) == (0, "allowed")
+    status, out, _ = run(*ask[:3], "arn:aws:s3:::in-444455556666/x/1", *ask[3:])
+    assert (status, out.split(":")[0]) == (1, "denied")
+    status, out, _ = run(*ask[:3], "arn:aws:s3:::in-111122223333/1", *ask[3:])
+    assert "AWS::AccountId" not in out
+    assert (status, out.split(":")[0]) == (1, "denied")
+    default = run(
+        "can", "worker", "s3:GetObject", "arn:aws:s3:::in-111122223333/1", "--catalog", str(catalog)
+    )
+    assert default[0] == 0
+
+
+def test_a_role_or_boundary_only_a_deploy_knows_makes_the_answer_unknown(tmp_path: Path) -> None:
+    """An imported boundary could deny, and an imported role could allow or deny anything: never
+    "allowed" or "denied" from what the template leaves out."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    allow_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    template = {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": trust,
+                    "PermissionsBoundary": {"Fn::ImportValue": "BoundaryArn"},
+                    "Policies": [{"PolicyName": "p", "PolicyDocument": allow_all}],
+                },
+            },
+            "Bounded": {
+                "Type": "AWS::IAM::InstanceProfile",
+                "Properties": {"InstanceProfileName": "bounded", "Roles": [{"Ref": "Role"}]},
+            },
+            "Imported": {
+                "Type": "AWS::IAM::InstanceProfile",
+                "Properties": {
+                    "InstanceProfileName": "imported",
+                    "Roles": [{"Fn::ImportValue": "SharedRole"}],
+                },
+            },
+            "Elsewhere": {
+                "Type": "AWS::IAM::InstanceProfile",
+                "Properties": {"InstanceProfileName": "elsewhere", "Roles": ["a-role-of-another-stack"]},
+            },
+        }
+    }
+    (tmp_path / "S.template.json").write_text(json.dumps(template))
+    stack = {
+        "type": "aws:cloudformation:stack",
+        "environment": "aws://111122223333/eu-west-1",
+        "properties": {"templateFile": "S.template.json", "stackName": "S"},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {"S": stack}}))
+    for name, depends in [
+        ("bounded", "policy role.permissions_boundary"),
+        ("imported", "policy role"),
+        ("elsewhere", "policy role"),
+    ]:
+        status, out, _ = run(
+            "can", name, "s3:GetObject", f"{BUCKET}/k", "--assembly", str(tmp_path), "--format", "json"
+        )
+        answer = json.loads(out)
+        assert (status, answer["outcome"]) == (1, "unknown"), name
+        assert depends in answer["depends_on"], name
+
+
 def test_a_catalogue_with_problems_cannot_run(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text("profiles:\n  - id: Worker\n    path: nope\n")

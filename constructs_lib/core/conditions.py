@@ -22,10 +22,11 @@ import base64
 import binascii
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from constructs_lib.core.request import UNKNOWN, Request, Unknown
 
@@ -90,9 +91,28 @@ Match = Callable[[str, str], bool]
 """``match(request_value, policy_value)`` for a positive operator."""
 
 
-def _glob(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A glob as ``substitute(..., glob=True)`` writes it: ``*`` and ``?`` wildcards, ``\\x`` a literal x."""
+    return re.compile("".join(glob_parts(pattern, lambda index: ".*", lambda index: ".")), re.DOTALL)
+
+
+def glob_parts(pattern: str, star: Callable[[int], str], question: Callable[[int], str]) -> Iterator[str]:
+    """The regular expression of each character of a glob; ``star(i)`` and ``question(i)`` give the
+    wildcards' at index ``i``."""
+    index = 0
+    while index < len(pattern):
+        character = pattern[index]
+        if character == "\\" and index + 1 < len(pattern):
+            yield re.escape(pattern[index + 1])
+            index += 2
+            continue
+        if character == "*":
+            yield star(index)
+        elif character == "?":
+            yield question(index)
+        else:
+            yield re.escape(character)
+        index += 1
 
 
 def _string_like(value: str, pattern: str) -> bool:
@@ -100,10 +120,12 @@ def _string_like(value: str, pattern: str) -> bool:
 
 
 def _number(text: str) -> Decimal | None:
+    """A finite number, else None: ``NaN`` and ``Infinity`` compare with nothing."""
     try:
-        return Decimal(text.strip())
+        number = Decimal(text.strip())
     except InvalidOperation:
         return None
+    return number if number.is_finite() else None
 
 
 def _numeric(compare: Callable[[Decimal, Decimal], bool]) -> Match:
@@ -118,7 +140,10 @@ def _date(text: str) -> datetime | None:
     text = text.strip()
     number = _number(text)
     if number is not None:
-        return datetime.fromtimestamp(float(number), tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(float(number), tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):  # beyond the years a datetime holds
+            return None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -149,33 +174,38 @@ def _binary(value: str, policy: str) -> bool:
 
 
 def arn_like(value: str, pattern: str) -> bool:
-    """ARN matching: each of the six ``:``-separated parts on its own, with ``*`` and ``?``."""
+    """``ArnLike`` in a condition: each of the six ``:``-separated parts on its own, with ``*`` and
+    ``?`` (a glob as ``substitute(..., glob=True)`` writes it)."""
     values, patterns = value.split(":", 5), pattern.split(":", 5)
     if len(values) != 6 or len(patterns) != 6:
         return False
     return all(_glob(p).fullmatch(v) is not None for v, p in zip(values, patterns, strict=True))
 
 
-_POSITIVE: Mapping[str, tuple[Match, bool]] = {
-    # name: (match, whether policy variables are substituted in the policy's values)
-    "stringequals": (lambda v, p: v == p, True),
-    "stringequalsignorecase": (lambda v, p: v.lower() == p.lower(), True),
-    "stringlike": (_string_like, True),
-    "numericequals": (_numeric(lambda a, b: a == b), False),
-    "numericlessthan": (_numeric(lambda a, b: a < b), False),
-    "numericlessthanequals": (_numeric(lambda a, b: a <= b), False),
-    "numericgreaterthan": (_numeric(lambda a, b: a > b), False),
-    "numericgreaterthanequals": (_numeric(lambda a, b: a >= b), False),
-    "dateequals": (_dates(lambda a, b: a == b), False),
-    "datelessthan": (_dates(lambda a, b: a < b), False),
-    "datelessthanequals": (_dates(lambda a, b: a <= b), False),
-    "dategreaterthan": (_dates(lambda a, b: a > b), False),
-    "dategreaterthanequals": (_dates(lambda a, b: a >= b), False),
-    "bool": (lambda v, p: v.lower() == p.lower(), True),
-    "binaryequals": (_binary, False),
-    "ipaddress": (_ip, False),
-    "arnequals": (arn_like, True),
-    "arnlike": (arn_like, True),
+Variables = Literal["none", "text", "glob"]
+"""How an operator's policy values take policy variables: not at all, as text, or into a glob (where
+``${*}`` and ``${?}`` stay the characters, not wildcards)."""
+
+_POSITIVE: Mapping[str, tuple[Match, Variables]] = {
+    # name: (match, how policy variables are substituted in the policy's values)
+    "stringequals": (lambda v, p: v == p, "text"),
+    "stringequalsignorecase": (lambda v, p: v.lower() == p.lower(), "text"),
+    "stringlike": (_string_like, "glob"),
+    "numericequals": (_numeric(lambda a, b: a == b), "none"),
+    "numericlessthan": (_numeric(lambda a, b: a < b), "none"),
+    "numericlessthanequals": (_numeric(lambda a, b: a <= b), "none"),
+    "numericgreaterthan": (_numeric(lambda a, b: a > b), "none"),
+    "numericgreaterthanequals": (_numeric(lambda a, b: a >= b), "none"),
+    "dateequals": (_dates(lambda a, b: a == b), "none"),
+    "datelessthan": (_dates(lambda a, b: a < b), "none"),
+    "datelessthanequals": (_dates(lambda a, b: a <= b), "none"),
+    "dategreaterthan": (_dates(lambda a, b: a > b), "none"),
+    "dategreaterthanequals": (_dates(lambda a, b: a >= b), "none"),
+    "bool": (lambda v, p: v.lower() == p.lower(), "text"),
+    "binaryequals": (_binary, "none"),
+    "ipaddress": (_ip, "none"),
+    "arnequals": (arn_like, "glob"),
+    "arnlike": (arn_like, "glob"),
 }
 _NEGATED = {
     "stringnotequals": "stringequals",
@@ -241,7 +271,10 @@ def _one(operator_name: str, key: str, policy_values: Sequence[str], request: Re
     match, takes_variables = _POSITIVE[operator.base]
     resolved: list[str | None] = []
     for value in policy_values:
-        substituted = substitute(value, request) if takes_variables else value
+        if takes_variables == "none":
+            substituted: str | Unknown | None = value
+        else:
+            substituted = substitute(value, request, glob=takes_variables == "glob")
         if isinstance(substituted, Unknown):
             return Verdict(None, frozenset(variables(value)))
         resolved.append(substituted)
@@ -276,19 +309,25 @@ def variables(text: str) -> tuple[str, ...]:
     return tuple(name for name in names if name not in _SPECIAL)
 
 
-def substitute(text: str, request: Request) -> str | Unknown | None:
+def substitute(text: str, request: Request, *, glob: bool = False) -> str | Unknown | None:
     """``text`` with its policy variables replaced; ``None`` when a variable's key is missing (and
     has no default); ``UNKNOWN`` when the request does not know it. ``${*}``, ``${?}`` and ``${$}``
-    give their character (in a ``StringLike`` value it then acts as a wildcard: a known limit).
+    give their character.
+
+    With ``glob``, the result is a pattern for ``StringLike``, ``Arn*`` and ``Resource``: the text's
+    own ``*`` and ``?`` are wildcards, while the characters ``${*}`` and ``${?}`` stand for are
+    literal (``\\*``, ``\\?``; a backslash is ``\\\\``), as IAM defines them ("Variables and tags").
     """
+    escape = _escaped if glob else _unchanged
     out: list[str] = []
     index = 0
     for match in _VARIABLE.finditer(text):
-        out.append(text[index : match.start()])
+        out.append(escape(text[index : match.start()]))
         index = match.end()
         name, default = _split_default(match.group(1))
         if name in _SPECIAL:
-            out.append(_SPECIAL[name])
+            character = _SPECIAL[name]
+            out.append(f"\\{character}" if glob and character in "*?" else character)
             continue
         found = request.values(name)
         if isinstance(found, Unknown):
@@ -297,9 +336,18 @@ def substitute(text: str, request: Request) -> str | Unknown | None:
             if default is None:
                 return None
             found = (default,)
-        out.append(found[0])
-    out.append(text[index:])
+        out.append(escape(found[0]))
+    out.append(escape(text[index:]))
     return "".join(out)
+
+
+def _escaped(text: str) -> str:
+    """Text into a glob unchanged in meaning: its backslashes literal, its ``*`` and ``?`` wildcards."""
+    return text.replace("\\", "\\\\")
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _split_default(body: str) -> tuple[str, str | None]:

@@ -18,6 +18,8 @@ change that. Service control, resource and session policies are outside a profil
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -205,20 +207,59 @@ def action_matches(pattern: str, action: str) -> bool:
     return _compiled(pattern.lower()).fullmatch(action.lower()) is not None
 
 
+THE_RESOURCE = "the resource"
+"""What an answer on every resource (``Request.every_resource``) depends on when a statement covers
+some resources only."""
+
+
 def resource_matches(pattern: str, resource: str, request: Request) -> Verdict:
     """IAM's resource match, with policy variables read from the request's context.
 
-    ``*`` matches everything; otherwise both are ARNs, compared part by part (a wildcard does not
-    reach across the first five ``:``), case-sensitively.
+    ``*`` matches everything; otherwise the pattern is an ARN matched case-sensitively, its
+    wildcards within one ``:``-separated segment, except a ``*`` that ends a segment, which reaches
+    beyond it (IAM User Guide, "IAM JSON policy elements: Resource", wildcards in resource ARNs). A
+    request on ``*`` (an action that names no resource) is matched as that string. A question on
+    every resource is matched by patterns every ARN matches; a narrower one makes it depend on which.
     """
     if pattern == "*":
         return TRUE
-    substituted = conditions.substitute(pattern, request)
+    substituted = conditions.substitute(pattern, request, glob=True)
     if isinstance(substituted, Unknown):
         return Verdict(None, frozenset(conditions.variables(pattern)))
     if substituted is None:
         return conditions.FALSE
-    return Verdict.of(conditions.arn_like(resource, substituted))
+    if request.every_resource:
+        return TRUE if _EVERY_ARN.fullmatch(substituted) else Verdict(None, frozenset({THE_RESOURCE}))
+    return Verdict.of(resource_like(resource, substituted))
+
+
+def resource_like(resource: str, pattern: str) -> bool:
+    """Whether ``resource`` matches ``pattern``, a glob as ``conditions.substitute(..., glob=True)``
+    writes it, under the ``Resource`` element's rules (``resource_matches``)."""
+    return _resource_pattern(pattern).fullmatch(resource) is not None
+
+
+_EVERY_ARN = re.compile(r"\*+|arn(?::\*+)+")
+"""Patterns every ARN matches: ``*``, ``arn:*``, ``arn:*:*:*:*:*``."""
+ARN_RESOURCE_SEGMENT = 5
+"""Colons before an ARN's resource part, within which wildcards may cross colons anyway."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _resource_pattern(pattern: str) -> re.Pattern[str]:
+    colons = [index for index, character in enumerate(pattern) if character == ":"]
+
+    def segment(index: int) -> int:
+        return bisect.bisect_left(colons, index)
+
+    def star(index: int) -> str:
+        ends_segment = index + 1 == len(pattern) or pattern[index + 1] == ":"
+        return ".*" if ends_segment or segment(index) >= ARN_RESOURCE_SEGMENT else "[^:]*"
+
+    def question(index: int) -> str:
+        return "." if segment(index) >= ARN_RESOURCE_SEGMENT else "[^:]"
+
+    return re.compile("".join(conditions.glob_parts(pattern, star, question)), re.DOTALL)
 
 
 _PATTERNS: dict[str, re.Pattern[str]] = {}

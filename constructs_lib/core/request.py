@@ -37,6 +37,9 @@ class Request:
     """Keys known to be missing from the request."""
     closed: bool = False
     """Whether every key not in ``context`` is absent (else unknown)."""
+    every_resource: bool = False
+    """Whether the question is the call on every resource it can name, rather than on ``resource``
+    (``can`` without a resource, for an action that names resources; ``resource`` is then ``*``)."""
 
     def __post_init__(self) -> None:
         lowered = {key.lower(): tuple(values) for key, values in self.context.items()}

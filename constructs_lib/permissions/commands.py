@@ -47,15 +47,18 @@ def add_commands(commands: Any) -> None:
     can = commands.add_parser(
         "can",
         help="whether a profile may make one call: allowed, denied or unknown",
-        description="Whether a profile may call ACTION on RESOURCE (default: every resource, *), with "
-        "the request context given. Exit status: 0 allowed, 1 denied or unknown (it says which "
-        "statement denies, or what the answer depends on), 2 it could not run.",
+        description="Whether a profile may call ACTION on RESOURCE (default: every resource it can "
+        "name, or * for an action that names none), with the request context given. Exit status: 0 "
+        "allowed, 1 denied or unknown (it says which statement denies, or what the answer depends on), "
+        "2 it could not run.",
     )
     can.add_argument(
         "profile", metavar="PROFILE", help="its name, construct path, catalogue ID or logical ID"
     )
     can.add_argument("action", metavar="ACTION", help="one action, e.g. s3:GetObject")
-    can.add_argument("resource", metavar="RESOURCE", nargs="?", default="*", help="an ARN; default: *")
+    can.add_argument(
+        "resource", metavar="RESOURCE", nargs="?", help="an ARN; default: every resource the action can name"
+    )
     can.add_argument(
         "--context",
         action="append",
@@ -87,7 +90,7 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--account",
         metavar="ID",
-        help="the account AWS::AccountId stands for in the templates "
+        help="the account AWS::AccountId stands for in the templates or the catalogue "
         "(default: the stack's own, else 111122223333)",
     )
 
@@ -103,7 +106,8 @@ def _profile(args: argparse.Namespace) -> Profile:
             raise SourceError(
                 f"{catalog.path}: has {len(catalog.errors)} problem(s); fix them first: {first}"
             )
-        return choose(from_catalog([(entry.id, entry.spec) for entry in catalog.profiles]), args.profile)
+        entries = [(entry.id, entry.spec) for entry in catalog.profiles]
+        return choose(from_catalog(entries, args.account), args.profile)
     return choose(from_assembly(args.assembly, args.account), args.profile)
 
 
@@ -147,11 +151,22 @@ def _can(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (ValueError, SourceError) as problem_found:
         print(f"can: {problem_found}", file=err)
         return EXIT_CANNOT_RUN
-    request = Request(args.action, args.resource, context, frozenset(args.absent))
+    # Without a resource: an action that names resources is asked about every one of them; one that
+    # names none is only ever called on "*", which is then the question.
+    every = args.resource is None and _names_resources(args.action)
+    resource = args.resource or "*"
+    request = Request(args.action, resource, context, frozenset(args.absent), every_resource=every)
     decision = evaluate(profile, request)
     shown = render.decision_json if args.format == "json" else render.decision_text
-    out.write(shown(profile.name, args.action, args.resource, decision))
+    out.write(shown(profile.name, args.action, resource, decision, every=every))
     return EXIT_ALLOWED if decision.outcome == "allowed" else EXIT_NOT_ALLOWED
+
+
+def _names_resources(action: str) -> bool:
+    """Whether IAM's reference gives the action a resource type (else it takes only ``*``)."""
+    service, _, name = action.partition(":")
+    known = reference().action(service, name)
+    return known is not None and bool(known.resource_types)
 
 
 def _action_problem(action: str) -> str:

@@ -84,18 +84,18 @@ def explanation_json(explanation: Explanation, data: dict[str, str]) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def decision_text(profile: str, action: str, resource: str, decision: Decision) -> str:
-    on = "every resource (*)" if resource == "*" else resource
+def decision_text(
+    profile: str, action: str, resource: str, decision: Decision, *, every: bool = False
+) -> str:
+    on = "every resource (*)" if every else resource
     return f"{decision.outcome}: {profile} {action} on {on}: {decision.reason}\n"
 
 
-def decision_json(profile: str, action: str, resource: str, decision: Decision) -> str:
-    return (
-        json.dumps(
-            {"profile": profile, "action": action, "resource": resource, **decision.to_json()}, indent=2
-        )
-        + "\n"
-    )
+def decision_json(
+    profile: str, action: str, resource: str, decision: Decision, *, every: bool = False
+) -> str:
+    asked = {"profile": profile, "action": action, "resource": resource, "every_resource": every}
+    return json.dumps({**asked, **decision.to_json()}, indent=2) + "\n"
 
 
 def _rows(grants: list[Grant]) -> Iterator[tuple[list[str], Grant]]:

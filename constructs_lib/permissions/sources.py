@@ -23,6 +23,7 @@ from typing import Any
 from constructs_lib.audit.declared import StackTemplate, declared_profiles, read_assembly
 from constructs_lib.audit.errors import AuditError
 from constructs_lib.audit.intrinsics import Account, Resolver, UnresolvedError
+from constructs_lib.core import pseudo_parameters
 from constructs_lib.core.aws_managed_policies import managed_policy
 from constructs_lib.core.evaluator import Policy, Profile
 from constructs_lib.core.presets import PRESETS, Preset
@@ -31,6 +32,8 @@ from constructs_lib.core.spec import ProfileSpec
 DEFAULT_ACCOUNT = "111122223333"
 """The account ``AWS::AccountId`` stands for when a stack names none (``--account`` changes it)."""
 PARTITION = "aws"
+URL_SUFFIX = "amazonaws.com"
+NOT_IN_TEMPLATE = "the role is not one this template defines"
 
 
 class SourceError(Exception):
@@ -70,7 +73,13 @@ def from_assembly(directory: Path, account: str | None = None) -> list[Found]:
         for profile in declared.profiles:
             role = profile.role
             policies: list[Policy] = []
-            if role is not None:
+            boundary = None
+            if role is None:
+                # A role this template does not define, or one only a deploy names: none of its
+                # policies (its boundary among them) is known, so neither an allow nor a deny is.
+                reason = profile.not_audited.get("role", NOT_IN_TEMPLATE)
+                policies.append(Policy("role", "inline", None, reason))
+            else:
                 for name, document in sorted(role.inline_policies.items()):
                     reason = "" if document is not None else "its document is only known at deploy"
                     policies.append(Policy(name, "inline", document, reason))
@@ -78,9 +87,11 @@ def from_assembly(directory: Path, account: str | None = None) -> list[Found]:
                 for field, reason in profile.not_audited.items():
                     if field.startswith("role.inline_policies") or field == "role.managed_policies":
                         policies.append(Policy(field, "inline", None, reason))
-            boundary = None
-            if role is not None and role.permissions_boundary is not None:
-                boundary = managed_policy(role.permissions_boundary, customer, kind="boundary")
+                if "role.permissions_boundary" in profile.not_audited:
+                    reason = profile.not_audited["role.permissions_boundary"]
+                    boundary = Policy("role.permissions_boundary", "boundary", None, reason)
+                elif role.permissions_boundary is not None:
+                    boundary = managed_policy(role.permissions_boundary, customer, kind="boundary")
             shown = profile.name or profile.where
             found.append(
                 Found(Profile(shown, tuple(policies), boundary), (shown, profile.where, profile.logical_id))
@@ -88,13 +99,24 @@ def from_assembly(directory: Path, account: str | None = None) -> list[Found]:
     return found
 
 
-def from_catalog(catalog_profiles: list[tuple[str, ProfileSpec]]) -> list[Found]:
-    """Profiles from a catalogue's entries, each ``(id, spec)``."""
+def from_catalog(catalog_profiles: list[tuple[str, ProfileSpec]], account: str | None = None) -> list[Found]:
+    """Profiles from a catalogue's entries, each ``(id, spec)``.
+
+    A spec's ``${AWS::AccountId}`` stands for ``account`` (default ``DEFAULT_ACCOUNT``),
+    ``${AWS::Partition}`` for ``aws`` and ``${AWS::URLSuffix}`` for ``amazonaws.com``, as in the
+    stack; ``${AWS::Region}`` depends on the stack's region, so an answer that reads it says so.
+    """
+    references = {
+        "AWS::AccountId": account or DEFAULT_ACCOUNT,
+        "AWS::Partition": PARTITION,
+        "AWS::URLSuffix": URL_SUFFIX,
+    }
     found = []
     for profile_id, spec in catalog_profiles:
         policies: list[Policy] = []
         guard = spec.credential_guard.statements() if spec.credential_guard is not None else []
-        statements = [*spec.statements, *guard]
+        written = (*spec.statements, *guard)
+        statements = [pseudo_parameters.substitute(statement, references) for statement in written]
         if statements:
             policies.append(
                 Policy("statements", "inline", {"Version": "2012-10-17", "Statement": statements})
@@ -105,10 +127,12 @@ def from_catalog(catalog_profiles: list[tuple[str, ProfileSpec]]) -> list[Found]
             if chosen is not None:
                 names += chosen.managed_policies
         names += [str(policy) for policy in spec.managed_policies]
-        policies += [managed_policy(name, {}) for name in dict.fromkeys(names)]
+        arns = (str(pseudo_parameters.substitute(name, references)) for name in names)
+        policies += [managed_policy(arn, {}) for arn in dict.fromkeys(arns)]
         boundary = None
         if spec.permissions_boundary is not None:
-            boundary = managed_policy(str(spec.permissions_boundary), {}, kind="boundary")
+            arn = str(pseudo_parameters.substitute(str(spec.permissions_boundary), references))
+            boundary = managed_policy(arn, {}, kind="boundary")
         shown = spec.instance_profile_name
         name = shown if isinstance(shown, str) else profile_id  # a DeployTime name: the catalogue ID
         found.append(Found(Profile(name, tuple(policies), boundary), (name, profile_id)))
