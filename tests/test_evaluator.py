@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from constructs_lib.core import conditions
 from constructs_lib.core.evaluator import Policy, Profile, action_matches, evaluate
+from constructs_lib.core.explain import explain
 from constructs_lib.core.request import Request, context_from_pairs
 
 BUCKET = "arn:aws:s3:::logs"
@@ -483,3 +484,16 @@ def test_the_core_loads_no_jsii_and_no_boto3() -> None:
     )
     shown = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert shown.strip() == "[]"
+
+
+def test_explain_takes_away_what_a_deny_of_every_arn_covers() -> None:
+    """``arn:*`` is every resource, as ``*`` is: the action is removed, not shown beside a narrower deny."""
+    for everything in ("*", "arn:*"):
+        profile = Profile("web", (inline(allow("s3:GetObject"), deny("s3:GetObject", everything)),))
+        explanation = explain(profile)
+        assert [grant.action for grant in explanation.grants] == [], everything
+        assert [action for action, _ in explanation.removed] == ["s3:GetObject"], everything
+    narrower = explain(
+        Profile("web", (inline(allow("s3:GetObject"), deny("s3:GetObject", "arn:aws:s3:::b/*")),))
+    )
+    assert [grant.action for grant in narrower.grants] == ["s3:GetObject"]

@@ -229,7 +229,7 @@ def resource_matches(pattern: str, resource: str, request: Request) -> Verdict:
     if substituted is None:
         return conditions.FALSE
     if request.every_resource:
-        return TRUE if _EVERY_ARN.fullmatch(substituted) else Verdict(None, frozenset({THE_RESOURCE}))
+        return TRUE if covers_every_arn(substituted) else Verdict(None, frozenset({THE_RESOURCE}))
     return Verdict.of(resource_like(resource, substituted))
 
 
@@ -239,8 +239,12 @@ def resource_like(resource: str, pattern: str) -> bool:
     return _resource_pattern(pattern).fullmatch(resource) is not None
 
 
+def covers_every_arn(pattern: str) -> bool:
+    """Whether every ARN matches the ``Resource`` pattern: ``*``, ``arn:*``, ``arn:*:*:*:*:*``."""
+    return _EVERY_ARN.fullmatch(pattern) is not None
+
+
 _EVERY_ARN = re.compile(r"\*+|arn(?::\*+)+")
-"""Patterns every ARN matches: ``*``, ``arn:*``, ``arn:*:*:*:*:*``."""
 ARN_RESOURCE_SEGMENT = 5
 """Colons before an ARN's resource part, within which wildcards may cross colons anyway."""
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from constructs_lib.core.evaluator import Policy, Profile, StatementRef, action_matches
+from constructs_lib.core.evaluator import Policy, Profile, StatementRef, action_matches, covers_every_arn
 from constructs_lib.core.iam_reference import IamReference, reference
 
 ACCESS_LEVELS = ("Permissions management", "Write", "Tagging", "Read", "List")
@@ -189,7 +189,7 @@ def _everywhere(statement: Mapping[str, Any]) -> bool:
     """Whether the statement applies to every resource, unconditionally."""
     return (
         "NotResource" not in statement
-        and "*" in _list(statement.get("Resource"))
+        and any(covers_every_arn(pattern) for pattern in _list(statement.get("Resource")))
         and not statement.get("Condition")
     )
 
