@@ -30,6 +30,7 @@ from moto.iam.exceptions import IAMException
 from moto.iam.responses import IamResponse
 from moto.sts.responses import TokenResponse
 
+from constructs_lib.audit import account as account_module
 from constructs_lib.audit import run as run_module
 from constructs_lib.audit.account import IamReader
 from constructs_lib.audit.policy import AUDIT_POLICY, REPAIR_TAGS_POLICY
@@ -37,6 +38,7 @@ from constructs_lib.cli import commands as cli
 from emulator import fidelity
 from tests.test_audit_declared import TRUST, profile_resources, write_assembly
 from tests.test_audit_emulator import LOOPBACK_ONLY
+from tests.test_instance_profile_tags_handler import CaseInsensitiveKeys
 from tooling.cdk import ROOT
 
 pytestmark = pytest.mark.usefixtures("botocore_data_once")
@@ -533,8 +535,8 @@ def test_repair_tags_dry_run_prints_and_changes_nothing(
     status, out, err = audit("--repair-tags", "--dry-run", capsys=capsys)
     assert status == 1
     assert out.splitlines()[-2:] == [
-        "would tag profile 'web': Service='WebApp' (TagInstanceProfile)",
         "would untag profile 'web': Stray (UntagInstanceProfile)",
+        "would tag profile 'web': Service='WebApp' (TagInstanceProfile)",
     ]
     assert err.endswith("2 findings (2 drift); would repair the tags of 1 profile, 2 left\n")
     assert client.list_instance_profile_tags(InstanceProfileName="web")["Tags"] == [
@@ -553,8 +555,8 @@ def test_repair_tags_fixes_profile_tags_only(aws: None, capsys: pytest.CaptureFi
     status, out, err = audit("--repair-tags", capsys=capsys)
     assert status == 1  # the role's tag is left for its stack's owner
     assert out.splitlines()[-2:] == [
-        "tagged profile 'web': Service='WebApp' (TagInstanceProfile)",
         "untagged profile 'web': Stray (UntagInstanceProfile)",
+        "tagged profile 'web': Service='WebApp' (TagInstanceProfile)",
     ]
     assert err.endswith("3 findings (3 drift); repaired the tags of 1 profile, 1 left\n")
     tags = client.list_instance_profile_tags(InstanceProfileName="web")["Tags"]
@@ -580,6 +582,43 @@ def test_repairing_every_finding_exits_0(aws: None, capsys: pytest.CaptureFixtur
     assert status == 0
     assert err.endswith("repaired the tags of 1 profile, 0 left\n")
     assert audit(capsys=capsys)[0] == 0
+
+
+def test_json_in_sync_says_what_the_exit_code_says_after_repairs(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    web_assembly()
+    create_profile()
+    iam().untag_instance_profile(InstanceProfileName="web", TagKeys=["Service"])
+    status, out, _ = audit("--repair-tags", "--dry-run", "--format", "json", capsys=capsys)
+    document = json.loads(out)
+    assert (status, document["in_sync"], document["remaining"]) == (1, False, 1)
+    status, out, _ = audit("--repair-tags", "--format", "json", capsys=capsys)
+    document = json.loads(out)
+    assert (status, document["in_sync"], document["remaining"], len(document["findings"])) == (0, True, 0, 1)
+
+
+def test_repair_untags_before_it_tags_a_key_changed_only_in_case(
+    aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IAM may hold keys that differ only in case as one key (``CaseInsensitiveKeys``): tagging
+    ``Service`` and then untagging ``service`` would remove the tag just made."""
+    web_assembly()
+    create_profile(tags={"Environment": "Production", "service": "WebApp"})
+    iam().tag_role(RoleName="web-role", Tags=[{"Key": "Service", "Value": "WebApp"}])
+    iam().untag_role(RoleName="web-role", TagKeys=["service"])
+    made: list[str] = []
+
+    def change_tags(client: Any, change: Any) -> None:
+        made.append(change.action)
+        account_module.change_tags(CaseInsensitiveKeys(client), change)
+
+    monkeypatch.setattr(run_module, "change_tags", change_tags)
+    assert audit("--repair-tags", capsys=capsys)[0] == 0
+    tags = iam().list_instance_profile_tags(InstanceProfileName="web")["Tags"]
+    assert {tag["Key"]: tag["Value"] for tag in tags} == WEB_TAGS  # tagging first left no Service
+    assert audit(capsys=capsys)[:2] == (0, "")
+    assert made == ["UntagInstanceProfile", "TagInstanceProfile"]
 
 
 # -- names CloudFormation generates -----------------------------------------------------------------

@@ -529,15 +529,15 @@ def test_a_finding_is_one_line_and_json() -> None:
 
 def test_repair_plans_only_instance_profile_tag_drift() -> None:
     changes = repair.plan(TAG_DRIFT)
-    assert changes == [
-        repair.TagChange("TagInstanceProfile", "web", tags={"Service": "WebApp"}),
+    assert changes == [  # untag first: IAM may hold 'service' and 'Service' as one key
         repair.TagChange("UntagInstanceProfile", "web", keys=("Extra",)),
+        repair.TagChange("TagInstanceProfile", "web", tags={"Service": "WebApp"}),
     ]
     assert [c.line(dry_run=True) for c in changes] == [
-        "would tag profile 'web': Service='WebApp' (TagInstanceProfile)",
         "would untag profile 'web': Extra (UntagInstanceProfile)",
+        "would tag profile 'web': Service='WebApp' (TagInstanceProfile)",
     ]
-    assert changes[0].line(dry_run=False) == "tagged profile 'web': Service='WebApp' (TagInstanceProfile)"
+    assert changes[1].line(dry_run=False) == "tagged profile 'web': Service='WebApp' (TagInstanceProfile)"
     assert repair.repaired(TAG_DRIFT, changes) == TAG_DRIFT[2:]
 
 
@@ -590,6 +590,20 @@ def test_json_report_is_one_document() -> None:
         ["/ec2/"],
         2,
     )
+
+
+def test_json_in_sync_is_what_is_left_after_the_repairs() -> None:
+    """As the exit status: findings all repaired is in sync; findings left, or only planned, are not."""
+    changes = tuple(repair.plan(TAG_DRIFT[:2]))
+    repaired = replace(RESULT, findings=tuple(TAG_DRIFT[:2]), repairs=changes, remaining=0)
+    for result, in_sync in (
+        (repaired, True),
+        (replace(repaired, dry_run=True, remaining=2), False),
+        (RESULT, False),
+    ):
+        out = io.StringIO()
+        report.write(result, "json", out, io.StringIO())
+        assert (json.loads(out.getvalue())["in_sync"], result.in_sync) == (in_sync, in_sync)
 
 
 def test_markdown_report_is_a_table_with_escaped_cells() -> None:

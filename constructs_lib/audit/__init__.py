@@ -8,7 +8,8 @@ A pure core decides; thin adapters read and print:
   tags ``--concurrency`` at a time);
 - ``deployment`` reads one deployment of the catalogue from the assembly (its Stages' accounts and
   stacks, or its StackSets' OUs and member template); ``accounts`` lists an OU's accounts through
-  Organizations and assumes the audit role in each;
+  Organizations (but the management account, to which StackSets never deploy) and assumes the
+  audit role in each;
 - ``drift`` compares the two and returns ``AuditFinding``s (``findings``); policy documents are
   compared as IAM reads them (``documents``);
 - ``repair`` turns instance-profile tag drift into ``TagInstanceProfile`` / ``UntagInstanceProfile``

@@ -269,7 +269,8 @@ def call(client: Any, service: str, operation: str, subject: str, **request: Any
             raise _NoSuchEntityError from error
         if operation == "DescribeStackResource" and code == "ValidationError" and "does not exist" in message:
             raise _NotDeployedError from error
-        raise AuditError(_one_line(f"{service}:{operation} {subject} failed: {code}: {message}")) from error
+        text = _one_line(f"{service}:{operation} {subject} failed: {code}: {message}")
+        raise AuditError(text, code=code) from error
     except BotoCoreError as error:
         raise AuditError(_one_line(f"{service}:{operation} {subject} failed: {error}")) from error
 

@@ -1,12 +1,17 @@
 """Reaching the accounts of a deployment: Organizations lists those under its OUs, STS assumes the
 audit role in each.
 
-- ``accounts_under`` lists every account under the OUs and under the OUs below them
+- ``stack_set_accounts`` lists every account under the OUs and under the OUs below them
   (``organizations:ListAccountsForParent`` and ``ListOrganizationalUnitsForParent``, every page),
-  keeping the ``ACTIVE`` ones: a StackSet deploys to no other;
-- ``assume`` asks ``sts:AssumeRole`` for the audit role in one account; when STS refuses (the role
-  is missing, or its trust policy does not name the caller), it raises ``UnreachableError`` with
-  STS's reason: the account is reported, the others are still audited.
+  keeping the ``ACTIVE`` ones, and leaves out the organization's management account
+  (``organizations:DescribeOrganization``): a StackSet deploys to no other account, and never to the
+  management account, "even if the organization management account is in your organization or in an
+  OU in your organization" (CloudFormation API reference, ``DeploymentTargets``);
+- ``assume`` asks ``sts:AssumeRole`` for the audit role in one account; when STS refuses
+  (``AccessDenied``: the role is missing, its trust policy does not name the caller, or the caller
+  may not assume it), it raises ``UnreachableError`` with STS's reason: the account is reported, the
+  others are still audited. Any other failure (throttled past retries, no connection, expired
+  credentials, STS not active in the region) is an ``AuditError``: that account could not be audited.
 
 Both run with the caller's credentials (the organization's management account, or a delegated
 administrator, for Organizations). Any other failure is an ``AuditError``.
@@ -25,10 +30,29 @@ MAX_OU_DEPTH = 5
 SESSION_NAME = "ec2-access-profiles-audit"
 """The role session's name: CloudTrail in the audited account shows the audit by it."""
 ACTIVE = "ACTIVE"
+REFUSED = frozenset({"AccessDenied", "AccessDeniedException"})
+"""STS's codes for an ``AssumeRole`` it refuses. The API reference's own errors (``ExpiredToken``,
+``RegionDisabled``, ``MalformedPolicyDocument``, ``PackedPolicyTooLarge``) and throttling are not
+about the audit role: they are failures, not an unreachable account."""
 
 
 class UnreachableError(Exception):
     """The audit role could not be assumed in the account; the message is STS's reason, one line."""
+
+
+def stack_set_accounts(organizations: Any, units: Iterable[str]) -> tuple[list[str], str | None]:
+    """The accounts StackSets deploy to under ``units``, sorted, and the management account if it
+    was under them (left out: StackSets never deploy to it), else ``None``."""
+    management = management_account(organizations)
+    listed = accounts_under(organizations, units)
+    skipped = management if management in listed else None
+    return [account for account in listed if account != management], skipped
+
+
+def management_account(organizations: Any) -> str:
+    """The organization's management account, from ``DescribeOrganization`` (any account of it may ask)."""
+    response = call(organizations, "organizations", "DescribeOrganization", "for the organization")
+    return str(response["Organization"]["MasterAccountId"])
 
 
 def accounts_under(organizations: Any, units: Iterable[str]) -> list[str]:
@@ -68,10 +92,13 @@ def role_arn(partition: str, account: str, role_name: str) -> str:
 
 
 def assume(sts: Any, arn: str) -> dict[str, str]:
-    """Credentials of the role ``arn`` (``AccessKeyId``, ``SecretAccessKey``, ``SessionToken``)."""
+    """Credentials of the role ``arn`` (``AccessKeyId``, ``SecretAccessKey``, ``SessionToken``);
+    ``UnreachableError`` if STS refuses, ``AuditError`` if the call fails otherwise."""
     try:
         response = call(sts, "sts", "AssumeRole", f"for {arn}", RoleArn=arn, RoleSessionName=SESSION_NAME)
     except AuditError as problem:
-        raise UnreachableError(str(problem)) from problem
+        if problem.code in REFUSED:
+            raise UnreachableError(str(problem)) from problem
+        raise
     credentials = response["Credentials"]
     return {key: str(credentials[key]) for key in ("AccessKeyId", "SecretAccessKey", "SessionToken")}

@@ -9,8 +9,9 @@ difference between two states, so it says the expected value, the actual value a
 - ``drift``: a field (``path``, ``tags``, ``role.managed_policies``, ...) that differs;
 - ``broken``: a profile without a role, or a role in more than one instance profile.
 
-``AccountProblem`` is an account of a deployment the audit could not read: ``unreachable`` (the
-audit role could not be assumed) or ``failed`` (an IAM or CloudFormation call failed there).
+``AccountProblem`` is an account of a deployment the audit could not read: ``unreachable`` (STS
+refused the audit role) or ``failed`` (it could not be audited: assuming the role failed otherwise,
+or an IAM or CloudFormation call failed there).
 
 Pure Python.
 """
@@ -124,7 +125,9 @@ class AccountProblem:
     fix: str
 
     def line(self) -> str:
-        return f"{self.kind} account {self.account}: {self.reason}; fix: {self.fix}"
+        """``unreachable account ID: REASON; fix: ...``; ``failed account ID: could not be audited: ...``."""
+        what = "could not be audited: " if self.kind == "failed" else ""
+        return f"{self.kind} account {self.account}: {what}{self.reason}; fix: {self.fix}"
 
     def to_json(self) -> dict[str, object]:
         return {"kind": self.kind, "account": self.account, "reason": self.reason, "fix": self.fix}

@@ -14,8 +14,10 @@ instance-profile and CloudFormation actions name ``Resource: "*"`` too: moto aut
 are what the actions apply to).
 
 ``deployment_policy`` and ``audit_role_trust_policy`` are for ``--deployment``: the first is what
-the auditing principal needs (assume the audit role, list the OUs' accounts), the second lets it
-assume the audit role, which holds ``AUDIT_POLICY`` in each account.
+the auditing principal needs (assume the audit role, list the OUs' accounts, learn the management
+account to leave out of them), the second lets it assume the audit role, which holds
+``AUDIT_POLICY`` in each account. ``tests/test_audit_deployment.py`` runs a deployment's audit with
+exactly ``deployment_policy`` while moto enforces IAM, and without each of its actions.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ REPAIR_TAGS_POLICY: dict[str, Any] = {
 def deployment_policy(role_name: str, partition: str = "aws") -> dict[str, Any]:
     """What the principal running ``audit --deployment NAME --role-name ROLE`` needs: assume ``ROLE``
     in any account, and (for OU deployments, in the management account or a delegated
-    administrator) list the accounts and OUs under an OU."""
+    administrator) list the accounts and OUs under an OU, and learn which account is the management
+    account, to which StackSets never deploy."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -81,6 +84,12 @@ def deployment_policy(role_name: str, partition: str = "aws") -> dict[str, Any]:
                     "organizations:ListAccountsForParent",
                     "organizations:ListOrganizationalUnitsForParent",
                 ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "FindTheManagementAccount",
+                "Effect": "Allow",
+                "Action": "organizations:DescribeOrganization",
                 "Resource": "*",
             },
         ],

@@ -2,8 +2,10 @@
 
 CloudFormation cannot tag an instance profile (the app's ``Custom::InstanceProfileTags`` does it
 once per change of the template), so a deploy does not undo tag drift on a profile; this does.
-``plan`` turns the audit's ``tags`` drift findings into one ``TagInstanceProfile`` (tags missing or
-different) and one ``UntagInstanceProfile`` (tags the app does not declare) per profile;
+``plan`` turns the audit's ``tags`` drift findings into one ``UntagInstanceProfile`` (tags the app
+does not declare) and then one ``TagInstanceProfile`` (tags missing or different) per profile, in
+that order, as the app's tag handler does: IAM may hold keys that differ only in case as one key,
+so untagging ``service`` after tagging ``Service`` could remove the new tag;
 ``account.change_tags`` makes each (``run`` skips that under ``--dry-run``), and ``repaired`` says
 which findings are then gone. Role tags and every other drift are left to the owner of the stack:
 they are not changed here. Pure Python.
@@ -46,7 +48,7 @@ class TagChange:
 
 
 def plan(findings: Iterable[AuditFinding]) -> list[TagChange]:
-    """The calls that repair every instance-profile tag drift in ``findings``, by profile."""
+    """The calls that repair every instance-profile tag drift in ``findings``, by profile: untag, then tag."""
     to_set: dict[str, dict[str, str]] = {}
     to_remove: dict[str, list[str]] = {}
     for finding in findings:
@@ -58,10 +60,10 @@ def plan(findings: Iterable[AuditFinding]) -> list[TagChange]:
             to_set.setdefault(finding.profile, {})[finding.key] = str(finding.expected)
     changes: list[TagChange] = []
     for profile in sorted(to_set.keys() | to_remove.keys(), key=str.lower):
+        if profile in to_remove:  # first: see the module's docstring
+            changes.append(TagChange("UntagInstanceProfile", profile, keys=tuple(sorted(to_remove[profile]))))
         if profile in to_set:
             changes.append(TagChange("TagInstanceProfile", profile, tags=to_set[profile]))
-        if profile in to_remove:
-            changes.append(TagChange("UntagInstanceProfile", profile, keys=tuple(sorted(to_remove[profile]))))
     return changes
 
 

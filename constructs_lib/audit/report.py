@@ -41,6 +41,11 @@ class AuditResult:
     remaining: int = 0
     """Findings left once the repairs were made (all of them under ``--dry-run``)."""
 
+    @property
+    def in_sync(self) -> bool:
+        """Nothing is left once the repairs were made: what the exit status says, and JSON's ``in_sync``."""
+        return self.remaining == 0
+
     def summary(self) -> str:
         """``account 123456789012 (aws): 4 profiles declared in cdk.out, under /ec2/: in sync``."""
         paths = ", ".join(self.owned_paths) or "no path"
@@ -101,6 +106,9 @@ class DeploymentResult:
     role_name: str
     organizational_units: tuple[str, ...]
     sections: tuple[AccountSection, ...]
+    skipped_management_account: str | None = None
+    """The organization's management account, when it is under the OUs: StackSets never deploy to it,
+    so it is not audited, and the summary says so."""
 
     @property
     def status(self) -> int:
@@ -108,13 +116,22 @@ class DeploymentResult:
         return max((section.exit_status for section in self.sections), default=1)
 
     def summary(self) -> str:
-        """``deployment prod: 3 accounts: 1 in sync, 1 with findings, 1 unreachable``."""
+        """``deployment prod: 3 accounts: 1 in sync, 1 with findings, 1 unreachable``, and the
+        management account left out of the OUs, if it was under them."""
         counts = Counter(_state(section) for section in self.sections)
         where = f" under {', '.join(self.organizational_units)}" if self.organizational_units else ""
+        skipped = (
+            f"; not audited: account {self.skipped_management_account}, the organization's management "
+            "account, to which StackSets never deploy"
+            if self.skipped_management_account is not None
+            else ""
+        )
         if not self.sections:
-            return f"deployment {self.deployment}: no active account{where}: nothing audited"
+            return f"deployment {self.deployment}: no active account{where}: nothing audited{skipped}"
         states = ", ".join(f"{counts[state]} {state}" for state in _STATES if counts[state])
-        return f"deployment {self.deployment}: {_count(len(self.sections), 'account')}{where}: {states}"
+        return (
+            f"deployment {self.deployment}: {_count(len(self.sections), 'account')}{where}: {states}{skipped}"
+        )
 
 
 _STATES = ("in sync", "with findings", "unreachable", "failed")
@@ -136,6 +153,7 @@ def write_deployment(result: DeploymentResult, form: str, out: TextIO, err: Text
             "assembly": result.assembly,
             "role_name": result.role_name,
             "organizational_units": list(result.organizational_units),
+            "skipped_management_account": result.skipped_management_account,
             "in_sync": result.status == 0,
             "accounts": [section.to_json() for section in result.sections],
         }
@@ -198,7 +216,7 @@ def _document(result: AuditResult) -> dict[str, object]:
         "assembly": result.assembly,
         "owned_paths": list(result.owned_paths),
         "declared_profiles": result.declared,
-        "in_sync": not result.findings,
+        "in_sync": result.in_sync,
         "findings": [finding.to_json() for finding in result.findings],
         "not_audited": [notice.to_json() for notice in result.not_audited],
         "other_account_stacks": list(result.other_accounts),

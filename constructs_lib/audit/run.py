@@ -7,10 +7,11 @@ resolved for it; IAM is read page by page while ``drift`` compares; ``--repair-t
 with ``--dry-run``, only prints) the tag changes; ``report`` prints everything.
 
 With ``--deployment NAME --role-name ROLE`` the accounts are the deployment's (its Stages', or those
-Organizations lists under its OUs); the audit assumes ``ROLE`` in each and audits
-``--parallel-accounts`` of them at once. An account where the role cannot be assumed is a finding
-(``unreachable``) and the others are still audited; one report has a section per account, and the
-exit status is the worst of them.
+Organizations lists under its OUs, but the management account, to which StackSets never deploy);
+the audit assumes ``ROLE`` in each and audits ``--parallel-accounts`` of them at once. An account
+where STS refuses the role is a finding (``unreachable``); one where assuming it or auditing fails
+otherwise could not be audited (``failed``, exit status 2). Either way the others are still
+audited; one report has a section per account, and the exit status is the worst of them.
 
 boto3's standard credential chain applies (environment, shared config and ``--profile``, SSO,
 instance metadata), and so does ``AWS_ENDPOINT_URL`` (how the tests point it at the emulator).
@@ -42,7 +43,7 @@ from constructs_lib.audit.account import (
     identity,
     url_suffix,
 )
-from constructs_lib.audit.accounts import UnreachableError, accounts_under, assume, role_arn
+from constructs_lib.audit.accounts import UnreachableError, assume, role_arn, stack_set_accounts
 from constructs_lib.audit.declared import StackTemplate
 from constructs_lib.audit.deployment import DeploymentTargets, deployment_targets
 from constructs_lib.audit.errors import AuditError
@@ -58,6 +59,10 @@ DEFAULT_PARALLEL_ACCOUNTS = 4
 UNREACHABLE_FIX = (
     "create the audit role in the account, trusting the auditing account "
     "(README: 'Auditing every account of a deployment')"
+)
+ASSUME_FAILED_FIX = (
+    "audit again: STS did not refuse the role, the call failed (throttled past retries, no "
+    "connection, expired credentials or STS inactive in the region: the reason says which)"
 )
 
 
@@ -115,7 +120,7 @@ class AccountAudit:
     def status(self) -> int:
         if self.failure is not None:
             return EXIT_COULD_NOT_RUN
-        return EXIT_FINDINGS if self.result.remaining else EXIT_IN_SYNC
+        return EXIT_IN_SYNC if self.result.in_sync else EXIT_FINDINGS
 
 
 def audit_account(
@@ -183,9 +188,10 @@ def _run_deployment(options: AuditOptions, name: str, out: TextIO, err: TextIO) 
         session = _session(options)
         config = retries(options.concurrency)
         partition, _ = identity(session.client("sts", config=config))
+        skipped = None
         if targets.organizational_units:
             organizations = session.client("organizations", config=config)
-            accounts = accounts_under(organizations, targets.organizational_units)
+            accounts, skipped = stack_set_accounts(organizations, targets.organizational_units)
         else:
             accounts = list(targets.by_account)
     except AuditError as problem:
@@ -208,6 +214,7 @@ def _run_deployment(options: AuditOptions, name: str, out: TextIO, err: TextIO) 
         role_name=options.role_name,
         organizational_units=targets.organizational_units,
         sections=sections,
+        skipped_management_account=skipped,
     )
     report.write_deployment(result, options.form, out, err)
     return result.status
@@ -229,6 +236,10 @@ def _audit_member(
     except UnreachableError as problem:
         return report.AccountSection(
             account, problem=AccountProblem("unreachable", account, str(problem), UNREACHABLE_FIX)
+        )
+    except AuditError as problem:
+        return report.AccountSection(
+            account, problem=AccountProblem("failed", account, str(problem), ASSUME_FAILED_FIX)
         )
     shared = botocore.session.get_session()
     shared.register_component("data_loader", loader)  # each account's clients parse no model again
