@@ -8,6 +8,7 @@ from textwrap import dedent
 import pytest
 
 from constructs_lib.catalog.loader import DEFAULT_STACK, Catalog, CatalogReadError, load_catalog
+from constructs_lib.catalog.marked_yaml import Node
 from constructs_lib.core.checker import AppSettings
 from constructs_lib.core.least_privilege import BroadAccess
 
@@ -123,7 +124,7 @@ def test_every_problem_of_a_bad_catalogue_is_reported_at_once_where_it_is(tmp_pa
         ("19:24", "EAP021", "managed_policies", "AmazonSSMManagedInstanceCore"),
         ("20:12", "EAP108", "stack", "ec2_profiles"),
         ("22:5", "EAP106", "path", "path"),
-        ("24:5", "EAP103", "name", None),
+        ("24:5", "EAP103", "name", "(missing)"),
         ("27:9", "EAP107", "id", "Web-Server"),
     ]
     assert len(catalog.errors) == 17
@@ -266,9 +267,11 @@ def test_an_unknown_preset_suggests_a_shipped_one(tmp_path: Path) -> None:
 
 def test_a_profile_without_a_name_is_reported_at_its_entry(tmp_path: Path) -> None:
     catalog = catalog_of(tmp_path, "profiles:\n  - path: /ec2/\n  - name: ''\n")
-    assert found(catalog)[0] == ("2:5", "EAP103", "name", None)
+    assert found(catalog)[0] == ("2:5", "EAP103", "name", "(missing)")
     assert catalog.findings[0].profile == "#1"
-    assert catalog.findings[0].rule == "is required; Instance profile name, 1 to 128 of A-Za-z0-9+=,.@_-."
+    assert catalog.findings[0].rule == (
+        "is required here; give name: instance profile name, 1 to 128 of A-Za-z0-9+=,.@_-"
+    )
     assert found(catalog)[1][:2] == ("3:11", "EAP001")
 
 
@@ -580,7 +583,7 @@ def test_an_acknowledgment_gives_exactly_one_kind_and_a_reason(tmp_path: Path) -
     assert found(catalog) == [
         ("4:9", "EAP103", "acknowledge[0]", None),
         ("5:9", "EAP102", "acknowledge[1]", None),
-        ("8:9", "EAP103", "acknowledge[2].reason", None),
+        ("8:9", "EAP103", "acknowledge[2].reason", "(missing)"),
         # The only acknowledgment read is the spec's first: the finding is still at its own line.
         ("9:9", "EAP050", "acknowledge (action)", "ec2:*"),
     ]
@@ -608,7 +611,9 @@ def test_a_file_that_is_not_a_catalogue_mapping_is_one_finding(tmp_path: Path, t
 
 
 def test_a_catalogue_needs_a_profiles_list(tmp_path: Path) -> None:
-    assert found(catalog_of(tmp_path, "defaults: {path: /ec2/}\n")) == [("1:1", "EAP103", "profiles", None)]
+    assert found(catalog_of(tmp_path, "defaults: {path: /ec2/}\n")) == [
+        ("1:1", "EAP103", "profiles", "(missing)")
+    ]
     assert found(catalog_of(tmp_path, "profiles: {name: web}\n")) == [
         ("1:11", "EAP102", "profiles", "a mapping")
     ]
@@ -668,3 +673,244 @@ def test_the_way_out_of_a_broad_grant_is_said_in_the_catalogues_words(tmp_path: 
         "acknowledge it with {resource: '*', reason: ...} under acknowledge"
     )
     assert not any("BroadAccess" in rule for rule in rules.values())
+
+
+def test_a_required_key_given_empty_says_what_it_takes_where_it_is_written(tmp_path: Path) -> None:
+    catalog = catalog_of(tmp_path, "defaults: {path: /ec2/}\nprofiles:\n")
+    assert messages(catalog) == [
+        "2:1: EAP103 profiles: '(empty)' is required here; "
+        "give profiles: the profiles, each an instance profile and its role"
+    ]
+
+
+def test_a_condition_operator_or_key_given_twice_is_reported_not_dropped(tmp_path: Path) -> None:
+    catalog = catalog_of(
+        tmp_path,
+        """\
+        profiles:
+          - name: web
+            statements:
+              - actions: [s3:GetObject]
+                resources: ["arn:aws:s3:::assets/key"]
+                conditions:
+                  StringEquals:
+                    aws:SourceVpc: vpc-0123456789abcdef0
+                    aws:RequestedRegion: eu-west-1
+                    aws:SourceVpc: vpc-2
+                  StringEquals:
+                    aws:PrincipalTag/Team: web
+        """,
+    )
+    assert found(catalog) == [
+        ("10:13", "EAP106", "statements[0].conditions.StringEquals key", "aws:SourceVpc"),
+        ("11:11", "EAP106", "statements[0].conditions.StringEquals", "StringEquals"),
+    ]
+    assert {finding.rule for finding in catalog.findings} == {
+        "is given more than once in this mapping; YAML would keep only the last"
+    }
+
+
+@pytest.mark.parametrize(
+    ("written", "value", "as_read"),
+    [
+        ("012345", 5349, "5349"),  # YAML 1.1 octal
+        ("-0", 0, "0"),
+        ("0x1F", 31, "31"),
+        ("0b101", 5, "5"),
+        ("1_000", 1000, "1000"),
+        ("+5", 5, "5"),
+        ("190:20:30", 685230, "685230"),  # base 60
+        ("1.50", 1.5, "1.5"),
+        ("1.5e+3", 1500.0, "1500.0"),
+        (".inf", float("inf"), "infinity"),
+        ("-.Inf", float("-inf"), "-infinity"),
+        ("no", False, "false"),
+        ("Yes", True, "true"),
+        ("off", False, "false"),
+        ("TRUE", True, "true"),
+    ],
+)
+def test_a_condition_value_yaml_would_convert_is_refused_with_a_hint_to_quote_it(
+    tmp_path: Path, written: str, value: object, as_read: str
+) -> None:
+    catalog = catalog_of(
+        tmp_path,
+        f"""\
+        profiles:
+          - name: web
+            statements:
+              - actions: [s3:GetObject]
+                resources: ["arn:aws:s3:::assets/key"]
+                conditions: {{StringEquals: {{aws:PrincipalTag/CostCenter: {written}}}}}
+        """,
+    )
+    (finding,) = catalog.findings
+    assert (finding.location, finding.rule_id) == (f"{catalog.path}:6:66", "EAP102")
+    assert finding.field == "statements[0].conditions.StringEquals.aws:PrincipalTag/CostCenter"
+    assert finding.value == value
+    assert finding.rule.endswith(
+        f"; expected the value as written, but YAML reads {written} as {as_read}; quote it: '{written}'"
+    )
+    assert catalog.profiles[0].spec.statements[0]["Condition"] == {"StringEquals": {}}
+
+
+def test_a_nan_condition_value_is_refused_too(tmp_path: Path) -> None:
+    catalog = catalog_of(
+        tmp_path,
+        """\
+        profiles:
+          - name: web
+            statements:
+              - actions: [s3:ListBucket]
+                resources: ["arn:aws:s3:::assets"]
+                conditions: {NumericLessThan: {s3:max-keys: .nan}}
+        """,
+    )
+    assert messages(catalog) == [
+        "6:53: EAP102 profile 'web' statements[0].conditions.NumericLessThan.s3:max-keys: nan is a number; "
+        "expected the value as written, but YAML reads .nan as not a number; quote it: '.nan'"
+    ]
+
+
+def test_condition_values_as_written_and_quoted_ones_are_kept_as_they_are(tmp_path: Path) -> None:
+    catalog = catalog_of(
+        tmp_path,
+        """\
+        profiles:
+          - name: web
+            statements:
+              - actions: [s3:ListBucket]
+                resources: ["arn:aws:s3:::assets"]
+                conditions:
+                  StringEquals:
+                    aws:PrincipalTag/CostCenter: '012345'
+                    aws:RequestedRegion: "no"
+                    s3:prefix: [1.5e3, '.inf', 2024-01-01, home/]
+                  NumericLessThan: {s3:max-keys: 1000}
+                  NumericGreaterThan: {aws:MultiFactorAuthAge: -1.5}
+                  DateGreaterThan: {aws:CurrentTime: 2024-01-01T00:00:00Z}
+                  Bool: {aws:SecureTransport: true, aws:ViaAWSService: false}
+        """,
+    )
+    assert catalog.errors == ()
+    assert catalog.profiles[0].spec.statements[0]["Condition"] == {
+        "StringEquals": {
+            "aws:PrincipalTag/CostCenter": "012345",
+            "aws:RequestedRegion": "no",
+            "s3:prefix": ["1.5e3", ".inf", "2024-01-01", "home/"],
+        },
+        "NumericLessThan": {"s3:max-keys": 1000},
+        "NumericGreaterThan": {"aws:MultiFactorAuthAge": -1.5},
+        "DateGreaterThan": {"aws:CurrentTime": "2024-01-01T00:00:00Z"},
+        "Bool": {"aws:SecureTransport": True, "aws:ViaAWSService": False},
+    }
+
+
+def test_each_converted_value_of_a_condition_list_is_reported(tmp_path: Path) -> None:
+    catalog = catalog_of(
+        tmp_path,
+        """\
+        profiles:
+          - name: web
+            statements:
+              - actions: [s3:ListBucket]
+                resources: ["arn:aws:s3:::assets"]
+                conditions:
+                  StringLike: {s3:prefix: [1.5e3, .inf, 2024-01-01, 0x10, null, home/]}
+        """,
+    )
+    field = "statements[0].conditions.StringLike.s3:prefix"
+    assert found(catalog) == [
+        ("7:43", "EAP102", f"{field}[1]", float("inf")),
+        ("7:61", "EAP102", f"{field}[3]", 16),
+        ("7:67", "EAP102", f"{field}[4]", None),
+    ]
+    assert catalog.profiles[0].spec.statements[0]["Condition"] == {"StringLike": {}}
+
+
+def test_condition_operators_and_keys_yaml_reads_as_other_than_strings_are_refused(tmp_path: Path) -> None:
+    catalog = catalog_of(
+        tmp_path,
+        """\
+        profiles:
+          - name: web
+            statements:
+              - actions: [s3:ListBucket]
+                resources: ["arn:aws:s3:::assets"]
+                conditions:
+                  StringEquals: {0x1F: a}
+                  yes: {aws:SourceVpc: vpc-1}
+        """,
+    )
+    assert messages(catalog) == [
+        "7:26: EAP102 profile 'web' statements[0].conditions.StringEquals key: 31 is a number; "
+        "expected a string; quote it: '0x1F'",
+        "8:11: EAP102 profile 'web' statements[0].conditions operator: True is a boolean; "
+        "expected a string; quote it: 'yes'",
+    ]
+
+
+def test_keys_are_matched_to_their_duplicates_by_identity_not_by_comparing_nodes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def compared(self: Node, other: object) -> bool:
+        raise AssertionError("nodes compared field by field: each lookup scans the duplicates")
+
+    monkeypatch.setattr(Node, "__eq__", compared)
+    repeats = "".join(f"        K: v{index}\n" for index in range(3))
+    catalog = catalog_of(
+        tmp_path,
+        "profiles:\n  - name: web\n    path: /a/\n    path: /b/\n    path: /c/\n    tags:\n"
+        + repeats
+        + "conditions_here: 1\nprofiles: []\n",
+    )
+    assert [(location, rule_id, field) for location, rule_id, field, _ in found(catalog)] == [
+        ("4:5", "EAP106", "path"),
+        ("5:5", "EAP106", "path"),
+        ("8:9", "EAP106", "tags key"),
+        ("9:9", "EAP106", "tags key"),
+        ("10:1", "EAP101", "conditions_here"),
+        ("11:1", "EAP106", "profiles"),
+    ]
+
+
+def test_every_tag_the_reader_refuses_is_reported_not_only_the_first(tmp_path: Path) -> None:
+    catalog = catalog_of(
+        tmp_path,
+        """\
+        profiles:
+          - name: a
+            description: !!python/object/apply:os.system ["true"]
+          - name: !Ref Name
+            tags: !!python/name:os.system {}
+        """,
+    )
+    assert found(catalog) == [
+        ("3:18", "EAP105", "file", catalog.path),
+        ("4:11", "EAP105", "file", catalog.path),
+        ("5:11", "EAP105", "file", catalog.path),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "location", "rule"),
+    [
+        (
+            b"profiles:\n  - name: caf\xe9\n",
+            "2:14",
+            "is not UTF-8 text: byte 0xE9 begins no UTF-8 character here; save the catalogue as UTF-8",
+        ),
+        (
+            b"profiles:\n  - name: a\n  - name: b\x00c\n",
+            "3:12",
+            "is not valid YAML: character U+0000 is not allowed (control characters are not allowed)",
+        ),
+    ],
+)
+def test_a_byte_the_reader_cannot_take_is_one_line_at_its_own_line_and_column(
+    tmp_path: Path, data: bytes, location: str, rule: str
+) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_bytes(data)
+    catalog = load_catalog(path)
+    assert messages(catalog) == [f"{location}: EAP100 file: {str(path)!r} {rule}"]

@@ -8,7 +8,17 @@ from textwrap import dedent
 
 import pytest
 
-from constructs_lib.catalog.marked_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, YamlError, load, read_bounded
+from constructs_lib.catalog import marked_yaml
+from constructs_lib.catalog.marked_yaml import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_DUPLICATE_KEYS,
+    Mark,
+    Node,
+    YamlError,
+    load,
+    read_bounded,
+)
 
 
 def refused(text: str) -> YamlError:
@@ -261,3 +271,102 @@ def test_dates_and_times_stay_strings_as_written() -> None:
     values = pairs(load(b"day: 2024-01-31\nwhen: 2001-12-14t21:59:43.10-05:00\n"))
     assert values["day"].value == "2024-01-31"
     assert values["when"].value == "2001-12-14t21:59:43.10-05:00"
+
+
+def refused_bytes(data: bytes) -> YamlError:
+    with pytest.raises(YamlError) as caught:
+        load(data)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("data", "mark", "message"),
+    [
+        (
+            b"profiles:\n  - name: caf\xe9\n",  # Latin-1
+            Mark(2, 14),
+            "is not UTF-8 text: byte 0xE9 begins no UTF-8 character here; save the catalogue as UTF-8",
+        ),
+        (
+            b"a: \xc3\xa9\xff\n",  # the column counts characters: the 2-byte e-acute is one
+            Mark(1, 5),
+            "is not UTF-8 text: byte 0xFF begins no UTF-8 character here; save the catalogue as UTF-8",
+        ),
+        (
+            b"profiles:\n  - name: a\n  - name: b\x00c\n",
+            Mark(3, 12),
+            "is not valid YAML: character U+0000 is not allowed (control characters are not allowed)",
+        ),
+        (
+            b"a: \xc3\xa9\x01\n",
+            Mark(1, 5),
+            "is not valid YAML: character U+0001 is not allowed (control characters are not allowed)",
+        ),
+    ],
+)
+def test_a_byte_the_reader_cannot_take_is_reported_at_its_line_and_column_in_one_line(
+    data: bytes, mark: Mark, message: str
+) -> None:
+    problem = refused_bytes(data)
+    assert (problem.rule_id, problem.mark, problem.message) == ("EAP100", mark, message)
+
+
+def test_every_refused_tag_is_reported_in_file_order() -> None:
+    problem = refused(
+        dedent(
+            """\
+            profiles:
+              - name: a
+                description: !!python/object/apply:os.system ["true"]
+              - name: !custom x
+                tags: !!python/name:os.system {}
+                path: !!int abc
+              - <<: {name: c}
+            """
+        )
+    )
+    assert [(each.rule_id, each.mark) for each in problem.problems] == [
+        ("EAP105", Mark(3, 18)),
+        ("EAP105", Mark(4, 11)),
+        ("EAP105", Mark(5, 11)),
+        ("EAP100", Mark(6, 11)),
+        ("EAP105", Mark(7, 5)),
+    ]
+    assert problem.problems[1].message.startswith("uses the tag '!custom'")
+
+
+def test_the_problem_that_stops_the_reader_comes_after_those_it_read_past() -> None:
+    problem = refused("a: !custom x\nb: [c\nd: !!python/name:os.system\n")
+    assert [(each.rule_id, each.mark) for each in problem.problems] == [
+        ("EAP105", Mark(1, 4)),
+        ("EAP100", Mark(3, 2)),
+    ]
+    assert problem.problems[1].message.startswith("is not valid YAML")
+
+
+def test_duplicate_keys_are_bounded_and_a_file_of_them_is_refused_at_the_first_past_the_bound() -> None:
+    text = "profiles:\n" + "defaults:\n" * (MAX_DUPLICATE_KEYS + 1)
+    root = load(text.encode())
+    assert root is not None
+    assert len(root.duplicates) == MAX_DUPLICATE_KEYS
+    problem = refused(text + "profiles:\n")
+    assert (problem.rule_id, problem.mark) == ("EAP105", Mark(MAX_DUPLICATE_KEYS + 3, 1))
+    assert problem.message == (
+        "repeats keys within their mapping more than 1,000 times ('profiles' here); "
+        "a catalogue gives each key once per mapping"
+    )
+    # A file of the largest size made of repeats stops there too, never read to its end.
+    whole = (b"profiles:\n" + b"defaults:\n" * MAX_BYTES)[:MAX_BYTES]
+    assert refused_bytes(whole).mark == Mark(MAX_DUPLICATE_KEYS + 3, 1)
+
+
+def test_a_file_of_too_many_nodes_without_aliases_is_not_said_to_expand_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(marked_yaml, "MAX_EXPANDED_NODES", 10)
+    problem = refused("profiles: [" + ", ".join(["a"] * 11) + "]\n")
+    assert (problem.rule_id, problem.mark) == ("EAP105", Mark(1, 39))  # the list and its 10th item
+    assert problem.message == (
+        "holds more than 10 nodes (keys, values and list items, an alias counting what it repeats); "
+        "a catalogue is far smaller"
+    )

@@ -15,6 +15,7 @@ check`` prints them.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -155,9 +156,15 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
         root = load(data)
     except OSError as error:
         raise CatalogReadError(f"{shown}: cannot read the catalogue: {error.strerror or error}") from error
-    except YamlError as problem:
-        finding = Finding(problem.rule_id, "file", shown, problem.message, location=_at(shown, problem.mark))
-        return Catalog(shown, (), (finding,))
+    except YamlError as refused:
+        return Catalog(
+            shown,
+            (),
+            tuple(
+                Finding(problem.rule_id, "file", shown, problem.message, location=_at(shown, problem.mark))
+                for problem in refused.problems
+            ),
+        )
     reader = _Reader(shown)
     profiles = reader.read(root)
     findings = list(reader.findings)
@@ -439,6 +446,8 @@ class _Reader:
         """The known keys of a mapping node; unknown, duplicate and missing keys are findings."""
         known = {key.name for key in keys}
         found: dict[str, Node] = {}
+        duplicates = _duplicates(node)
+        empty: dict[str, Node] = {}
         for key_node, value_node in node.value:
             key = key_node.value
             field_name = f"{prefix}{key}"
@@ -448,17 +457,19 @@ class _Reader:
                 rule = f"is not a key here; {hint}known keys: {', '.join(k.name for k in keys)}"
                 self._problem("EAP101", profile, field_name, key, rule, key_node.mark)
                 continue
-            if key_node in node.duplicates:
-                rule = "is given more than once in this mapping; YAML would keep only the last"
-                self._problem("EAP106", profile, field_name, key, rule, key_node.mark)
+            if id(key_node) in duplicates:
+                self._problem("EAP106", profile, field_name, key, _DUPLICATE, key_node.mark)
                 continue
             if value_node.kind == "scalar" and value_node.value is None:
-                continue  # `key:` with nothing after it: as if not given
+                empty.setdefault(key, key_node)  # `key:` with nothing after it: as if not given
+                continue
             found[key] = value_node
         for key in keys:
             if key.required and key.name not in found:
-                rule = f"is required; {key.description}"
-                self._problem("EAP103", profile, f"{prefix}{key.name}", None, rule, node.mark)
+                given = empty.get(key.name)
+                value, where = ("(empty)", given.mark) if given else ("(missing)", node.mark)
+                rule = f"is required here; give {key.name}: {_lowered(key.description)}"
+                self._problem("EAP103", profile, f"{prefix}{key.name}", value, rule, where)
         return found
 
     def _values(
@@ -493,12 +504,12 @@ class _Reader:
             if node.kind != "map":
                 return self._wrong(node, profile, field_name, "a mapping of strings, e.g. {Team: web}")
             pairs = {}
+            duplicates = _duplicates(node)
             for key_node, value_node in node.value:
                 name = self._scalar("string", key_node, profile, f"{field_name} key")
                 value = self._scalar("string", value_node, profile, f"{field_name}[{key_node.text!r}]")
-                if key_node in node.duplicates:
-                    rule = "is given more than once in this mapping; YAML would keep only the last"
-                    self._problem("EAP106", profile, f"{field_name} key", name, rule, key_node.mark)
+                if id(key_node) in duplicates:
+                    self._problem("EAP106", profile, f"{field_name} key", name, _DUPLICATE, key_node.mark)
                 elif name is not _INVALID and value is not _INVALID:
                     pairs[name] = value
             return pairs
@@ -572,6 +583,7 @@ class _Reader:
         return BroadAccess(kind, values[kind][0], values["reason"][0])  # type: ignore[arg-type]
 
     def _conditions(self, node: Node, profile: str, field_name: str) -> Any:
+        """``{operator: {key: value or [values]}}``, each value exactly as written (see ``_written``)."""
         shape = (
             "a mapping of operators to mappings of keys to values, "
             "e.g. {StringEquals: {aws:RequestedRegion: eu-west-1}}"
@@ -579,21 +591,53 @@ class _Reader:
         if node.kind != "map":
             return self._wrong(node, profile, field_name, shape)
         conditions: dict[str, dict[str, Any]] = {}
+        operators = _duplicates(node)
         for operator, keys in node.value:
+            where = f"{field_name}.{operator.text}"
+            if id(operator) in operators:
+                self._problem("EAP106", profile, where, operator.value, _DUPLICATE, operator.mark)
+                continue
+            if self._scalar("string", operator, profile, f"{field_name} operator") is _INVALID:
+                continue
             if keys.kind != "map":
-                self._wrong(keys, profile, f"{field_name}.{operator.text}", shape)
+                self._wrong(keys, profile, where, shape)
                 continue
             values: dict[str, Any] = {}
+            duplicates = _duplicates(keys)
             for key, value in keys.value:
-                items = value.value if value.kind == "seq" else [value]
-                bad = next((item for item in items if item.kind != "scalar" or item.value is None), None)
-                if bad is not None:  # a mapping would reach the policy as YAML nodes
-                    self._wrong(bad, profile, f"{field_name}.{operator.text}.{key.text}", _CONDITION_VALUE)
+                if id(key) in duplicates:
+                    self._problem("EAP106", profile, f"{where} key", key.value, _DUPLICATE, key.mark)
                     continue
-                written = [item.value for item in items]
-                values[str(key.value)] = written if value.kind == "seq" else written[0]
-            conditions[str(operator.value)] = values
+                if self._scalar("string", key, profile, f"{where} key") is _INVALID:
+                    continue
+                if value.kind == "seq":
+                    items = [
+                        self._written(item, profile, f"{where}.{key.text}[{index}]")
+                        for index, item in enumerate(value.value)
+                    ]
+                    if _INVALID not in items:
+                        values[key.value] = items
+                else:
+                    item = self._written(value, profile, f"{where}.{key.text}")
+                    if item is not _INVALID:
+                        values[key.value] = item
+            conditions[operator.value] = values
         return conditions
+
+    def _written(self, node: Node, profile: str, field_name: str) -> Any:
+        """A condition value as written: a string, or a number or boolean that JSON writes the same.
+
+        YAML reads ``012345`` as 5349, ``0x1F`` as 31, ``1_000`` as 1000, ``no`` as false and ``.inf``
+        as infinity, which IAM would then compare with something the file never said: quote it.
+        """
+        if node.kind != "scalar" or node.value is None:  # a mapping would reach the policy as YAML nodes
+            return self._wrong(node, profile, field_name, _CONDITION_VALUE)
+        value = node.value
+        if isinstance(value, str) or json.dumps(value) == node.text:
+            return value
+        as_read = json.dumps(value).replace("Infinity", "infinity").replace("NaN", "not a number")
+        expected = f"the value as written, but YAML reads {node.text} as {as_read}; quote it: '{node.text}'"
+        return self._wrong(node, profile, field_name, expected)
 
     def _scalar(self, kind: str, node: Node, profile: str, field_name: str) -> Any:
         value = node.value if node.kind == "scalar" else node
@@ -696,6 +740,16 @@ def _at(path: str, mark: Mark | None) -> str:
     return f"{path}:{mark.line}:{mark.column}"
 
 
+def _duplicates(node: Node) -> set[int]:
+    """The keys of a mapping node that repeat an earlier one, by ``id``: a lookup in constant time."""
+    return {id(key) for key in node.duplicates}
+
+
+def _lowered(description: str) -> str:
+    """A key's description as the end of a sentence: ``The profiles, ...`` -> ``the profiles, ...``."""
+    return description[:1].lower() + description[1:].removesuffix(".")
+
+
 def _kind(node: Node) -> str:
     if node.kind == "map":
         return "a mapping"
@@ -731,6 +785,7 @@ _SCALAR_TYPES: dict[str, tuple[Any, str]] = {
     "number": (int | float, "a number"),
 }
 _CONDITION_VALUE = "a string, number or boolean, or a list of them"
+_DUPLICATE = "is given more than once in this mapping; YAML would keep only the last"
 _STATEMENT_JSON = {
     "sid": "Sid",
     "effect": "Effect",
