@@ -38,6 +38,19 @@ TOKEN = DeployTime("${Token[TOKEN.1]}", "${Token[TOKEN.1]}")
 """Shown as a token's string: every name, path and tag rule would refuse its characters."""
 
 
+def read(resource: str, sid: str | None = None, **more: Any) -> dict[str, Any]:
+    """An Allow of s3:GetObject on ``resource``, with its Sid when given."""
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource, **more}
+    return statement if sid is None else {"Sid": sid, **statement}
+
+
+UNMERGEABLE = tuple(
+    read(f"arn:aws:s3:::bucket/key{i}", Condition={"StringEquals": {"aws:SourceVpc": f"vpc-{i:08}"}})
+    for i in range(120)
+)
+"""120 statements no two of which aws-cdk-lib merges (each has its own condition): 17,328 characters."""
+
+
 def test_a_clean_spec_has_no_findings() -> None:
     spec = ProfileSpec(
         instance_profile_name="web-server",
@@ -317,6 +330,41 @@ CASES = [
         ("EAP050", "acknowledge (unknown_action)", "s3 NewAction", ("acknowledge", 0)),
         "is not an action; write it as the statements do, e.g. 's3:NewAction'",
         id="EAP050-unknown-action",
+    ),
+    pytest.param(
+        {"statements": (read("arn:aws:s3:::b/k", sid="read-assets"),)},
+        AppSettings(),
+        ("EAP047", "sid", "read-assets", ("statements", 0)),
+        "contains '-'; IAM allows only letters A-Z and a-z and digits in a Sid",
+        id="EAP047-characters",
+    ),
+    pytest.param(
+        {"statements": (read("arn:aws:s3:::b/a", sid="S1"), read("arn:aws:s3:::b/b", sid="S1"))},
+        AppSettings(minimize_policies=True),
+        ("EAP047", "sid", "S1", ("statements", 1)),
+        "is the Sid of statements[0] too; IAM requires each Sid to be unique within a policy",
+        id="EAP047-twice",
+    ),
+    pytest.param(
+        {
+            "statements": (
+                read("arn:aws:s3:::b/a"),
+                read("arn:aws:s3:::b/b", sid="CredentialGuardInstanceVpc"),
+            ),
+            "credential_guard": CredentialGuard(),
+        },
+        AppSettings(),
+        ("EAP047", "sid", "CredentialGuardInstanceVpc", ("statements", 1)),
+        "is the Sid of a statement of the credential guard too",
+        id="EAP047-the-guards",
+    ),
+    pytest.param(
+        {"statements": UNMERGEABLE},
+        AppSettings(minimize_policies=True),
+        ("EAP060", "statements", "17,328 characters", ("statements",)),
+        "(the inline policy as synth writes it, statements merged, whitespace not counted) is more than "
+        "IAM allows for all inline policies of one role together: 10,240 characters without whitespace",
+        id="EAP060",
     ),
     pytest.param(
         {},
@@ -716,3 +764,35 @@ def test_a_spec_is_checked_again_under_other_settings_or_once_a_statement_change
     statement["Resource"] = "*"
     assert [f.rule_id for f in check_profile(spec)] == ["EAP042"]
     assert len(seen) == 3
+
+
+def test_a_sid_is_read_unless_it_is_a_cdk_token() -> None:
+    for sid in ("${Token[TOKEN.7]}", "ReadAssets2"):
+        assert check_profile(ProfileSpec(statements=(read("arn:aws:s3:::b/k", sid=sid),))) == []
+    (finding,) = check_profile(ProfileSpec(statements=(read("arn:aws:s3:::b/k", sid="Read${AWS::Region}"),)))
+    assert (finding.rule_id, finding.value) == ("EAP047", "Read${AWS::Region}")
+
+
+def test_a_statement_given_twice_with_its_sid_is_no_repeated_sid() -> None:
+    """aws-cdk-lib writes a statement given twice once, so its Sid is in the policy once."""
+    twice = read("arn:aws:s3:::b/k", sid="ReadK")
+    assert check_profile(ProfileSpec(statements=(twice, dict(twice)))) == []
+
+
+def test_the_inline_policy_is_measured_merged_only_when_cdk_merges_it() -> None:
+    """300 statements of one action and condition: aws-cdk-lib merges them into one when its flag is on."""
+    condition = {"StringEquals": {"aws:SourceVpc": "vpc-00000001"}}
+    spec = ProfileSpec(
+        statements=tuple(read(f"arn:aws:s3:::b/k{i}", Condition=condition) for i in range(300))
+    )
+    assert check_profile(spec, settings=AppSettings(minimize_policies=True)) == []
+    for unmerged in (None, False, 0, ""):
+        (finding,) = check_profile(spec, settings=AppSettings(minimize_policies=unmerged))
+        assert finding.rule_id == "EAP060"
+    # The flag is read as JavaScript reads it (FeatureFlags.isEnabled: !!value).
+    assert AppSettings(minimize_policies="false").merges_statements
+
+
+def test_an_inline_policy_holding_a_cdk_token_is_left_to_synth() -> None:
+    statements = (*UNMERGEABLE, read("arn:aws:s3:::${Token[TOKEN.9]}/k"))
+    assert check_profile(ProfileSpec(statements=statements)) == []

@@ -11,7 +11,14 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
-from constructs_lib import CredentialGuard, Ec2AccessProfile, Exemption, ProfileSpec, check_profile
+from constructs_lib import (
+    CredentialGuard,
+    Ec2AccessProfile,
+    Exemption,
+    ProfileSpec,
+    ProfileValidationError,
+    check_profile,
+)
 from constructs_lib.catalog.loader import load_catalog
 from constructs_lib.core.conditions import variables
 from constructs_lib.core.credential_guard import AWS_EXEMPTIONS, CONDITION_KEYS, SIDS
@@ -150,10 +157,10 @@ def test_the_guard_counts_toward_the_roles_inline_limit(stack: Stack) -> None:
     Ec2AccessProfile(stack, "P", statements=[statement])
     assert synth_errors(stack) == []
     over = Stack(App(context=library_context()), "Over")
-    Ec2AccessProfile(over, "P", statements=[statement], credential_guard=True)
-    (error,) = synth_errors(over)
-    assert error.startswith("Ec2AccessProfile 'Over/P': inline policies '10,")
-    assert "is more than IAM allows for all inline policies of one role together: 10,240" in error
+    with pytest.raises(ProfileValidationError) as caught:
+        Ec2AccessProfile(over, "P", statements=[statement], credential_guard=True)
+    assert str(caught.value).startswith("Ec2AccessProfile 'Over/P': statements '10,")
+    assert "is more than IAM allows for all inline policies of one role together: 10,240" in str(caught.value)
 
 
 def test_an_exemption_iam_does_not_know_or_without_a_reason_is_refused() -> None:

@@ -223,8 +223,21 @@ def test_an_inline_policy_of_exactly_10240_characters_passes(stack: Stack) -> No
     assert permissions_document_size(stack) == 10_240
 
 
-def test_an_inline_policy_of_10241_characters_fails_at_synth(stack: Stack) -> None:
-    Ec2AccessProfile(stack, "P", statements=[padded_statement(10_241, document_overhead=overhead([]))])
+def test_an_inline_policy_of_10241_characters_fails_when_built(stack: Stack) -> None:
+    with pytest.raises(ProfileValidationError) as caught:
+        Ec2AccessProfile(stack, "P", statements=[padded_statement(10_241, document_overhead=overhead([]))])
+    assert str(caught.value) == (
+        "Ec2AccessProfile 'Test/P': statements '10,241 characters' (the inline policy as synth writes it, "
+        "statements merged, whitespace not counted) is more than IAM allows for all inline policies of "
+        "one role together: 10,240 characters without whitespace; move statements into a customer "
+        "managed policy (managed_policies=[iam.ManagedPolicy(...)]) or merge statements"
+    )
+    assert caught.value.rule_id == "EAP060"
+
+
+def test_an_inline_policy_grown_to_10241_characters_fails_at_synth(stack: Stack) -> None:
+    profile = Ec2AccessProfile(stack, "P")
+    profile.add_to_policy(padded_statement(10_241, document_overhead=overhead([])))
     assert synth_errors(stack) == [
         "Ec2AccessProfile 'Test/P': inline policies '10,241 characters' (from inline policy 'Permissions' "
         "10,241) is more than IAM allows for all inline policies of one role together: 10,240 characters "

@@ -10,6 +10,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import Ec2AccessProfile, ProfileValidationError
+from constructs_lib.core.credential_guard import SIDS as CREDENTIAL_GUARD_SIDS
+from constructs_lib.core.credential_guard import CredentialGuard
 
 
 def build_error(stack: Stack, **props: Any) -> ProfileValidationError:
@@ -168,3 +170,55 @@ def test_nothing_is_created_when_construction_fails(stack: Stack) -> None:
     assert stack.node.try_find_child("WebServer") is None
     Ec2AccessProfile(stack, "WebServer")
     Template.from_stack(stack).resource_count_is("AWS::IAM::InstanceProfile", 1)
+
+
+def read(resource: str, sid: str | None = None) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        sid=sid, actions=["s3:GetObject"], resources=[f"arn:aws:s3:::assets/{resource}"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("statements", "guard", "sid", "rule"),
+    [
+        ([read("a", "read-assets")], None, "read-assets", "contains '-'; IAM allows only letters"),
+        ([read("a", "")], None, "", "is empty; leave the Sid out, or give one"),
+        ([read("a", "${aws:username}")], None, "${aws:username}", "contains '$', '{', ':', '}'"),
+        ([read("a", "S1"), read("b", "S1")], None, "S1", "is the Sid of statements[0] too"),
+        (
+            [read("a", "CredentialGuardImdsV2Only")],
+            CredentialGuard(imdsv2_only=True),
+            "CredentialGuardImdsV2Only",
+            "is the Sid of a statement of the credential guard too",
+        ),
+    ],
+)
+def test_a_sid_iam_refuses_fails_the_construct_as_eap047(
+    stack: Stack, statements: list[iam.PolicyStatement], guard: CredentialGuard | None, sid: str, rule: str
+) -> None:
+    error = build_error(stack, statements=statements, credential_guard=guard)
+    (finding,) = error.findings
+    assert (finding.rule_id, finding.field, finding.value) == ("EAP047", "sid", sid)
+    assert rule in finding.rule
+
+
+def test_a_sid_added_with_add_to_policy_is_checked(stack: Stack) -> None:
+    profile = Ec2AccessProfile(stack, "WebServer", statements=[read("a", "S1")])
+    with pytest.raises(ProfileValidationError) as caught:
+        profile.add_to_policy(read("b", "read-b"))
+    assert (caught.value.rule_id, caught.value.value) == ("EAP047", "read-b")
+
+
+def test_the_librarys_own_sids_and_a_token_sid_pass(stack: Stack) -> None:
+    token = CfnParameter(stack, "Sid").value_as_string
+    profile = Ec2AccessProfile(
+        stack,
+        "WebServer",
+        presets=["ssm", "cloudwatch-agent"],
+        statements=[read("a", "ReadA"), read("b", token)],
+        credential_guard=CredentialGuard(imdsv2_only=True),
+    )
+    role = Template.from_stack(stack).to_json()["Resources"][stack.get_logical_id(profile.cfn_role)]
+    (policy,) = role["Properties"]["Policies"]
+    sids = [statement.get("Sid") for statement in policy["PolicyDocument"]["Statement"]]
+    assert sids == ["ReadA", {"Ref": "Sid"}, *CREDENTIAL_GUARD_SIDS]

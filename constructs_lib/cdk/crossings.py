@@ -12,15 +12,14 @@ most of what a profile does. These helpers answer without crossing, or cross onc
 
 from __future__ import annotations
 
-import re
 import weakref
 from collections.abc import Callable
 
 from aws_cdk import Stack, Token
 from constructs import IConstruct
 
-_STRING_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}|-1\.\d{10,16}e\+289")
-"""aws-cdk-lib's ``STRING_TOKEN_REGEX`` (core/lib/private/encoding.js)."""
+from constructs_lib.core.cdk_tokens import has_token
+
 _PATHS: weakref.WeakKeyDictionary[IConstruct, str] = weakref.WeakKeyDictionary()
 _CONTEXT: weakref.WeakKeyDictionary[IConstruct, dict[str, object]] = weakref.WeakKeyDictionary()
 _STACKS: weakref.WeakKeyDictionary[IConstruct, Stack] = weakref.WeakKeyDictionary()
@@ -31,7 +30,7 @@ _CHILDREN: weakref.WeakKeyDictionary[IConstruct, IConstruct | None] = weakref.We
 def is_unresolved(value: object) -> bool:
     """``Token.is_unresolved(value)``, without crossing into Node.js for a string."""
     if isinstance(value, str):
-        return "Token[" in value and _STRING_TOKEN.search(value) is not None
+        return "Token[" in value and has_token(value)
     return bool(Token.is_unresolved(value))
 
 

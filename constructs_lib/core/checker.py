@@ -36,7 +36,9 @@ from constructs_lib.core.statements import (
     identity_statement_problems,
     known_action,
     malformed_actions,
+    malformed_sid,
     reference_problems,
+    repeated_sids,
 )
 
 MANAGED_POLICY_QUOTA_CONTEXT = "ec2-access-profile:managedPolicyQuota"
@@ -78,6 +80,15 @@ class AppSettings:
             required_tags=get_context(REQUIRED_TAGS_CONTEXT),
             minimize_policies=get_context(MINIMIZE_POLICIES_CONTEXT),
         )
+
+    @property
+    def merges_statements(self) -> bool:
+        """Whether aws-cdk-lib merges a policy's statements: its flag read as JavaScript reads it
+        (``FeatureFlags.isEnabled``: ``!!value``, and off when unset)."""
+        value = self.minimize_policies
+        if isinstance(value, int | float):  # bool included
+            return bool(value) and value == value
+        return value is not None and value != ""
 
 
 @dataclass(frozen=True)
@@ -186,6 +197,8 @@ def _own_findings(spec: ProfileSpec, settings: AppSettings) -> tuple[Finding, ..
     findings += guard_findings(spec.credential_guard)
     for index, statement in enumerate(spec.statements):
         findings += statement_findings(statement, spec.acknowledge, pointer=("statements", index))
+    findings += sid_findings(spec.statements, _guard_statements(spec))
+    findings += inline_policy_findings(spec, settings)
     findings += _pseudo_parameter_findings(spec)
     checked = tuple(findings)
     forget = functools.partial(_forget, key)
@@ -521,6 +534,9 @@ def statement_findings(
     if problems:
         rule = "is not a valid identity-policy statement: " + "; ".join(problems)
         findings.append(Finding("EAP040", "statements", dict(statement), rule, pointer))
+    sid_problem = malformed_sid(statement)
+    if sid_problem:
+        findings.append(Finding("EAP047", "sid", statement["Sid"], sid_problem, pointer))
     findings += [
         Finding("EAP041", "statements", action, ACTION_RULE, pointer)
         for action in malformed_actions(statement)
@@ -537,6 +553,42 @@ def statement_findings(
         for problem in reference_problems(statement, accepted)
     ]
     return findings
+
+
+def sid_findings(
+    statements: Sequence[Mapping[str, object]], guard: Sequence[Mapping[str, object]] = ()
+) -> list[Finding]:
+    """Sids given twice in the role's inline policy: the profile's statements, then the credential guard's."""
+    findings = []
+    for index, sid, earlier in repeated_sids([*statements, *guard]):
+        if index >= len(statements):
+            index, source = earlier, "a statement of the credential guard"
+        else:
+            source = f"statements[{earlier}]"
+        rule = (
+            f"is the Sid of {source} too; IAM requires each Sid to be unique within a policy: give "
+            "each statement its own"
+        )
+        findings.append(Finding("EAP047", "sid", sid, rule, ("statements", index)))
+    return findings
+
+
+def inline_policy_findings(spec: ProfileSpec, settings: AppSettings = AppSettings()) -> list[Finding]:
+    """The role's inline policy (the profile's statements, then the credential guard's) against IAM's
+    size, measured as the template will have it; what only synth knows (a CDK token) synth measures."""
+    merged = settings.merges_statements
+    document = limits.inline_policy([*spec.statements, *_guard_statements(spec)], merged=merged)
+    size = limits.policy_size(document) if document is not None else 0
+    problem = limits.check_inline_policies_size(size)
+    if not problem:
+        return []
+    written = "statements merged, " if merged else ""
+    rule = f"(the inline policy as synth writes it, {written}whitespace not counted) {problem}"
+    return [Finding("EAP060", "statements", f"{size:,} characters", rule, ("statements",))]
+
+
+def _guard_statements(spec: ProfileSpec) -> list[dict[str, object]]:
+    return spec.credential_guard.statements() if spec.credential_guard is not None else []
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,12 +9,22 @@ counted. A document that contains CloudFormation intrinsics (``{"Ref": ...}``, `
 measured as it stands in the template, with the intrinsic in place of the value it will have. For
 the references CDK writes (ARNs joined from the partition, the account and a name) that is a little
 more than the deployed value, so the measure errs towards refusing at synth rather than at deploy.
+
+``inline_policy`` writes a profile's statements as aws-cdk-lib writes them into the template (the
+measure the construct's guardrail reads at synth), so the checker measures a catalogue's inline
+policy before Node.js starts, to the character.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from constructs_lib.core import pseudo_parameters
+from constructs_lib.core.cdk_tokens import has_token
+from constructs_lib.core.linter_rules import rendered
 
 MANAGED_POLICIES_DEFAULT_QUOTA = 10
 """Managed policies IAM lets one role have unless the account's quota was raised."""
@@ -36,6 +46,104 @@ def policy_size(document: object) -> int:
     """The characters IAM counts in ``document``: its JSON, without whitespace."""
     text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     return len(text) - len(_WHITESPACE.findall(text))
+
+
+POLICY_VERSION = "2012-10-17"
+_LISTED = ("Action", "NotAction", "Resource", "NotResource")
+_PSEUDO_PARAMETER = re.compile("|".join(re.escape(f"${{{name}}}") for name in pseudo_parameters.SAMPLES))
+
+
+def inline_policy(statements: Sequence[Mapping[str, Any]], *, merged: bool) -> dict[str, Any] | None:
+    """The inline policy aws-cdk-lib writes into the template for ``statements``, or None.
+
+    As ``iam.PolicyDocument`` renders ``PolicyStatement.fromJson`` of each (aws-iam/lib,
+    ``normalizeStatement`` and ``PostProcessPolicyDocument``): an action or resource given twice
+    written once, one written as a string, an empty condition left out, a statement given twice
+    written once; with ``merged`` (``@aws-cdk/aws-iam:minimizePolicies``) statements merged as
+    ``mergeStatements`` merges them (``linter_rules.rendered``). A pseudo-parameter
+    (``${AWS::Partition}``) is written as the ``Ref`` CDK puts in its place (``from_spec``). None when
+    there is no statement (no policy is written), or a statement holds what only synth knows: a CDK
+    token, a principal.
+    """
+    given = [_as_written(statement) for statement in statements]
+    written = [statement for statement in given if statement is not None and not _has_token(statement)]
+    if not written or len(written) < len(given):
+        return None
+    if merged:
+        written = _merged(written)
+    unique = {json.dumps(statement): statement for statement in written}
+    return {
+        "Statement": [_in_template(statement) for statement in unique.values()],
+        "Version": POLICY_VERSION,
+    }
+
+
+def _merged(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``statements`` merged as ``mergeStatements`` merges them, each written again."""
+    merged = [_as_written(part.statement) for part in rendered(statements, merged=True)]
+    return [statement for statement in merged if statement is not None]
+
+
+def _as_written(statement: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``PolicyStatement.fromJson(statement).toStatementJson()``, keys in its order; None if unknowable."""
+    if "Principal" in statement or "NotPrincipal" in statement:
+        return None
+    written: dict[str, Any] = {}
+    for key in _LISTED:
+        if key not in statement:
+            continue
+        value = statement[key]
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list | tuple) or not all(isinstance(each, str) for each in values):
+            return None
+        unique = list(dict.fromkeys(values))
+        if unique:
+            written[key] = unique[0] if len(unique) == 1 else unique
+    if statement.get("Condition"):
+        written["Condition"] = _plain(statement["Condition"])
+    written["Effect"] = statement.get("Effect") or "Allow"
+    if statement.get("Sid") is not None:
+        written["Sid"] = statement["Sid"]
+    return {key: written[key] for key in _ORDER if key in written}
+
+
+_ORDER = ("Action", "NotAction", "Condition", "Effect", "Resource", "NotResource", "Sid")
+"""The order of a statement's keys as ``toStatementJson`` writes them (which statements count as the
+same depends on it)."""
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _has_token(value: object) -> bool:
+    return has_token(json.dumps(value))
+
+
+def _in_template(value: object) -> object:
+    """``value`` with each pseudo-parameter as CDK resolves its reference: ``{"Ref": ...}``, joined."""
+    if isinstance(value, str):
+        parts: list[object] = []
+        last = 0
+        for match in _PSEUDO_PARAMETER.finditer(value):
+            if match.start() > last:
+                parts.append(value[last : match.start()])
+            parts.append({"Ref": match[0][2:-1]})
+            last = match.end()
+        if not parts:
+            return value
+        if last < len(value):
+            parts.append(value[last:])
+        return parts[0] if len(parts) == 1 else {"Fn::Join": ["", parts]}
+    if isinstance(value, Mapping):
+        return {key: _in_template(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_template(item) for item in value]
+    return value
 
 
 def check_managed_policy_quota(quota: object) -> str | None:

@@ -184,6 +184,12 @@ RULES: tuple[Rule, ...] = (
         "List the actions needed, or acknowledge both `{action: '*', ...}` and `{resource: '*', ...}`",
     ),
     Rule(
+        "EAP047",
+        "A statement's Sid is ASCII letters and digits, and unique within the role's inline policy",
+        "`sid: read-assets`, or `sid: S1` on two statements",
+        "Write `ReadAssets`; give each statement its own Sid",
+    ),
+    Rule(
         "EAP050",
         "An acknowledgment names a wildcard (or an AWS-managed policy) and gives a reason of at "
         "least 10 characters",

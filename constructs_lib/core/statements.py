@@ -18,12 +18,17 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from constructs_lib.core import iam_reference
+from constructs_lib.core.cdk_tokens import has_token
 from constructs_lib.core.findings import Severity
 from constructs_lib.core.iam_reference import Action
 
 # aws-cdk-lib's own pattern for an action (aws-iam/lib/policy-statement.ts).
 _ACTION = re.compile(r"\*|[a-zA-Z0-9-]+:[a-zA-Z0-9*]+")
 EFFECTS = ("Allow", "Deny")
+_SID = re.compile(r"[0-9A-Za-z]+")
+"""A Sid: ASCII letters and digits (IAM User Guide, "IAM JSON policy elements: Sid"). Not empty, as
+CloudFormation's schema of ``AWS::IAM::Role`` says (``^[A-Za-z0-9]+$``), though aws-cdk-lib's own
+check (``PolicyStatement.validateForIdentityPolicy``) lets "" pass."""
 ACTION_RULE = (
     "is not an action: an action is a service namespace, a colon and the name of an action, which "
     "may contain '*', e.g. 's3:GetObject' or 's3:Get*'"
@@ -57,6 +62,39 @@ def malformed_actions(statement: Mapping[str, object]) -> list[str]:
             if isinstance(action, str) and "${" not in action and not _ACTION.fullmatch(action):
                 malformed.append(action)
     return malformed
+
+
+def malformed_sid(statement: Mapping[str, object]) -> str | None:
+    """Why the statement's Sid is no Sid IAM takes (the end of a sentence), or None when it is one.
+
+    IAM allows ASCII letters and digits only, so a Sid naming a pseudo-parameter or a policy variable
+    (``${...}``) is refused too; a CDK token is not read (aws-cdk-lib does not read it either).
+    """
+    sid = statement.get("Sid")
+    if not isinstance(sid, str) or _SID.fullmatch(sid) or has_token(sid):
+        return None
+    way_out = "IAM allows only letters A-Z and a-z and digits in a Sid, e.g. 'ReadAssets'"
+    if not sid:
+        return f"is empty; leave the Sid out, or give one: {way_out}"
+    shown = ", ".join(repr(char) for char in dict.fromkeys(char for char in sid if not _SID.fullmatch(char)))
+    return f"contains {shown}; {way_out}"
+
+
+def repeated_sids(statements: Sequence[Mapping[str, object]]) -> list[tuple[int, str, int]]:
+    """Each statement whose Sid an earlier statement of the same policy has: its index, the Sid, and
+    the earlier one's index. IAM requires each Sid unique within a policy; aws-cdk-lib never merges a
+    statement that has one (``@aws-cdk/aws-iam:minimizePolicies``), so every Sid reaches the template.
+    """
+    first: dict[str, int] = {}
+    repeated = []
+    for index, statement in enumerate(statements):
+        sid = statement.get("Sid")
+        if not isinstance(sid, str) or has_token(sid):
+            continue
+        earlier = first.setdefault(sid, index)
+        if earlier != index and statements[earlier] != statement:  # a statement given twice is written once
+            repeated.append((index, sid, earlier))
+    return repeated
 
 
 # --------------------------------------------------------------------------------------------------
