@@ -185,33 +185,73 @@ def test_named_stacks_are_a_sorted_list_after_the_shards_and_read_back() -> None
 
 
 @pytest.mark.parametrize(
-    ("text", "field", "message"),
+    ("text", "field", "message", "at"),
     [
-        ("{", "file", "is not JSON"),
-        ('{"version": 2, "shards": {}}', "version", "is not a placement file"),
-        ('{"version": 1, "shards": []}', "shards", "is not a mapping"),
-        ('{"version": 1, "shards": {"Mine": []}}', "shards", "is not a shard name"),
+        ("{", "file", "is not JSON", "1:2"),
+        ('{"version": 2, "shards": {}}', "version", "is not a placement file", "1:2"),
+        ("[]", "version", "is not a placement file", "1:1"),
+        ('{"version": 1, "shards": []}', "shards", "is not a mapping", "1:16"),
+        ('{"version": 1, "shards": {"Mine": []}}', "shards", "is not a shard name", "1:27"),
         (
             '{"version": 1, "shards": {"Ec2AccessProfiles": [1]}}',
             "shards['Ec2AccessProfiles']",
             "is not a list of names",
+            "1:27",
         ),
         (
             '{"version": 1, "shards": {"Ec2AccessProfiles": ["a"], "Ec2AccessProfiles-2": ["A"]}}',
             "shards['Ec2AccessProfiles-2']",
-            "is recorded more than once",
+            "is recorded more than once (in 'Ec2AccessProfiles' and 'Ec2AccessProfiles-2')",
+            "1:79",
         ),
-        ('{"version": 1, "shards": {}, "stacks": "Web"}', "stacks", "is not a list of stack names"),
-        ('{"version": 1, "shards": {}, "stacks": ["web_stack"]}', "stacks", "is not a stack name"),
-        ('{"version": 1, "shards": {}, "stacks": ["Web", "Web"]}', "stacks", "is recorded more than once"),
+        (
+            '{"version": 1, "shards": {"Ec2AccessProfiles": ["a", "b", "A"]}}',
+            "shards['Ec2AccessProfiles']",
+            "is recorded more than once (in 'Ec2AccessProfiles')",
+            "1:59",
+        ),
+        ('{"version": 1, "shards": {}, "stacks": "Web"}', "stacks", "is not a list of stack names", "1:30"),
+        ('{"version": 1, "shards": {}, "stacks": ["web_stack"]}', "stacks", "is not a stack name", "1:41"),
+        (
+            '{"version": 1, "shards": {}, "stacks": ["Web", "Web"]}',
+            "stacks",
+            "is recorded more than once",
+            "1:48",
+        ),
+        (
+            '{"version": 1, "shards": {"Ec2AccessProfiles": ["a"]}, "shards": {}}',
+            "file",
+            "is a key more than once; JSON keeps only the last",
+            "1:56",
+        ),
+        (
+            '{"version": 1, "shards": {"Ec2AccessProfiles": ["a"], "Ec2AccessProfiles": ["b"]}}',
+            "shards",
+            "is a key more than once; JSON keeps only the last",
+            "1:55",
+        ),
     ],
 )
-def test_a_damaged_file_is_a_finding_at_the_file(text: str, field: str, message: str) -> None:
-    placement, findings = read_placement(text, "c.placement.json:1:1")
+def test_a_damaged_file_is_a_finding_at_its_entry(text: str, field: str, message: str, at: str) -> None:
+    placement, findings = read_placement(text, "c.placement.json")
     assert placement == Placement()
     (finding,) = findings
-    assert (finding.rule_id, finding.field, finding.location) == ("EAP110", field, "c.placement.json:1:1")
+    assert (finding.rule_id, finding.field, finding.location) == ("EAP110", field, f"c.placement.json:{at}")
     assert message in finding.rule
+
+
+def test_each_finding_is_at_the_line_of_its_entry_as_the_file_is_written() -> None:
+    """The file as ``place`` writes it, one name a line: a duplicate is found on its own line."""
+    text = Placement({"Ec2AccessProfiles": ("a", "b"), "Ec2AccessProfiles-2": ("c", "B")}).render()
+    _, findings = read_placement(text, "c.placement.json")
+    assert [(finding.location, finding.value) for finding in findings] == [("c.placement.json:9:7", "B")]
+    assert text.splitlines()[8] == '      "B",'
+
+
+def test_the_loaders_file_location_is_taken_as_the_file() -> None:
+    """``catalog.loader`` passes ``FILE:1:1``; the findings are at their entries all the same."""
+    _, findings = read_placement('{"version": 1, "shards": {"Mine": []}}', "c.placement.json:1:1")
+    assert [finding.location for finding in findings] == ["c.placement.json:1:27"]
 
 
 def test_the_file_sits_beside_the_catalogue() -> None:

@@ -113,3 +113,13 @@ def test_a_finding_without_a_line_is_shown_at_the_top_of_its_catalogue() -> None
         "catalog.yaml",
         {"startLine": 1, "startColumn": 1},
     )
+
+
+def test_a_message_shows_the_profile_escaped_and_shortened() -> None:
+    """Code scanning shows the message as text: a name cannot add lines to it, nor a megabyte."""
+    finding = Finding("EAP001", "name", "x", "is refused", (), "evil\n" + "a" * 1_000_000, "c.yaml:2:11")
+    (result,) = sarif_log([("c.yaml", finding)], version="1.0")["runs"][0]["results"]  # type: ignore[index]
+    text = result["message"]["text"]
+    assert text.startswith("profile 'evil\\naaa")
+    assert text.endswith("aaa' (1,000,005 characters) name 'x' is refused")
+    assert len(text) < 400

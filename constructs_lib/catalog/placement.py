@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from constructs_lib.core.findings import Finding
+from constructs_lib.catalog.marked_yaml import MAX_BYTES, MAX_DEPTH
+from constructs_lib.core.findings import Finding, show_value
 from constructs_lib.core.spec import ProfileSpec
-from constructs_lib.core.validation import check_stack_name
+from constructs_lib.core.validation import INSTANCE_PROFILE_NAME_MAX, check_stack_name
 
 SHARD_PREFIX = "Ec2AccessProfiles"
 """The first shard's name; the next ones are ``Ec2AccessProfiles-2``, ``-3``..."""
@@ -51,7 +53,18 @@ PROFILE_BASE_BYTES = 4_500
 """A profile's template bytes before its own values (its role, instance profile, tags resource and
 contract parameter, with their keys and references); ``tests/test_scale.py`` checks the bound."""
 
+MAX_FILE_FINDINGS = 1_000
+"""Problems of a placement file listed before the rest are only counted: past a few, the way out is to
+restore the file, and a hostile file must not print a line per byte."""
+
 _SHARD_NAME = re.compile(rf"^{SHARD_PREFIX}(?:-([1-9][0-9]*))?$")
+_LOCATION = re.compile(r":[0-9]+:[0-9]+$")
+"""A ``:LINE:COL`` after a file's name."""
+_TOKEN = re.compile(r'"[^"\\\n]*"|[][{}:]|"')
+"""What the placement file's marks are read from: a string without escapes, a bracket or brace, a
+colon, or the quote that opens any other string (read on by ``_IN_STRING``, without a regular
+expression's repeat stack, which grows with the escapes it matches)."""
+_IN_STRING = re.compile(r'["\\\n]')
 
 
 @dataclass(frozen=True)
@@ -114,62 +127,117 @@ def estimated_bytes(spec: ProfileSpec) -> int:
 
     Three times its values as compact JSON covers the indentation, the keys and the copies CDK writes
     (the tags on the role and on the tags resource); ``PROFILE_BASE_BYTES`` covers the fixed parts.
+    A profile whose texts alone pass CloudFormation's 1 MB that way is not encoded: no stack takes it
+    whatever the rest, and YAML aliases can give 2,000 profiles one description of a megabyte.
     """
-    values = [
+    texts = [
         str(spec.instance_profile_name),
         str(spec.role_name),
         str(spec.path),
         str(spec.description),
+        str(spec.permissions_boundary),
+    ]
+    bound = PROFILE_BASE_BYTES + 3 * sum(len(text) for text in texts)
+    if bound > TEMPLATE_BYTES_LIMIT:
+        return bound
+    values = [
+        *texts,
         [str(policy) for policy in spec.managed_policies],
         [str(preset) for preset in spec.presets],
         [dict(statement) for statement in spec.statements],
         {str(key): str(value) for key, value in spec.tags.items()},
-        str(spec.permissions_boundary),
     ]
     return PROFILE_BASE_BYTES + 3 * len(json.dumps(values, separators=(",", ":"), default=str))
 
 
 def read_placement(text: str, where: str) -> tuple[Placement, list[Finding]]:
-    """The placement file's content, or the findings that make it unusable (then nothing is recorded)."""
+    """The placement file's content, or the findings that make it unusable (then nothing is recorded).
+
+    ``where`` names the file (a ``:LINE:COL`` after the name is dropped): each finding is located at
+    the entry it is about, else at the start of the file. The file is refused past the catalogue's
+    bounds, ``MAX_BYTES`` characters and ``MAX_DEPTH`` levels of nesting, before JSON reads it, and
+    every check is linear, so a hostile file costs time and memory in proportion to its size. At most
+    ``MAX_FILE_FINDINGS`` problems are listed; one more finding says how many were left out.
+    """
+    path = _LOCATION.sub("", where)
+    if len(text) > MAX_BYTES:
+        rule = f"is larger than {MAX_BYTES:,} characters; a placement file is refused past that"
+        return Placement(), [_file_finding(f"{path}:1:1", "file", path, rule)]
+    problems = _Problems()
     try:
+        marks = _Marks.scan(text)
         data = json.loads(text)
-    except ValueError as error:
-        return Placement(), [_file_finding(where, "file", "(not JSON)", f"is not JSON: {error}")]
+    except _TooDeepError as deep:
+        rule = f"nests deeper than {MAX_DEPTH} levels; a placement file needs 3"
+        problems.add(deep.offset, "file", path, rule)
+        return Placement(), problems.located(path, text)
+    except json.JSONDecodeError as error:
+        where_error = f"{path}:{error.lineno}:{error.colno}"
+        return Placement(), [_file_finding(where_error, "file", path, f"is not JSON: {error.msg}")]
+    except ValueError as error:  # JSON that Python refuses: an integer of more than 4,300 digits
+        return Placement(), [_file_finding(f"{path}:1:1", "file", path, f"is not JSON: {error}")]
     if not isinstance(data, dict) or data.get("version") != PLACEMENT_VERSION:
         rule = f"is not a placement file: a JSON object with 'version': {PLACEMENT_VERSION} and 'shards'"
-        return Placement(), [_file_finding(where, "version", _shown(data, "version"), rule)]
+        problems.add(marks.keys.get(("version",), 0), "version", _shown(data, "version"), rule)
+        return Placement(), problems.located(path, text)
+    for key, offset in marks.duplicates:
+        rule = "is a key more than once; JSON keeps only the last, dropping what the others record: keep one"
+        problems.add(offset, "file" if len(key) == 1 else key[0], key[-1], rule)
     shards = data.get("shards")
     if not isinstance(shards, dict):
         rule = "is not a mapping of shard names to lists of profile names"
-        return Placement(), [_file_finding(where, "shards", shards, rule)]
-    findings = []
-    seen: dict[str, str] = {}
-    for shard, names in shards.items():
-        if not _SHARD_NAME.match(shard):
-            rule = f"is not a shard name: {SHARD_PREFIX}, or {SHARD_PREFIX}-N for N from 2"
-            findings.append(_file_finding(where, "shards", shard, rule))
-        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-            findings.append(_file_finding(where, f"shards[{shard!r}]", names, "is not a list of names"))
-            continue
-        for name in names:
-            earlier = seen.setdefault(name.lower(), shard)
-            if earlier != shard or names.count(name) > 1:
-                rule = f"is recorded more than once (in {earlier!r} and {shard!r}); keep one"
-                findings.append(_file_finding(where, f"shards[{shard!r}]", name, rule))
+        problems.add(marks.keys.get(("shards",), 0), "shards", shards, rule)
+        return Placement(), problems.located(path, text)
+    _check_shards(shards, marks, problems)
     stacks = data.get("stacks", [])
     if not isinstance(stacks, list) or not all(isinstance(name, str) for name in stacks):
-        findings.append(_file_finding(where, "stacks", stacks, "is not a list of stack names"))
+        problems.add(marks.keys.get(("stacks",), 0), "stacks", stacks, "is not a list of stack names")
         stacks = []
-    for position, name in enumerate(stacks):
-        problem = check_stack_name(name)
-        if problem:
-            findings.append(_file_finding(where, "stacks", name, problem))
-        elif name in stacks[:position]:
-            findings.append(_file_finding(where, "stacks", name, "is recorded more than once; keep one"))
-    if findings:
-        return Placement(), findings
+    _check_stacks(stacks, marks, problems)
+    if problems.found:
+        return Placement(), problems.located(path, text)
     recorded = {shard: tuple(names) for shard, names in shards.items()}
     return Placement(recorded, tuple(sorted(stacks))), []
+
+
+def _check_shards(shards: dict[str, object], marks: _Marks, problems: _Problems) -> None:
+    """Shard names, and each profile recorded once, ignoring case as IAM does."""
+    first_shard: dict[str, str] = {}
+    for shard, names in shards.items():
+        shard_at = marks.keys.get(("shards", shard), 0)
+        if not _SHARD_NAME.match(shard):
+            rule = f"is not a shard name: {SHARD_PREFIX}, or {SHARD_PREFIX}-N for N from 2"
+            problems.add(shard_at, "shards", shard, rule)
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            problems.add(shard_at, _shard_field(shard), names, "is not a list of names")
+            continue
+        offsets: Sequence[int] = marks.items.get(("shards", shard), ())
+        for position, name in enumerate(names):
+            key = name.lower()
+            earlier = first_shard.get(key)
+            if earlier is None:
+                first_shard[key] = shard
+                continue
+            shards_named = (
+                show_value(shard) if earlier == shard else f"{show_value(earlier)} and {show_value(shard)}"
+            )
+            rule = f"is recorded more than once (in {shards_named}); keep one"
+            problems.add(_at_item(offsets, position, shard_at), _shard_field(shard), name, rule)
+
+
+def _shard_field(shard: str) -> str:
+    return f"shards[{show_value(shard)}]"
+
+
+def _check_stacks(stacks: list[str], marks: _Marks, problems: _Problems) -> None:
+    """Stack names, each recorded once."""
+    offsets: Sequence[int] = marks.items.get(("stacks",), ())
+    listed: set[str] = set()
+    for position, name in enumerate(stacks):
+        rule = check_stack_name(name) or ("is recorded more than once; keep one" if name in listed else None)
+        if rule:
+            problems.add(_at_item(offsets, position, marks.keys.get(("stacks",), 0)), "stacks", name, rule)
+        listed.add(name)
 
 
 def place(
@@ -180,7 +248,13 @@ def place(
     max_bytes: int = TEMPLATE_BYTES_BUDGET,
     placement_file: str = "the placement file",
 ) -> Placed:
-    """Each profile's stack: its own, its recorded shard, or a shard with room; never another."""
+    """Each profile's stack: its own, its recorded shard, or a shard with room; never another.
+
+    A profile whose name is longer than IAM allows is not placed: the checker refuses the name
+    already (EAP001), and placing it would only cost memory, a lowered copy of the name per profile
+    (YAML aliases let 2,000 profiles share one name of a megabyte).
+    """
+    requests = [request for request in requests if len(request.name) <= INSTANCE_PROFILE_NAME_MAX]
     shard_of = {name.lower(): shard for name, shard in recorded.shard_of().items()}
     present = {request.name.lower() for request in requests}
     shards: dict[str, list[str]] = {
@@ -221,10 +295,10 @@ def place(
         shard = next((name for name in sorted(shards, key=_number) if take(request, name)), None)
         if shard is None:
             shard = _shard_name(max((_number(name) for name in shards), default=0) + 1)
-            shards[shard] = []
-            if not take(request, shard):
+            if not take(request, shard):  # too large for any stack: no shard is opened for it
                 findings.append(_full(request, shard, max_profiles, max_bytes, recorded=False))
                 continue
+            shards[shard] = []
         shards[shard].append(request.name)
     named = {request.stack for request in requests if request.stack is not None}
     placement = Placement(
@@ -253,6 +327,186 @@ def _full(request: Request, stack: str, max_profiles: int, max_bytes: int, *, re
 
 def _file_finding(where: str, field_name: str, value: object, rule: str) -> Finding:
     return Finding("EAP110", field_name, value, rule, (), "", where)
+
+
+class _TooDeepError(Exception):
+    """The file nests deeper than ``MAX_DEPTH``; ``offset`` is where the level too many opens."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
+@dataclass
+class _Open:
+    """A JSON object or array being scanned whose entries are marked: its path, last string and key."""
+
+    kind: str
+    path: tuple[str, ...]
+    string: str = ""
+    string_at: int = 0
+    key: str = ""
+
+
+_DEEPER = _Open("", ())
+"""What the scan holds for a collection below the marked levels: it only counts toward the depth."""
+
+
+@dataclass
+class _Marks:
+    """Where the entries of a placement file are written, as offsets in its text.
+
+    ``keys``: the keys of the top-level object and of the objects it holds (``("shards",)``,
+    ``("shards", "Ec2AccessProfiles")``); ``items``: the offsets of the strings (and collections) in
+    the arrays under those keys, in order (``("stacks",)``, ``("shards", "Ec2AccessProfiles")``);
+    ``duplicates``: the keys written again in the same object, each where it is written again.
+    One pass over the text's strings and brackets, no recursion, at most ``MAX_DEPTH`` levels.
+    """
+
+    keys: dict[tuple[str, ...], int] = field(default_factory=dict)
+    items: dict[tuple[str, ...], array[int]] = field(default_factory=dict)
+    duplicates: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+
+    @classmethod
+    def scan(cls, text: str) -> _Marks:
+        """The marks of ``text``; ``_TooDeepError`` at the first level past ``MAX_DEPTH``.
+
+        It stops at the first string that does not end on its line: the text is not JSON there, and
+        ``json`` says so.
+        """
+        marks = cls()
+        stack: list[_Open] = []
+        for kind, offset in _tokens(text):
+            parent = stack[-1] if stack else None
+            if kind in ("[", "{"):
+                if len(stack) >= MAX_DEPTH:
+                    raise _TooDeepError(offset)
+                path = marks._value(parent, offset)
+                if path is None:
+                    stack.append(_DEEPER)
+                    continue
+                if kind == "[":
+                    marks.items[path] = array("q")  # a key written twice keeps its last list, as json does
+                stack.append(_Open(kind, path))
+            elif kind in ("]", "}"):
+                if not stack:
+                    break
+                stack.pop()
+            elif parent is None or parent is _DEEPER:
+                continue
+            elif kind == ":":
+                marks._key(parent)
+            elif parent.kind == "{":  # a key, or a value that the next key replaces
+                parent.string, parent.string_at = kind, offset
+            else:
+                marks._value(parent, offset)
+        return marks
+
+    def _value(self, parent: _Open | None, offset: int) -> tuple[str, ...] | None:
+        """Note a value written at ``offset``; return its path when its own entries are marked."""
+        if parent is None:
+            return ()
+        if parent is _DEEPER:
+            return None
+        if parent.kind == "[":
+            self.items[parent.path].append(offset)
+            return None
+        return (*parent.path, parent.key) if len(parent.path) < 2 else None
+
+    def _key(self, parent: _Open) -> None:
+        parent.key = _decoded(parent.string)
+        if len(parent.path) >= 2:
+            return
+        path = (*parent.path, parent.key)
+        if path in self.keys:
+            self.duplicates.append((path, parent.string_at))
+        self.keys[path] = parent.string_at
+
+
+def _tokens(text: str) -> Iterator[tuple[str, int]]:
+    """The strings, brackets, braces and colons of ``text``, each with its offset, up to a string
+    that does not end on its line."""
+    at = 0
+    while at >= 0:
+        start, at = at, -1
+        for token in _TOKEN.finditer(text, start):
+            kind = token.group()
+            if kind == '"':  # a string with escapes, or one never closed: read on from its end
+                at = _string_end(text, token.end())
+                if at >= 0:
+                    yield text[token.start() : at], token.start()
+                break
+            yield kind, token.start()
+
+
+def _string_end(text: str, at: int) -> int:
+    """Where the string whose content starts at ``at`` ends (after its quote), or -1 if not on its line."""
+    while (special := _IN_STRING.search(text, at)) is not None:
+        if special.group() == "\n":
+            return -1
+        if special.group() == '"':
+            return special.end()
+        at = special.end() + 1  # a backslash: the next character is escaped
+    return -1
+
+
+def _decoded(token: str) -> str:
+    """A JSON string token's text (as written when it is not valid: ``json`` reports that)."""
+    if "\\" not in token:
+        return token[1:-1]
+    try:
+        text = json.loads(token)
+    except ValueError:
+        return token[1:-1]
+    return str(text)
+
+
+class _Problems:
+    """The problems of a placement file, each at an offset in its text, at most ``MAX_FILE_FINDINGS``."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[int, str, object, str]] = []
+        self.left_out = 0
+
+    def add(self, offset: int, field_name: str, value: object, rule: str) -> None:
+        if len(self.found) < MAX_FILE_FINDINGS:
+            self.found.append((offset, field_name, value, rule))
+        else:
+            self.left_out += 1
+
+    def located(self, path: str, text: str) -> list[Finding]:
+        """The problems as findings at ``FILE:LINE:COL``, in one pass over the text."""
+        positions = _line_columns(text, {offset for offset, *_ in self.found})
+        findings = [
+            _file_finding(f"{path}:{positions[offset]}", field_name, value, rule)
+            for offset, field_name, value, rule in self.found
+        ]
+        if self.left_out:
+            rule = (
+                f"has {self.left_out:,} more problems, not listed; restore it from version control, or "
+                "delete it and run `ec2-access-profiles place`"
+            )
+            findings.append(_file_finding(f"{path}:1:1", "file", path, rule))
+        return findings
+
+
+def _line_columns(text: str, offsets: set[int]) -> dict[int, str]:
+    """``LINE:COL`` (1-based, in characters, as ``json`` counts them) of each offset, in one pass."""
+    positions = {}
+    line, line_start, counted = 1, 0, 0
+    for offset in sorted(offsets):
+        newlines = text.count("\n", counted, offset)
+        if newlines:
+            line += newlines
+            line_start = text.rindex("\n", counted, offset) + 1
+        counted = offset
+        positions[offset] = f"{line}:{offset - line_start + 1}"
+    return positions
+
+
+def _at_item(offsets: Sequence[int], position: int, default: int) -> int:
+    """Where item ``position`` of an array is written; ``default`` (its key) when it was not marked."""
+    return offsets[position] if position < len(offsets) else default
 
 
 def _shown(data: object, key: str) -> object:

@@ -23,6 +23,10 @@ It reads files and prints what the pure core says; it holds no rule of its own:
   package's version: 0 written, 2 refused (a file exists already: nothing written) or unwritable;
 - ``explain`` and ``can`` say what one profile may do (``constructs_lib.permissions``).
 
+What it prints from files (names, values, paths) goes through ``findings.show_text`` and
+``show_value``: control characters escaped and long texts shortened with their length, so a hostile
+catalogue can neither forge a line on the terminal nor flood it.
+
 Exit status of ``check``: 0 when no catalogue has an error, 1 when one has, 2 when a file could not
 be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Of ``audit``: 0 in sync, 1 findings, 2
 it could not run. Of ``review``: 0 no high finding, 1 at least one, 2 it could not run. Importing
@@ -49,6 +53,7 @@ from constructs_lib.catalog.loader import (
 from constructs_lib.catalog.schema import json_schema
 from constructs_lib.cli.sarif import sarif_log
 from constructs_lib.core.checker import AppSettings
+from constructs_lib.core.findings import show_text
 from constructs_lib.core.rules import RULES
 from constructs_lib.permissions.commands import add_commands as add_permission_commands
 
@@ -73,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args, sys.stdout, sys.stderr)
     except _UnreadableFileError as problem:
-        print(problem, file=sys.stderr)
+        print(show_text(str(problem)), file=sys.stderr)
         return EXIT_UNREADABLE
     return status
 
@@ -278,7 +283,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             catalogs.append(load_catalog(path, settings=settings))
         except CatalogReadError as problem:
-            print(problem, file=err)
+            print(show_text(str(problem)), file=err)
             unreadable = True
     if args.format == "json":
         json.dump({"catalogs": [_catalog_json(catalog) for catalog in catalogs]}, out, indent=2)
@@ -291,7 +296,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for catalog in catalogs:
             for finding in catalog.findings:
                 print(finding.line(), file=out)
-            print(_summary(catalog), file=err)
+            print(show_text(_summary(catalog)), file=err)
     if unreadable:
         return EXIT_UNREADABLE
     return EXIT_PROBLEMS if any(catalog.errors for catalog in catalogs) else EXIT_CLEAN
@@ -301,22 +306,22 @@ def _place(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         catalog = load_catalog(args.catalog)
     except CatalogReadError as problem:
-        print(problem, file=err)
+        print(show_text(str(problem)), file=err)
         return EXIT_UNREADABLE
     for finding in catalog.errors:
         print(finding.line(), file=out)
     if catalog.errors:
-        print(f"{catalog.path}: fix these first; the placement file was not written", file=err)
+        print(f"{show_text(catalog.path)}: fix these first; the placement file was not written", file=err)
         return EXIT_PROBLEMS
     if not catalog.placement_changed:
-        print(f"{catalog.placement_file}: up to date", file=err)
+        print(f"{show_text(catalog.placement_file)}: up to date", file=err)
         return EXIT_CLEAN
     if args.check:
         for finding in unrecorded_findings(catalog):
             print(finding.line(), file=out)
         return EXIT_PROBLEMS
     write_placement(catalog)
-    print(f"{catalog.placement_file}: written; commit it with the catalogue", file=err)
+    print(f"{show_text(catalog.placement_file)}: written; commit it with the catalogue", file=err)
     return EXIT_CLEAN
 
 

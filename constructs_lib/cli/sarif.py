@@ -61,12 +61,11 @@ def _rule(rule_id: str) -> dict[str, object]:
 
 def _result(catalogue: str, finding: Finding, rule_index: int) -> dict[str, object]:
     path, line, column = _where(finding.location or f"{catalogue}:1:1")
-    who = f"profile '{finding.profile}' " if finding.profile else ""
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": "warning" if finding.severity == "warning" else "error",
-        "message": {"text": f"{who}{finding.message}"},
+        "message": {"text": f"{finding.subject}{finding.message}"},
         "locations": [
             {
                 "physicalLocation": {
