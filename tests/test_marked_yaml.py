@@ -96,6 +96,21 @@ def test_a_billion_laughs_is_refused_after_a_few_anchors_in_bounded_memory(width
     assert peak < 50 * 1024 * 1024
 
 
+def test_a_long_value_repeated_by_alias_is_refused_past_what_a_file_may_hold() -> None:
+    """Few nodes, many characters: one 1 MiB value aliased ten times is 10 MiB of names to read,
+    compare and print, from a 1 MiB file."""
+    long = "a" * 2**20
+    lines = [f"  - {{id: P{i}, name: *n}}\n" for i in range(10)]
+    text = f"names: &n {long}\nprofiles:\n{''.join(lines)}"
+    problem = refused(text)
+    assert problem.rule_id == "EAP105"
+    assert problem.message == (
+        "expands to more than 8,388,608 characters through aliases; write it out plainly"
+    )
+    assert problem.mark == Mark(10, 5)  # the profile that goes past: its list holds 8 copies then
+    assert load(f"names: &n {long}\nprofiles:\n{''.join(lines[:6])}".encode()) is not None  # 7 MiB
+
+
 def test_aliases_within_the_bound_are_shared_not_copied() -> None:
     root = load(b"base: &b [x, y]\nother: *b\n")
     values = pairs(root)

@@ -25,6 +25,9 @@ MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences; a catalogue needs about eight."""
 MAX_EXPANDED_NODES = 1_000_000
 """What the document may hold once every alias is expanded, in nodes."""
+MAX_EXPANDED_CHARACTERS = MAX_BYTES
+"""And in characters of its scalars: no more than a file may hold written out, so only aliases reach
+it (a long value repeated by alias would otherwise be read, lowered and printed once per use)."""
 MAX_DUPLICATE_KEYS = 1_000
 """Keys the file may repeat within their mapping, in all: each is a finding, and a file made of
 repeats is refused at the first past this, rather than read to its end."""
@@ -62,6 +65,9 @@ class Node:
     """A scalar as written in the file."""
     size: int = 1
     """Nodes this one stands for with aliases expanded; bounded by ``MAX_EXPANDED_NODES``."""
+    characters: int = 0
+    """Characters of the scalars this one stands for with aliases expanded; bounded by
+    ``MAX_EXPANDED_CHARACTERS``."""
     duplicates: list[Node] | tuple[()] = ()
     """Keys of a mapping that appear more than once (the later ones); a mapping's own list."""
     seen_keys: set[object] | tuple[()] = field(default=(), repr=False)
@@ -188,6 +194,11 @@ def _attach(
         return node
     parent = stack[-1][0]
     parent.size += node.size
+    parent.characters += node.characters
+    if parent.characters > MAX_EXPANDED_CHARACTERS:
+        bound = f"more than {MAX_EXPANDED_CHARACTERS:,} characters"
+        message = f"expands to {bound} through aliases; write it out plainly"
+        raise YamlError("EAP105", message, mark or node.mark)
     if parent.size > MAX_EXPANDED_NODES:
         bound = f"more than {MAX_EXPANDED_NODES:,} nodes"
         if mark is None:  # not at an alias: the file may hold that many keys, values and items itself
@@ -234,12 +245,12 @@ class _Scalars:
         start = event.start_mark
         mark = Mark(start.line + 1, start.column + 1)
         if event.tag is None and not event.implicit[0]:  # quoted: always a string
-            return Node("scalar", text, mark, text)
+            return Node("scalar", text, mark, text, characters=len(text))
         key = (event.tag, text)
         value = self._values.get(key, _UNSEEN)
         if value is _UNSEEN:
             value = self._values[key] = self._value(event)
-        return Node("scalar", value, mark, text)
+        return Node("scalar", value, mark, text, characters=len(text))
 
     def _value(self, event: Any) -> Any:
         tag = event.tag
