@@ -88,6 +88,7 @@ def test_wheel_holds_the_typed_library_and_nothing_else(wheel: Path) -> None:
         "constructs_lib/cli/scaffold/files/test_app.py.tmpl",
         "constructs_lib/core/__init__.py",
         "constructs_lib/core/aws_managed_policies.py",
+        "constructs_lib/core/cdk_tokens.py",
         "constructs_lib/core/checker.py",
         "constructs_lib/core/conditions.py",
         "constructs_lib/core/contract.py",
