@@ -7,7 +7,13 @@ from textwrap import dedent
 
 import pytest
 
-from constructs_lib.catalog.loader import DEFAULT_STACK, Catalog, CatalogReadError, load_catalog
+from constructs_lib.catalog.loader import (
+    DEFAULT_STACK,
+    MAX_LISTED_FINDINGS,
+    Catalog,
+    CatalogReadError,
+    load_catalog,
+)
 from constructs_lib.catalog.marked_yaml import Node
 from constructs_lib.core.checker import AppSettings
 from constructs_lib.core.least_privilege import BroadAccess
@@ -914,3 +920,14 @@ def test_a_byte_the_reader_cannot_take_is_one_line_at_its_own_line_and_column(
     path.write_bytes(data)
     catalog = load_catalog(path)
     assert messages(catalog) == [f"{location}: EAP100 file: {str(path)!r} {rule}"]
+
+
+def test_past_a_thousand_problems_the_rest_are_counted_not_listed(tmp_path: Path) -> None:
+    """A million bad list items must not print a million lines; what is left out is said, with its count."""
+    catalog = catalog_of(tmp_path, "profiles: [" + ", ".join(["a"] * 1_500) + "]\n")
+    assert len(catalog.findings) == MAX_LISTED_FINDINGS + 1
+    assert {finding.rule_id for finding in catalog.findings[:-1]} == {"EAP102"}
+    last = catalog.findings[-1]
+    assert (last.rule_id, last.severity) == ("EAP105", "error")
+    assert "has 500 more problems (500 of them errors), not listed" in last.line()
+    assert len(catalog_of(tmp_path, "profiles: [" + ", ".join(["a"] * 1_000) + "]\n").findings) == 1_000

@@ -194,7 +194,7 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
     return Catalog(
         shown,
         tuple(profiles),
-        tuple(sorted(findings, key=_file_order)),
+        _listed(shown, sorted(findings, key=_file_order)),
         placement=placed.placement,
         recorded=recorded,
         placement_file=str(recorded_file),
@@ -724,6 +724,25 @@ def _clashes(profiles: Sequence[CatalogProfile]) -> list[Finding]:
                 Finding("EAP107", "id", profile.id, rule, ("id",), profile.name, profile.location_of(("id",)))
             )
     return findings
+
+
+MAX_LISTED_FINDINGS = 1_000
+"""Problems of one catalogue listed before the rest are only counted: a thousand say what to fix, and
+a hostile file of a million bad list items must not print a line each (the placement file's bound)."""
+
+
+def _listed(path: str, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The first ``MAX_LISTED_FINDINGS`` in file order, then one finding that counts the rest."""
+    if len(findings) <= MAX_LISTED_FINDINGS:
+        return tuple(findings)
+    rest = findings[MAX_LISTED_FINDINGS:]
+    errors = sum(1 for finding in rest if finding.severity == "error")
+    rule = (
+        f"has {len(rest):,} more problems ({errors:,} of them errors), not listed; fix those listed "
+        "first, and check again"
+    )
+    last = rest[0].location or f"{path}:1:1"
+    return (*findings[:MAX_LISTED_FINDINGS], Finding("EAP105", "file", path, rule, location=last))
 
 
 def _file_order(finding: Finding) -> tuple[int, int]:
