@@ -929,3 +929,18 @@ def test_the_cli_and_the_audits_pure_core_import_no_boto3(tmp_path: Path) -> Non
         tmp_path,
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "[]\n", "")
+
+
+def test_credentials_of_another_account_stop_the_audit_before_any_read_or_repair(
+    aws: None, calls: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """``--repair-tags`` in a deployment must never tag the wrong account: the check comes first."""
+    create_profile(tags={"Team": "old"})
+    stacks = run_module.declared_module.read_assembly(web_assembly())
+    options = run_module.AuditOptions(repair_tags=True)
+    with pytest.raises(run_module.WrongAccountError) as wrong:
+        run_module.audit_account(
+            run_module.boto3.Session(region_name="us-east-1"), stacks, options, "x", "999999999999"
+        )
+    assert wrong.value.account_id == "123456789012"
+    assert [call for call, _ in calls] == ["sts:GetCallerIdentity"]

@@ -124,11 +124,21 @@ class AccountAudit:
 
 
 def audit_account(
-    session: Any, stacks: tuple[StackTemplate, ...], options: AuditOptions, assembly: str
+    session: Any,
+    stacks: tuple[StackTemplate, ...],
+    options: AuditOptions,
+    assembly: str,
+    expected_account: str | None = None,
 ) -> AccountAudit:
-    """Audit the account of ``session`` against ``stacks``; ``AuditError`` if it cannot run."""
+    """Audit the account of ``session`` against ``stacks``; ``AuditError`` if it cannot run.
+
+    ``WrongAccountError`` when ``expected_account`` is given and the session is another's: before
+    anything is read, and so before ``--repair-tags`` could change a profile there.
+    """
     config = retries(options.concurrency)
     partition, account_id = identity(session.client("sts", config=config))
+    if expected_account is not None and account_id != expected_account:
+        raise WrongAccountError(account_id)
     account = Account(partition, account_id, region=session.region_name, url_suffix=url_suffix(partition))
     declared = declared_module.declared_profiles(stacks, account, StackResources(session, config))
     if not declared.profiles and not declared.not_audited:
@@ -252,17 +262,25 @@ def _audit_member(
     )
     where = f"{targets.assembly} (deployment {targets.name})"
     try:
-        audit = audit_account(member, targets.stacks_of(account), options, where)
-    except AuditError as problem:
-        fix = f"give {arn} the audit's permission policy (README), then audit again"
-        return report.AccountSection(account, problem=AccountProblem("failed", account, str(problem), fix))
-    if audit.result.account_id != account:
-        reason = f"{arn} gave credentials of account {audit.result.account_id}"
+        audit = audit_account(member, targets.stacks_of(account), options, where, expected_account=account)
+    except WrongAccountError as other:
+        reason = f"{arn} gave credentials of account {other.account_id}"
         return report.AccountSection(
             account, problem=AccountProblem("failed", account, reason, "check the role's ARN")
         )
+    except AuditError as problem:
+        fix = f"give {arn} the audit's permission policy (README), then audit again"
+        return report.AccountSection(account, problem=AccountProblem("failed", account, str(problem), fix))
     failure = str(audit.failure) if audit.failure is not None else None
     return report.AccountSection(account, result=audit.result, repair_failure=failure, status=audit.status)
+
+
+class WrongAccountError(Exception):
+    """The credentials are another account's than the one to audit (``account_id``)."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(account_id)
+        self.account_id = account_id
 
 
 def _session(options: AuditOptions) -> Any:
