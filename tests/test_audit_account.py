@@ -33,6 +33,7 @@ from moto.sts.responses import TokenResponse
 from constructs_lib.audit import account as account_module
 from constructs_lib.audit import run as run_module
 from constructs_lib.audit.account import IamReader
+from constructs_lib.audit.declared import read_assembly
 from constructs_lib.audit.policy import AUDIT_POLICY, REPAIR_TAGS_POLICY
 from constructs_lib.cli import commands as cli
 from emulator import fidelity
@@ -936,11 +937,10 @@ def test_credentials_of_another_account_stop_the_audit_before_any_read_or_repair
 ) -> None:
     """``--repair-tags`` in a deployment must never tag the wrong account: the check comes first."""
     create_profile(tags={"Team": "old"})
-    stacks = run_module.declared_module.read_assembly(web_assembly())
+    stacks = read_assembly(web_assembly())
     options = run_module.AuditOptions(repair_tags=True)
+    session = vars(run_module)["boto3"].Session(region_name="us-east-1")  # the recording one
     with pytest.raises(run_module.WrongAccountError) as wrong:
-        run_module.audit_account(
-            run_module.boto3.Session(region_name="us-east-1"), stacks, options, "x", "999999999999"
-        )
+        run_module.audit_account(session, stacks, options, "x", "999999999999")
     assert wrong.value.account_id == "123456789012"
     assert [call for call, _ in calls] == ["sts:GetCallerIdentity"]

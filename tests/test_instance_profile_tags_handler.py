@@ -249,8 +249,67 @@ def test_failure_is_reported_with_a_reason_naming_the_profile(iam: Any, response
     assert response_url.last["Status"] == "FAILED"
     assert "Tags of instance profile 'Missing'" in response_url.last["Reason"]
     assert "NoSuchEntity" in response_url.last["Reason"]
-    # CloudFormation sends Delete for the ID of a failed Create when it rolls back.
-    assert response_url.last["PhysicalResourceId"] == "instance-profile-tags:Missing"
+    # CloudFormation sends Delete for the ID of a failed Create when it rolls back: it says nothing
+    # was tagged, so that Delete removes nothing.
+    assert response_url.last["PhysicalResourceId"] == "instance-profile-tags:Missing:nothing-tagged"
+
+
+def test_the_rollback_delete_of_a_failed_create_leaves_the_profiles_tags_alone(
+    iam: Any, response_url: ResponseUrl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tagging turned on for a profile tagged by hand: IAM refuses the Create (its 50 tags), so nothing
+    was written, and the Delete of the rollback must not remove the hand-set key it shares."""
+    iam.tag_instance_profile(InstanceProfileName=PROFILE, Tags=[{"Key": "CostCenter", "Value": "1234"}])
+
+    def refuse(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "LimitExceeded", "Message": "50 tags"}}, "TagInstanceProfile")
+
+    monkeypatch.setattr(handler_module, "_iam", lambda: _Refusing(iam, refuse))
+    create(iam, response_url, {"CostCenter": "9999"})
+    failed = response_url.last
+    assert (failed["Status"], failed["PhysicalResourceId"]) == (
+        "FAILED",
+        "instance-profile-tags:Web:nothing-tagged",
+    )
+    run(event("Delete", response_url, {"CostCenter": "9999"}, physical_id=failed["PhysicalResourceId"]))
+    assert response_url.last["Status"] == "SUCCESS"
+    assert tags_in_iam(iam) == {"CostCenter": "1234"}
+
+
+@dataclass
+class _Refusing:
+    """An IAM client whose TagInstanceProfile raises ``refuse``'s error."""
+
+    client: Any
+    refuse: Any
+
+    def __getattr__(self, name: str) -> Any:
+        return self.refuse if name == "tag_instance_profile" else getattr(self.client, name)
+
+
+def test_no_iam_call_is_made_once_the_handler_has_answered(iam: Any) -> None:
+    """A frozen Lambda resumes a thread the handler gave up on: it must not change tags then."""
+    given_up = threading.Event()
+    given_up.set()
+    request = event("Create", ResponseUrl("http://127.0.0.1:9/"), {"Environment": "Production"})
+    with pytest.raises(handler_module.GivenUpError):
+        handler_module.apply(request, iam, given_up)
+    assert tags_in_iam(iam) == {}
+
+
+def test_the_response_fits_cloudformations_4096_bytes_with_the_reason_first() -> None:
+    """Non-ASCII text is six bytes a character once escaped: the reason is cut by bytes, not characters."""
+    request = event("Delete", ResponseUrl("http://127.0.0.1:9/"), {})
+    reason = "AccessDenied: explicit deny in a service control policy; so tags " + "\u30bf" * 3000
+    body = handler_module.response_body(
+        request, "FAILED", "instance-profile-tags:Web", reason.encode().decode("unicode_escape")
+    )
+    assert len(body) <= handler_module.MAX_RESPONSE_BYTES
+    said = json.loads(body)["Reason"]
+    assert said.startswith("AccessDenied: explicit deny in a service control policy")
+    assert said.endswith("...")
+    short = json.loads(handler_module.response_body(request, "SUCCESS", "id", ""))
+    assert short["Reason"] == "See the function's log"
 
 
 def test_malformed_event_still_gets_an_answer(iam: Any, response_url: ResponseUrl) -> None:
@@ -267,7 +326,7 @@ def test_running_out_of_time_answers_failed_before_lambda_would_stop(
 ) -> None:
     release, finished = threading.Event(), threading.Event()
 
-    def stuck(event: dict[str, Any], iam: Any) -> str:
+    def stuck(event: dict[str, Any], iam: Any, given_up: threading.Event) -> str:
         release.wait(60)
         finished.set()
         return "never"
@@ -418,8 +477,11 @@ def test_delete_denied_for_a_profile_the_stack_keeps_fails_with_the_reason(
     denied_delete(response_url, stack_id, name="Kept")
     assert response_url.last["Status"] == "FAILED"
     assert response_url.last["Reason"].startswith(
-        "Tags of instance profile 'Kept': not allowed to remove tags ['Environment'], and the stack keeps "
-        "the profile: An error occurred (AccessDenied) when calling the UntagInstanceProfile operation"
+        "Tags of instance profile 'Kept': An error occurred (AccessDenied) when calling the "
+        "UntagInstanceProfile operation"
+    )
+    assert response_url.last["Reason"].endswith(
+        "; so tags ['Environment'] stay, and the stack keeps the profile"
     )
     assert tags_in_iam(iam, "Kept") == {"Environment": "Production"}
 
