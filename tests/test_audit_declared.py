@@ -347,6 +347,25 @@ def test_values_only_a_deploy_knows_are_not_audited_field_by_field(tmp_path: Pat
     ]
 
 
+def test_each_managed_policy_arn_is_resolved_on_its_own(tmp_path: Path) -> None:
+    resources = profile_resources(managed=("AmazonS3ReadOnlyAccess", "AdministratorAccess"))
+    resources["WebRole"]["Properties"]["ManagedPolicyArns"].append({"Fn::ImportValue": "SharedPolicyArn"})
+    resources["Generated"] = {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {"PolicyDocument": TRUST, "Roles": [{"Ref": "WebRole"}]},
+    }
+    (profile,) = read(write_assembly(tmp_path, {"Web": resources}), physical_id=lambda *_: None).profiles
+    assert profile.role is not None
+    assert profile.role.managed_policy_arns == {
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+    }
+    assert profile.not_audited == {  # so the drift of the managed policies is still not audited
+        "role.managed_policies": "its value uses Fn::ImportValue, computed at deploy; "
+        "its value CloudFormation names Generated when stack Web creates it"
+    }
+
+
 def test_the_region_is_needed_only_where_a_template_names_it(tmp_path: Path) -> None:
     statements = [
         {

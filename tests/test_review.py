@@ -493,7 +493,8 @@ def test_this_repository_s_app_and_its_pull_request_are_reviewed_end_to_end(
         ),
         "SSM-Managed-Host": ("unchanged", []),
         "ECS-Container-Instance": ("unchanged", []),
-        "Assets-Reader": ("changed", ["new-resources", "description-changed"]),
+        # Its boundary, a policy of the app, now caps it at the other bucket: read from the template.
+        "Assets-Reader": ("changed", ["new-resources", "boundary-changed", "description-changed"]),
     }
     (renamed,) = (p for p in document["profiles"] if p["instance_profile"] == RENAMED_PROFILE)
     assert renamed["was"] == "EC2-S3-Access-Profile"
@@ -598,3 +599,195 @@ def test_not_action_counts_as_every_service() -> None:
     result = run(app(profile(statements=[READ_ASSETS, broad])))
     assert "reaches new services: *" in messages(result)
     assert "allows new actions: NotAction:iam:*" in messages(result)
+
+
+# -- what the template itself defines ---------------------------------------------------------------
+
+
+def own_policy(
+    statements: list[dict[str, Any]], head: dict[str, dict[str, Any]], *, named: bool = False
+) -> Any:
+    """``head`` with a managed policy of the app on the role, as ``iam.ManagedPolicy`` writes it."""
+    properties: dict[str, Any] = {
+        "PolicyDocument": {"Statement": statements, "Version": "2012-10-17"},
+        "Roles": [{"Ref": "WebRole"}],
+    }
+    if named:
+        properties["ManagedPolicyName"] = "Extra"
+    head["Ec2Access-Web"]["Resources"]["Extra"] = {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": properties,
+    }
+    return head
+
+
+def findings_of(result: Review) -> list[tuple[str, str, str]]:
+    return [(f.severity, f.rule, f.message) for p in result.profiles for f in p.findings]
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_an_edit_to_the_app_s_own_managed_policy_is_weighed_as_an_inline_one(named: bool) -> None:
+    wide = {"Effect": "Allow", "Action": ["s3:*", "iam:PassRole"], "Resource": "*"}
+    inline = run(app(profile(statements=[wide])))
+    own = run(
+        own_policy([wide], app(profile(statements=[])), named=named),
+        base=own_policy([READ_ASSETS], app(profile(statements=[])), named=named),
+    )
+    assert ("high", "wildcard-resource") in only(own)[1]
+    assert findings_of(own) == findings_of(inline)
+    assert can_do(own.profiles[0].shown)["inline: iam"] == ["PassRole (Write) on *"]
+
+
+def test_an_arn_only_a_deploy_knows_leaves_the_others_weighed() -> None:
+    shared = {"Fn::ImportValue": "SharedPolicyArn"}
+    base = app(profile())
+    base["Ec2Access-Web"]["Resources"]["WebRole"]["Properties"]["ManagedPolicyArns"] = [shared]
+    head = app(profile(managed=("AdministratorAccess",)))
+    head["Ec2Access-Web"]["Resources"]["WebRole"]["Properties"]["ManagedPolicyArns"].append(shared)
+    assert [r for r in only(run(head, base=base))[1] if r[0] == "high"] == [
+        ("high", "admin-policy"),
+        ("high", "write-on-every-resource"),
+        ("high", "credential-exposure"),
+    ]
+    added = app(profile(), profile("Batch", name="Batch"))
+    added["Ec2Access-Web"]["Resources"]["BatchRole"]["Properties"]["ManagedPolicyArns"] = [shared]
+    assert (
+        "customer-managed policy role.managed_policies: its value uses Fn::ImportValue, computed at deploy"
+        in messages(run(added))
+    )
+
+
+def default_policy(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The app with a bucket of its stack and the role's ``DefaultPolicy``, as ``grant_read`` writes it."""
+    head = app(profile(statements=[]))
+    resources = head["Ec2Access-Web"]["Resources"]
+    resources["Bucket"] = {"Type": "AWS::S3::Bucket"}
+    resources["WebRoleDefaultPolicy"] = {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": "WebRoleDefaultPolicy",
+            "Roles": [{"Ref": "WebRole"}],
+            "PolicyDocument": {"Statement": statements, "Version": "2012-10-17"},
+        },
+    }
+    return head
+
+
+def test_a_statement_beside_one_on_a_bucket_of_the_stack_is_weighed() -> None:
+    bucket = {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, "/*"]]}
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": bucket}
+    every = {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}
+    result = run(default_policy([read, every]), base=default_policy([read]))
+    assert ("high", "wildcard-resource") in only(result)[1]
+    assert "allows iam:* on every resource (`*`)" in messages(result)
+    assert can_do(result.profiles[0].shown)["inline: s3"] == ["GetObject (Read) on {Bucket.Arn}/*"]
+    assert only(run(default_policy([read]), base=default_policy([read]))) == ("unchanged", [])
+
+
+def bounded_by_own(allowed: list[dict[str, Any]] | None, **more: Any) -> dict[str, dict[str, Any]]:
+    """The app with a boundary it defines (``{"Ref": "Boundary"}``, a name CloudFormation generates)
+    that allows ``allowed``; the policy without the role's boundary when ``None``."""
+    head = app(profile(**more))
+    resources = head["Ec2Access-Web"]["Resources"]
+    resources["Boundary"] = {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {"PolicyDocument": {"Statement": allowed or [READ_ASSETS], "Version": "2012-10-17"}},
+    }
+    if allowed is not None:
+        resources["WebRole"]["Properties"]["PermissionsBoundary"] = {"Ref": "Boundary"}
+    return head
+
+
+def test_a_boundary_the_app_defines_is_weighed_removed_or_widened() -> None:
+    removed = run(bounded_by_own(None), base=bounded_by_own([READ_ASSETS]))
+    assert only(removed) == ("changed", [("high", "boundary-removed")])
+    assert messages(removed) == [
+        "loses its permissions boundary arn:aws:iam::ACCOUNT:policy/Ec2Access-Web-Boundary"
+    ]
+    put = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::assets/*"}
+    statements = [READ_ASSETS, put]
+    every = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    widened = run(
+        bounded_by_own([every], statements=statements),
+        base=bounded_by_own([READ_ASSETS], statements=statements),
+    )
+    assert only(widened) == (
+        "changed",
+        [("medium", "boundary-changed"), ("medium", "newly-allowed"), ("medium", "boundary-allows")],
+    )
+    assert messages(widened)[2] == "the boundary now allows: s3:PutObject"
+
+
+def test_a_new_logical_id_of_the_role_replaces_it_and_a_moved_construct_does_not() -> None:
+    def generated(role_id: str) -> dict[str, dict[str, Any]]:
+        head = app(profile(name=None))
+        resources = head["Ec2Access-Web"]["Resources"]
+        resources[role_id] = resources.pop("WebRole")
+        resources["WebProfile"]["Properties"]["Roles"] = [{"Ref": role_id}]
+        return head
+
+    result = run(generated("WebRole2"), base=generated("WebRole"))
+    assert only(result) == ("replaced", [("high", "role-replaced")])
+    assert (
+        "its role is replaced because its logical ID changed from WebRole to WebRole2" in messages(result)[0]
+    )
+    moved = app(profile())
+    moved["Ec2Access-Web"]["Resources"]["WebProfile"]["Metadata"]["aws:cdk:path"] = "Stack/Tier/Web/Resource"
+    assert only(run(moved)) == ("unchanged", [])
+
+
+def test_a_condition_removed_from_a_write_on_every_resource_is_high() -> None:
+    tagged = {"StringEquals": {"aws:ResourceTag/Team": "web"}}
+    terminate = {"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*"}
+    result = run(
+        app(profile(statements=[terminate])),
+        base=app(profile(statements=[{**terminate, "Condition": tagged}])),
+    )
+    assert ("high", "write-on-every-resource") in only(result)[1]
+    assert "newly allows writes on every resource (`*`): ec2:TerminateInstances" in messages(result)
+
+
+def test_a_not_action_list_is_one_whole() -> None:
+    def but(actions: list[str], resource: str = "*") -> dict[str, dict[str, Any]]:
+        return app(profile(statements=[{"Effect": "Allow", "NotAction": actions, "Resource": resource}]))
+
+    narrowed = run(but(["iam:*", "s3:*"]), base=but(["iam:*"]))
+    assert only(narrowed) == ("changed", [("info", "actions-removed")])
+    assert messages(narrowed) == ["no longer allows: s3:*"]
+    bucket = "arn:aws:s3:::b/*"
+    widened = run(but(["iam:*"], bucket), base=but(["iam:*", "sts:*"], bucket))
+    assert only(widened)[1] == [
+        ("medium", "new-service"),
+        ("medium", "new-actions"),
+        ("medium", "newly-allowed"),
+    ]
+    assert "allows new actions: sts:*" in messages(widened)
+
+
+def test_a_trust_statement_losing_its_condition_widens_the_trust() -> None:
+    ec2 = {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}
+    org = {
+        "Action": "sts:AssumeRole",
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+    }
+    anyone = {k: v for k, v in org.items() if k != "Condition"}
+    result = run(app(profile(trust=[ec2, anyone])), base=app(profile(trust=[ec2, org])))
+    assert only(result) == ("changed", [("high", "trust-widened")])
+    assert messages(result) == ["lets principals assume its role without the condition they had: AWS:*"]
+    assert only(run(app(profile(trust=[ec2, org])), base=app(profile(trust=[ec2, anyone])))) == (
+        "changed",
+        [],
+    )
+
+
+def test_pass_role_to_any_service_by_a_wildcard_is_unconstrained() -> None:
+    def pass_role(condition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        grant = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": condition}
+        return app(profile(statements=[grant]))
+
+    ec2 = pass_role({"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})
+    result = run(pass_role({"StringLike": {"iam:PassedToService": "*"}}), base=ec2)
+    assert ("high", "pass-role-unconstrained") in only(result)[1]
+    assert ("high", "pass-role-unconstrained") not in only(run(ec2, base=app(profile(statements=[]))))[1]

@@ -507,3 +507,17 @@ def test_the_catalogue_is_the_one_cdk_json_names_else_unknown(tmp_path: Path) ->
     assert catalogue_profiles(cdk_json) == {"Web": f"{tmp_path / 'c.yaml'}:2:5"}
     cdk_json.write_text("{not json")
     assert catalogue_profiles(cdk_json) is None
+
+
+def test_a_stage_added_beside_another_leaves_its_stacks_as_they_were(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    same = app(profile(), stack="Workers")
+    base = write_assembly(tmp_path / "base", {"Prod": same})
+    head = write_assembly(tmp_path / "head", {"Prod": same, "Dev": same})
+    status, document = reviewed(tmp_path, base, head, capsys)
+    assert status == 0
+    assert {p["stack"]: p["status"] for p in document["profiles"]} == {
+        "Prod/Workers": "unchanged",
+        "Dev/Workers": "added",
+    }

@@ -14,13 +14,16 @@ reads, for the account audited:
 
 Values are resolved by ``intrinsics.Resolver``. A name CloudFormation generates (no literal
 ``InstanceProfileName`` or ``RoleName``) is the resource's physical ID in the deployed stack; before
-the stack creates it, the profile is missing. A field only known at deploy is ``not_audited``. A
-stack whose environment names another account is not audited in this one. Pure Python and file
-reads: the physical IDs come from a function the caller gives.
+the stack creates it, the profile is missing. A field only known at deploy is ``not_audited``; of
+the managed policies, only those a deploy names are (the others are still read). A stack whose
+environment names another account is not audited in this one. ``customer_managed`` gives the
+documents of the template's own managed policies, for the evaluator. Pure Python and file reads: the
+physical IDs come from a function the caller gives.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -69,15 +72,31 @@ class Declared:
         return tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
 
 
+def customer_managed(template: Mapping[str, Any], resolver: Resolver) -> dict[str, Document]:
+    """The documents of the template's own managed policies, by the ARN a role refers to them with."""
+    documents: dict[str, Document] = {}
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        if resource.get("Type") != "AWS::IAM::ManagedPolicy":
+            continue
+        try:
+            arn = resolver.name_of(logical_id)
+            document = resolver.document((resource.get("Properties") or {}).get("PolicyDocument"))
+        except UnresolvedError:
+            continue
+        if isinstance(document, Mapping):
+            documents[arn] = document
+    return documents
+
+
 def read_assembly(directory: Path) -> tuple[StackTemplate, ...]:
     """Every stack of the cloud assembly in ``directory``; ``AuditError`` if it cannot be read."""
     return tuple(_stacks(directory, depth=0))
 
 
 def declared_profiles(
-    stacks: tuple[StackTemplate, ...], account: Account, physical_id: PhysicalIds
+    stacks: tuple[StackTemplate, ...], account: Account, physical_id: PhysicalIds, *, stand_ins: bool = False
 ) -> Declared:
-    """The profiles ``stacks`` declare, resolved for ``account``."""
+    """The profiles ``stacks`` declare, resolved for ``account``; ``stand_ins`` as ``Resolver`` takes it."""
     profiles: list[DeclaredProfile] = []
     notices: list[NotAudited] = []
     others: list[str] = []
@@ -91,6 +110,7 @@ def declared_profiles(
             account=account,
             physical_id=physical_id,
             region=stack.region,
+            stand_ins=stand_ins,
         )
         resources: Mapping[str, Any] = stack.template.get("Resources") or {}
         for logical_id, resource in resources.items():
@@ -228,13 +248,26 @@ def _role(
         return _field(not_audited, f"role.{label}", compute, default)
 
     def managed() -> frozenset[str]:
-        arns = [resolver.string(arn) for arn in properties.get("ManagedPolicyArns") or []]
+        """Each ARN resolved on its own: those only a deploy names are noted, the others kept."""
+        arns: list[str] = []
+        unknown: list[str] = []
+
+        def add(compute: Callable[[], str]) -> None:
+            try:
+                arns.append(compute())
+            except UnresolvedError as reason:
+                unknown.append(f"its value {reason}")
+
+        for arn in properties.get("ManagedPolicyArns") or []:
+            add(functools.partial(resolver.string, arn))
         for policy_id, policy in resources.items():
             roles = (policy.get("Properties") or {}).get("Roles") or []
             if policy.get("Type") == "AWS::IAM::ManagedPolicy" and any(
                 _refers_to(entry, logical_id, name) for entry in roles
             ):
-                arns.append(resolver.name_of(policy_id))
+                add(functools.partial(resolver.name_of, policy_id))
+        if unknown:
+            not_audited["role.managed_policies"] = "; ".join(dict.fromkeys(unknown))
         return frozenset(arns)
 
     def inline() -> dict[str, Document | None]:
@@ -269,7 +302,7 @@ def _role(
         trust_policy=field(
             "trust_policy", lambda: _document(resolver, properties.get("AssumeRolePolicyDocument", {})), {}
         ),
-        managed_policy_arns=field("managed_policies", managed, frozenset()),
+        managed_policy_arns=managed(),
         inline_policies=field("inline_policies", inline, {}),
         permissions_boundary=field(
             "permissions_boundary", lambda: None if boundary is None else resolver.string(boundary), None
@@ -301,7 +334,7 @@ def _deployed_name(resolver: Resolver, logical_id: str) -> str | None:
 
 
 def _document(resolver: Resolver, expression: Any) -> Document:
-    document = resolver.value(expression)
+    document = resolver.document(expression)
     if not isinstance(document, Mapping):
         raise UnresolvedError(f"is {document!r}, not a policy document")
     return document

@@ -12,12 +12,17 @@ where the account will read ``arn:aws:iam::aws:...``. ``Resolver.value`` gives t
 - ``Fn::Join``, ``Fn::Sub``, ``Fn::Select`` and ``Fn::FindInMap``.
 
 Anything else (a parameter, ``Fn::ImportValue``, ``Fn::If``, another attribute) is only known when
-CloudFormation deploys: ``UnresolvedError`` says which, and the audit leaves that field alone. Pure
-Python: the physical IDs come from a function the caller gives.
+CloudFormation deploys: ``UnresolvedError`` says which, and the audit leaves that field alone. A
+review compares two templates rather than a template with an account, so it asks for ``stand_ins``:
+in a policy document (``Resolver.document``), each such value then stands for itself, as
+``{Bucket.Arn}`` or ``{Param}`` (``stand_in``), a resource no narrower pattern matches but ``*`` does,
+and the rest of the document is still read. Pure Python: the physical IDs come from a function the
+caller gives.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -57,8 +62,11 @@ class Resolver:
         account: Account,
         physical_id: PhysicalIds,
         region: str | None = None,
+        stand_ins: bool = False,
     ) -> None:
         self.stack = stack
+        self.stand_ins = stand_ins
+        self._standing = False
         self.account = account
         self.region = region or account.region
         self._resources: Mapping[str, Any] = template.get("Resources") or {}
@@ -73,6 +81,16 @@ class Resolver:
         except (KeyError, IndexError, TypeError, ValueError) as error:
             raise UnresolvedError(f"is not an expression CloudFormation resolves: {expression!r}") from error
         return None if result is _NO_VALUE else result
+
+    def document(self, expression: Any) -> Any:
+        """``value`` of a policy document; with ``stand_ins``, what only a deploy knows stands for itself."""
+        if not self.stand_ins:
+            return self.value(expression)
+        self._standing = True
+        try:
+            return self.value(expression)
+        finally:
+            self._standing = False
 
     def string(self, expression: Any) -> str:
         """``value`` for a property that must be a string."""
@@ -108,10 +126,13 @@ class Resolver:
             return expression
         if len(expression) == 1:
             ((function, argument),) = expression.items()
-            if function == "Ref":
-                return self._ref(argument)
-            if function.startswith("Fn::"):
-                return self._function(function, argument)
+            if function == "Ref" or function.startswith("Fn::"):
+                try:
+                    return self._ref(argument) if function == "Ref" else self._function(function, argument)
+                except UnresolvedError:
+                    if not self._standing:
+                        raise
+                    return stand_in(expression)
         return {
             key: item
             for key, item in ((k, self._value(v)) for k, v in expression.items())
@@ -188,12 +209,17 @@ class Resolver:
             name = match[1]
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
-            if name in variables:
-                return self.string(variables[name])
-            if "." in name:
-                logical_id, attribute = name.split(".", 1)
-                return self._attribute(logical_id, attribute)
-            return str(self._ref(name))
+            try:
+                if name in variables:
+                    return self.string(variables[name])
+                if "." in name:
+                    logical_id, attribute = name.split(".", 1)
+                    return self._attribute(logical_id, attribute)
+                return str(self._ref(name))
+            except UnresolvedError:
+                if not self._standing:
+                    raise
+                return _standing_for(name)
 
         return _SUB_VARIABLE.sub(replace, text)
 
@@ -202,3 +228,20 @@ class Resolver:
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise UnresolvedError(f"joins {values!r}, not a list of strings")
         return values
+
+
+def stand_in(expression: Mapping[str, Any]) -> str:
+    """What a value only a deploy knows stands for in a review: ``{Bucket.Arn}``, ``{Param}``,
+    ``{Fn::ImportValue "Shared"}``; never a wildcard, never an IAM policy variable (``${...}``)."""
+    ((function, argument),) = expression.items()
+    if function == "Ref":
+        return _standing_for(str(argument))
+    if function == "Fn::GetAtt" and isinstance(argument, str):
+        return _standing_for(argument)
+    if function == "Fn::GetAtt" and isinstance(argument, list) and all(isinstance(a, str) for a in argument):
+        return _standing_for(".".join(argument))
+    return _standing_for(f"{function} {json.dumps(argument, sort_keys=True, separators=(',', ':'))}")
+
+
+def _standing_for(text: str) -> str:
+    return "{" + text.replace("*", "_").replace("?", "_") + "}"

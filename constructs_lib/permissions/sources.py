@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from constructs_lib.audit.declared import StackTemplate, declared_profiles, read_assembly
+from constructs_lib.audit.declared import StackTemplate, customer_managed, declared_profiles, read_assembly
 from constructs_lib.audit.errors import AuditError
-from constructs_lib.audit.intrinsics import Account, Resolver, UnresolvedError
+from constructs_lib.audit.intrinsics import Account, Resolver
 from constructs_lib.core import pseudo_parameters
 from constructs_lib.core.aws_managed_policies import managed_policy
 from constructs_lib.core.evaluator import Policy, Profile
@@ -65,7 +65,7 @@ def from_assembly(directory: Path, account: str | None = None) -> list[Found]:
             physical_id=_placeholders(stack, environment),
             region=stack.region,
         )
-        customer = _customer_managed(stack, resolver)
+        customer = customer_managed(stack.template, resolver)
         single = StackTemplate(
             stack.name, stack.template_file, stack.template, environment.account_id, stack.region
         )
@@ -146,22 +146,6 @@ def choose(found: list[Found], wanted: str) -> Profile:
             return candidate.profile
     shown = ", ".join(sorted({candidate.names[0] for candidate in found})) or "none"
     raise SourceError(f"no profile named {wanted!r}; the profiles are: {shown}")
-
-
-def _customer_managed(stack: StackTemplate, resolver: Resolver) -> dict[str, Mapping[str, Any]]:
-    """The documents of the template's own managed policies, by the ARN a role refers to them with."""
-    documents: dict[str, Mapping[str, Any]] = {}
-    for logical_id, resource in (stack.template.get("Resources") or {}).items():
-        if resource.get("Type") != "AWS::IAM::ManagedPolicy":
-            continue
-        try:
-            arn = resolver.name_of(logical_id)
-            document = resolver.value((resource.get("Properties") or {}).get("PolicyDocument"))
-        except UnresolvedError:
-            continue
-        if isinstance(document, Mapping):
-            documents[arn] = document
-    return documents
 
 
 def _placeholders(stack: StackTemplate, account: Account) -> Any:

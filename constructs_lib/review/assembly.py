@@ -1,8 +1,9 @@
 """One synthesized app as the review reads it: its templates and what synth refused, from ``cdk.out``.
 
 The templates come from the audit's reader (``manifest.json`` and the nested assemblies of Stages).
-A stack is named by its stack name; where two Stages hold stacks of the same name (a catalogue's
-shards in each account), each is named ``STAGE/STACK`` instead, so none hides another.
+A stack is named by its stack name, after its Stage's path where it is in one (``Prod/Workers``):
+two Stages may hold stacks of the same name (a catalogue's shards in each account), and a Stage
+added beside another leaves the names of the other's stacks, and so their review, as they were.
 
 What synth refused is CDK's ``validation-report.json`` (``refusals.read_refusals``), and the error
 annotations of ``manifest.json`` when the report does not carry them already (CDK adds them to the
@@ -13,7 +14,6 @@ without a manifest is not a cloud assembly: ``ReviewError``.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,13 +48,11 @@ def read(directory: Path) -> Assembly:
         stacks = read_assembly(directory)
     except AuditError as error:
         raise ReviewError(str(error)) from error
-    names = Counter(stack.name for stack in stacks)
-    templates = {
-        stack.name if names[stack.name] == 1 else f"{_stage(directory, stack.template_file)}/{stack.name}": (
-            stack.template
-        )
-        for stack in stacks
-    }
+    stages = _stages(directory, "", depth=0)
+    templates = {}
+    for stack in stacks:
+        stage = stages.get(Path(stack.template_file).parent, "")
+        templates[f"{stage}/{stack.name}" if stage else stack.name] = stack.template
     report = _json(directory / VALIDATION_REPORT) if (directory / VALIDATION_REPORT).is_file() else {}
     refused = read_refusals(report)
     plugins = {str(p.get("pluginName")) for p in report.get("pluginReports") or [] if isinstance(p, Mapping)}
@@ -63,10 +61,18 @@ def read(directory: Path) -> Assembly:
     return Assembly(templates, tuple(refused))
 
 
-def _stage(root: Path, template_file: str) -> str:
-    """The Stage of a nested assembly's template: its directory, ``assembly-Prod`` read as ``Prod``."""
-    folder = Path(template_file).parent
-    return "root" if folder == root else folder.name.removeprefix("assembly-")
+def _stages(directory: Path, stage: str, depth: int) -> dict[Path, str]:
+    """The Stage path of the assembly in ``directory`` and of each nested in it, by folder: ``""`` at
+    the top, else the manifest's ``displayName`` (``Prod``, ``Prod/Blue``), or the folder's name
+    without ``assembly-``."""
+    found = {directory: stage}
+    for artifact in (_json(directory / MANIFEST).get("artifacts") or {}).values():
+        properties = artifact.get("properties") or {}
+        if artifact.get("type") == NESTED_ASSEMBLY and depth < 16:
+            folder = str(properties["directoryName"])
+            name = str(properties.get("displayName") or folder.removeprefix("assembly-"))
+            found.update(_stages(directory / folder, name, depth + 1))
+    return found
 
 
 def _error_annotations(directory: Path, depth: int) -> Iterator[Refusal]:

@@ -1,7 +1,9 @@
 """The review's core: two synthesized apps in, each instance profile's status and findings out. Pure.
 
 Profiles are paired by stack and logical ID, then (for those left) by instance-profile name, role
-name, and logical ID, so a rename or a move reads as what CloudFormation will do with it: replace.
+name, and logical ID, so a rename or a move reads as what CloudFormation will do with it: replace;
+so does a new logical ID of the role. A construct moved in the tree with its logical ID kept is the
+same resource.
 Each pair is compared field by field; a profile only in the head is compared with nothing (all it
 grants is new), one only in the base is removed.
 
@@ -14,13 +16,17 @@ exposure, credentials exposure and data exfiltration), ``low`` for tags and ``in
 descriptions and for access taken away.
 
 Privilege escalation and the exposure categories are cloudsplaining's (``PolicyDocument``), over
-the role's inline policies: escalation paths whatever their resources, exposure where the resource
-is ``*``. The contents of AWS-managed policies are not known offline and are not analysed.
+the statements the app writes (``Profile.documents``: inline policies and the app's own managed
+policies): escalation paths whatever their resources, exposure where the resource is ``*``.
+AWS-managed policies are weighed by the evaluator (``effective``). A ``NotAction`` list is one
+whole: listing fewer adds the actions no longer listed, listing more takes them away.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -29,7 +35,7 @@ from constructs_lib.core.credential_guard import guard_statements
 from constructs_lib.core.least_privilege import ADMIN_MANAGED_POLICIES
 from constructs_lib.review import effective
 from constructs_lib.review.findings import SEVERITIES, ReviewFinding, Severity
-from constructs_lib.review.profiles import Profile, Templates, read_profiles
+from constructs_lib.review.profiles import Grant, Profile, Templates, read_profiles
 from constructs_lib.review.refusals import Refusal, refusal_findings
 
 Status = Literal["added", "removed", "changed", "replaced", "unchanged"]
@@ -195,6 +201,8 @@ def _replacements(old: Profile, new: Profile) -> list[ReviewFinding]:
         )
     if a.role and b.role and a.role.path != b.role.path:
         role_why.append(f"its path changed from {a.role.path} to {b.role.path}")
+    if a.role and b.role and a.stack == b.stack and a.role.logical_id != b.role.logical_id:
+        role_why.append(f"its logical ID changed from {a.role.logical_id} to {b.role.logical_id}")
     if why:
         role = f"; its role is replaced too, as {'; '.join(role_why)}" if role_why else ""
         message = f"is replaced because {'; '.join(why)}{role}: {STRANDED}"
@@ -211,7 +219,7 @@ def _replacements(old: Profile, new: Profile) -> list[ReviewFinding]:
 def _access(old: Profile | None, new: Profile) -> Iterator[ReviewFinding]:
     before = old.grants if old else frozenset()
     after = new.grants
-    added = sorted(after - before, key=lambda g: (g.action, g.resource))
+    added, taken = _changes(before, after)
     old_actions = {g.action for g in before}
     old_services = {g.service for g in before}
     every = [g for g in added if g.action == "*" and g.action not in old_actions]
@@ -243,13 +251,56 @@ def _access(old: Profile | None, new: Profile) -> Iterator[ReviewFinding]:
         names = ", ".join(_policy_name(arn) for arn in policies)
         yield ReviewFinding("medium", "new-managed-policy", f"gets managed policies: {names}")
     if old is not None:
-        gone = sorted({g.action for g in before} - {g.action for g in after})
+        gone = sorted({g.action for g in taken} - {g.action for g in after})
         if gone:
             yield ReviewFinding("info", "actions-removed", f"no longer allows: {_listed(gone)}")
         dropped = sorted(old.managed_policies - new.managed_policies)
         if dropped:
             names = ", ".join(_policy_name(arn) for arn in dropped)
             yield ReviewFinding("info", "managed-policy-removed", f"loses managed policies: {names}")
+
+
+def _changes(before: frozenset[Grant], after: frozenset[Grant]) -> tuple[list[Grant], list[Grant]]:
+    """The grants ``after`` adds and those it takes away, a ``NotAction`` list weighed as one whole.
+
+    A ``NotAction`` statement allows every action but all of those it lists: where the head's lists
+    fewer on the same resource and conditions, it adds the actions it no longer lists; where it lists
+    more, it takes those away, and nothing is added.
+    """
+    added = set(after - before)
+    taken = set(before - after)
+    for new in sorted(added, key=_order):
+        for old in sorted(taken, key=_order):
+            if not (new.excluded and old.excluded) or (new.resource, new.conditions) != (
+                old.resource,
+                old.conditions,
+            ):
+                continue
+            if _within(new.excluded, old.excluded):  # lists fewer: allows more
+                added.discard(new)
+                taken.discard(old)
+                added |= {Grant(a, new.resource, new.conditions) for a in _beyond(old.excluded, new.excluded)}
+                break
+            if _within(old.excluded, new.excluded):  # lists more: allows less
+                added.discard(new)
+                taken.discard(old)
+                taken |= {Grant(a, new.resource, new.conditions) for a in _beyond(new.excluded, old.excluded)}
+                break
+    return sorted(added, key=_order), sorted(taken, key=_order)
+
+
+def _order(grant: Grant) -> tuple[str, str, str]:
+    return grant.action, grant.resource, grant.conditions
+
+
+def _within(patterns: Sequence[str], others: Sequence[str]) -> bool:
+    """Whether every action ``patterns`` match, ``others`` match too."""
+    return all(_beyond([p], others) == [] for p in patterns)
+
+
+def _beyond(patterns: Sequence[str], others: Sequence[str]) -> list[str]:
+    """Those of ``patterns`` that no pattern of ``others`` covers."""
+    return [p for p in patterns if not any(fnmatch.fnmatchcase(p.lower(), o.lower()) for o in others)]
 
 
 def _escalation(old: Profile | None, new: Profile) -> Iterator[ReviewFinding]:
@@ -322,12 +373,27 @@ def _unconstrained_pass_role(profile: Profile | None) -> set[str]:
         return set()
     found = set()
     for grant in profile.grants:
-        if (
-            fnmatch.fnmatch("iam:passrole", grant.action.lower())
-            and "iam:passedtoservice" not in grant.conditions.lower()
-        ):
+        if fnmatch.fnmatch("iam:passrole", grant.action.lower()) and not _names_services(grant.conditions):
             found.add(grant.resource)
     return found
+
+
+def _names_services(conditions: str) -> bool:
+    """Whether an ``iam:PassedToService`` condition names the services: a plain ``StringEquals`` or
+    ``StringLike`` whose values have no wildcard (``*`` or ``*.amazonaws.com`` lets any through)."""
+    given = json.loads(conditions) if conditions else {}
+    for operator, keys in given.items() if isinstance(given, dict) else ():
+        if str(operator).lower() not in {"stringequals", "stringlike", "forallvalues:stringequals"}:
+            continue
+        for key, values in keys.items() if isinstance(keys, dict) else ():
+            listed = _names(values)
+            if (
+                key.lower() == "iam:passedtoservice"
+                and listed
+                and not any("*" in v or "?" in v for v in listed)
+            ):
+                return True
+    return False
 
 
 def _settings(old: Profile | None, new: Profile) -> Iterator[ReviewFinding]:
@@ -340,6 +406,13 @@ def _settings(old: Profile | None, new: Profile) -> Iterator[ReviewFinding]:
         yield ReviewFinding(
             "high", "trust-widened", f"lets more principals assume its role: {', '.join(widened)}"
         )
+    if old is not None:
+        unconditioned = sorted((new.trusted_unconditionally - old.trusted_unconditionally) & old.trusted)
+        if unconditioned:
+            message = (
+                f"lets principals assume its role without the condition they had: {', '.join(unconditioned)}"
+            )
+            yield ReviewFinding("high", "trust-widened", message)
     if a is not None:
         if a.permissions_boundary and not b.permissions_boundary:
             yield ReviewFinding(
@@ -349,6 +422,13 @@ def _settings(old: Profile | None, new: Profile) -> Iterator[ReviewFinding]:
             message = (
                 f"changes its permissions boundary from {a.permissions_boundary} to {b.permissions_boundary}"
             )
+            yield ReviewFinding("medium", "boundary-changed", message)
+        elif (
+            old is not None
+            and a.permissions_boundary
+            and (old.customer.get(a.permissions_boundary) != new.customer.get(a.permissions_boundary))
+        ):
+            message = f"changes the document of its permissions boundary {a.permissions_boundary}"
             yield ReviewFinding("medium", "boundary-changed", message)
         if b.max_session_duration > a.max_session_duration:
             message = (
@@ -388,7 +468,13 @@ def _names(value: object) -> list[str]:
 
 
 def _differs(old: Profile, new: Profile) -> bool:
-    return (old.declared, old.description) != (new.declared, new.description)
+    """Whether anything but the construct path changed: a profile moved in the tree with its logical ID
+    kept is the same resource to CloudFormation."""
+    return (dataclasses.replace(old.declared, where=""), old.description, old.customer) != (
+        dataclasses.replace(new.declared, where=""),
+        new.description,
+        new.customer,
+    )
 
 
 def _tag_change(old: Profile, new: Profile) -> str:

@@ -4,12 +4,14 @@ The review's other findings read the statements as written; these read what the 
 (``core.explain``): wildcards expanded against IAM's reference, AWS-managed policies' documents from
 the shipped data, the boundary applied. For each profile, the actions the head allows that the base
 did not, grouped by service and IAM access level (``newly-allowed``, medium, when that is more than
-the statements as written say: a managed policy, a wildcard); among them, write or
-permissions-management actions on every resource (``write-on-every-resource``, high) and reads of
-secrets and parameters on every resource (``credential-exposure``, high), where no statement names
-the action on ``*`` as written (``wildcard-resource`` reports those); a boundary change's
-effect (``boundary-cuts``, info; ``boundary-allows``, medium); and policies the evaluator cannot
-read (``not-evaluated``, info). Pure.
+the statements as written say: a managed policy, a wildcard); write or permissions-management
+actions newly allowed on every resource without a condition (before: not at all, on some resources
+only, with a condition, under a deny or the boundary; ``write-on-every-resource``, high) and reads
+of secrets and parameters likewise (``credential-exposure``, high), where no statement newly names
+the action on ``*`` as written (``wildcard-resource`` reports those); a boundary change's effect
+(``boundary-cuts``, info; ``boundary-allows``, medium); and policies the evaluator cannot read
+(``not-evaluated``, info), an ARN only a deploy knows among them. The app's own managed policies
+and boundary are read from its template (``Profile.customer``). Pure.
 """
 
 from __future__ import annotations
@@ -44,15 +46,18 @@ def findings(old: Profile | None, new: Profile) -> Iterator[ReviewFinding]:
     )
     if newly and {action.lower() for action in newly} != written:  # more than the statements say
         yield ReviewFinding("medium", "newly-allowed", f"newly allows: {_by_service(newly)}")
-    literal_star = {grant.action.lower() for grant in new.grants if grant.resource == "*"}
-    everywhere = _on_every_resource(after) - {a for a in granted if a.lower() in literal_star}
-    powerful = sorted(a for a in newly if a in everywhere and newly[a] in POWERFUL)
+    # Newly on every resource: not so before (not at all, only on some, with a condition, or under a
+    # deny or the boundary); what a statement newly writes on ``*`` is ``wildcard-resource``'s.
+    written_star = {g.action.lower() for g in new.grants if g.resource == "*"} - {
+        g.action.lower() for g in (old.grants if old else ()) if g.resource == "*"
+    }
+    everywhere = _on_every_resource(after) - (_on_every_resource(before) if before is not None else set())
+    everywhere = {a for a in everywhere if a.lower() not in written_star}
+    powerful = sorted(a for a in everywhere if granted[a] in POWERFUL)
     if powerful:
         message = f"newly allows writes on every resource (`*`): {_listed(powerful)}"
         yield ReviewFinding("high", "write-on-every-resource", message)
-    exposed = sorted(
-        a for a in newly if a in everywhere and any(action_matches(p, a) for p in CREDENTIAL_READS)
-    )
+    exposed = sorted(a for a in everywhere if any(action_matches(p, a) for p in CREDENTIAL_READS))
     if exposed:
         message = f"newly reads every secret or parameter of the account: {', '.join(exposed)}"
         yield ReviewFinding("high", "credential-exposure", message)
@@ -84,9 +89,15 @@ def _explained(profile: Profile) -> Explanation:
         for name, document in sorted((role.inline_policies if role else {}).items())
         if document is not None
     ]
-    policies += [managed_policy(arn) for arn in sorted(profile.managed_policies)]
+    policies += [managed_policy(arn, profile.customer) for arn in sorted(profile.managed_policies)]
+    unread = profile.declared.not_audited
+    policies += [
+        Policy(field, "inline" if field.startswith("role.inline") else "customer-managed", None, reason)
+        for field, reason in sorted(unread.items())
+        if field.startswith("role.inline_policies") or field == "role.managed_policies"
+    ]
     boundary = (
-        managed_policy(role.permissions_boundary, kind="boundary")
+        managed_policy(role.permissions_boundary, profile.customer, kind="boundary")
         if role and role.permissions_boundary
         else None
     )
@@ -113,9 +124,11 @@ def _explain(key: str) -> Explanation:
     return explain(evaluated)
 
 
-def _boundary(profile: Profile) -> str | None:
+def _boundary(profile: Profile) -> tuple[str | None, object]:
+    """The boundary's ARN, and its document where the app defines it."""
     role = profile.declared.role
-    return role.permissions_boundary if role else None
+    arn = role.permissions_boundary if role else None
+    return arn, profile.customer.get(arn) if arn else None
 
 
 def _granted(explanation: Explanation) -> dict[str, str]:
