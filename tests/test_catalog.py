@@ -239,6 +239,21 @@ def test_a_session_in_hours_within_bounds_becomes_seconds(tmp_path: Path) -> Non
     assert catalog.profiles[0].spec.max_session_seconds == 5400
 
 
+@pytest.mark.parametrize(("hours", "seconds"), [("1.1", 3960), ("1.2", 4320), ("2.3", 8280), ("11.9", 42840)])
+def test_hours_that_are_whole_seconds_are_exact_whatever_the_float_product(
+    tmp_path: Path, hours: str, seconds: int
+) -> None:
+    catalog = catalog_of(tmp_path, f"profiles:\n  - name: a\n    max_session_duration_hours: {hours}\n")
+    assert catalog.findings == ()
+    assert catalog.profiles[0].spec.max_session_seconds == seconds
+
+
+def test_hours_that_are_not_whole_seconds_are_still_refused(tmp_path: Path) -> None:
+    catalog = catalog_of(tmp_path, "profiles:\n  - name: a\n    max_session_duration_hours: 1.0001\n")
+    assert found(catalog) == [("3:33", "EAP005", "max_session_duration_hours", 1.0001)]
+    assert catalog.findings[0].rule == "is not a whole number of seconds"
+
+
 def test_a_fractional_session_is_shown_in_hours(tmp_path: Path) -> None:
     catalog = catalog_of(tmp_path, "profiles:\n  - name: a\n    max_session_duration_hours: 0.5\n")
     assert found(catalog) == [("3:33", "EAP005", "max_session_duration_hours", 0.5)]
@@ -343,6 +358,17 @@ def test_construct_ids_are_unique_per_stack_only(tmp_path: Path) -> None:
         ("web", "Ec2AccessProfiles"),
         ("web", "Us-Profiles"),
     ]
+
+
+def test_a_construct_id_the_library_gives_a_child_of_the_stack_is_refused(tmp_path: Path) -> None:
+    catalog = catalog_of(tmp_path, "profiles:\n  - name: InstanceProfileTagsProvider\n  - name: web\n")
+    assert messages(catalog) == [
+        "2:5: EAP107 profile 'InstanceProfileTagsProvider' id: 'InstanceProfileTagsProvider' is the "
+        "construct ID the library gives a child of every stack (the tag function, "
+        "cdk.instance_profile_tags.PROVIDER_ID); give the profile another id"
+    ]
+    renamed = "profiles:\n  - name: InstanceProfileTagsProvider\n    id: TagsProviderProfile\n"
+    assert catalog_of(tmp_path, renamed).findings == ()
 
 
 def test_a_stack_name_cloudformation_refuses_is_reported(tmp_path: Path) -> None:

@@ -16,9 +16,10 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from constructs_lib import CatalogError, build_catalog, exit_on_catalog_errors
-from constructs_lib.catalog.loader import CatalogReadError, load_catalog
+from constructs_lib.catalog.loader import RESERVED_IDS, CatalogReadError, load_catalog
 from constructs_lib.cdk.catalog_app import LOCK_PLACEMENT_CONTEXT
 from constructs_lib.cdk.catalog_stacks import catalog_stacks
+from constructs_lib.cdk.instance_profile_tags import PROVIDER_ID
 from emulator import DEPLOY, Emulator
 from emulator.inspect import list_profile_names
 from tests.conftest import library_context
@@ -314,3 +315,7 @@ def test_deploying_after_a_named_stack_lost_its_last_profile_deletes_that_profil
         assert stack["StackStatus"] == "UPDATE_COMPLETE"
     finally:
         emulator.cdk("destroy", "--app", str(kept), "--all", "--force")
+
+
+def test_the_ids_check_refuses_are_the_ones_the_library_gives_children_of_a_stack() -> None:
+    assert set(RESERVED_IDS) == {PROVIDER_ID}

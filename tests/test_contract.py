@@ -30,6 +30,12 @@ def evaluate(value: Any, attributes: dict[str, str]) -> Any:
         return SAMPLE.get(value["Ref"]) or attributes[value["Ref"]]
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         return attributes[".".join(value["Fn::GetAtt"])]
+    if isinstance(value, dict) and "Fn::Select" in value:
+        index, items = value["Fn::Select"]
+        return evaluate(items, attributes)[index]
+    if isinstance(value, dict) and "Fn::Split" in value:
+        separator, source = value["Fn::Split"]
+        return evaluate(source, attributes).split(separator)
     return value
 
 
@@ -118,6 +124,37 @@ def test_a_consumer_launch_template_reads_the_contract_at_deploy_time() -> None:
     assert launch_template["Properties"]["LaunchTemplateData"]["IamInstanceProfile"] == {
         "Arn": {"Fn::Select": [3, {"Fn::Split": ['"', {"Ref": name}]}]}
     }
+
+
+def test_a_consumer_instance_gets_the_plain_name_of_a_profile_with_a_path() -> None:
+    """``ec2.Instance`` passes the instance profile's name; for a profile at ``/ec2/`` that is the
+    contract's ``instanceProfileName``, not the ARN's ``ec2/web`` (which EC2 refuses)."""
+    stack = Stack(App(context=library_context()), "Consumer")
+    profile = Ec2AccessProfile.from_contract(stack, "Web", "web")
+    public = ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0, subnet_configuration=[public])
+    ec2.Instance(
+        stack,
+        "Host",
+        vpc=vpc,
+        instance_type=ec2.InstanceType("t3.micro"),
+        machine_image=ec2.MachineImage.latest_amazon_linux2023(),
+        instance_profile=profile.instance_profile,
+    )
+    value = json.dumps(
+        {
+            "instanceProfileArn": "arn:aws:iam::111111111111:instance-profile/ec2/web",
+            "instanceProfileName": "web",
+            "path": "/ec2/",
+            "roleArn": "arn:aws:iam::111111111111:role/ec2/web-role",
+            "roleName": "web-role",
+        },
+        separators=(",", ":"),
+    )
+    template = Template.from_stack(stack)
+    (parameter,) = (k for k in template.to_json()["Parameters"] if k.startswith("SsmParameterValueec2"))
+    (instance,) = template.find_resources("AWS::EC2::Instance").values()
+    assert evaluate(instance["Properties"]["IamInstanceProfile"], {parameter: value}) == "web"
 
 
 def test_a_consumer_grants_pass_role_on_the_published_role_arn_only_to_ec2() -> None:

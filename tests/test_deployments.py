@@ -176,6 +176,11 @@ def deployment(**changes: Any) -> Deployment:
         ({"accounts": ("11111111111",)}, "EAP116", "deployments.accounts"),
         ({"accounts": (), "organizational_units": ("r-abcd",)}, "EAP116", "deployments.organizational_units"),
         ({"region": "US East"}, "EAP116", "deployments.region"),
+        ({"region": "us-east-1\n"}, "EAP116", "deployments.region"),
+        ({"accounts": ("111111111111\n",)}, "EAP116", "deployments.accounts"),
+        ({"tags": {"Cost&Center": "platform"}}, "EAP011", "deployments.tag key"),
+        ({"tags": {"CostCentre": "a&b"}}, "EAP012", "deployments.tags['CostCentre']"),
+        ({"tags": {"Team": "a", "team": "b"}}, "EAP013", "deployments.tag key"),
     ],
 )
 def test_a_bad_deployment_is_a_finding(changes: dict[str, Any], rule_id: str, field: str) -> None:
@@ -210,6 +215,83 @@ def test_the_catalogue_reports_deployment_problems_at_their_lines(tmp_path: Path
         f"{path}:11:19: EAP117 profile 'web' deployments: 'prdo' is not a deployment of this catalogue; "
         "known: none",
     ]
+
+
+TWO_REGIONS = textwrap.dedent(
+    """\
+    deployments:
+      - name: prod-east
+        accounts: ["111111111111"]
+        region: us-east-1
+      - name: prod-west
+        accounts: ["222222222222", "111111111111"]
+        region: us-west-2
+    profiles:
+      - name: web
+    """
+)
+
+
+def test_an_account_in_two_deployments_of_one_profile_is_refused_at_the_second_listing(
+    tmp_path: Path,
+) -> None:
+    """IAM names are per account, whatever the region: the second Stage's deploy would fail."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(TWO_REGIONS)
+    lines = [finding.line() for finding in load_catalog(catalog).findings]
+    assert lines == [
+        f"{catalog}:6:32: EAP118 deployments.accounts: '111111111111' is listed in deployment 'prod-east' "
+        f"too ({catalog}:3:16), and a profile goes to both: IAM names are global to an account, so the "
+        "second deploy creates the same role and instance profile again and fails (EntityAlreadyExists); "
+        "list the account in one deployment, or give the profiles of each their own deployments: [...]"
+    ]
+    catalog.write_text(
+        TWO_REGIONS.replace("  - name: web\n", "  - name: web\n    deployments: [prod-west]\n")
+    )
+    assert load_catalog(catalog).findings == ()
+
+
+def test_a_deployments_tags_are_checked_alone_and_with_each_profiles_at_their_lines(tmp_path: Path) -> None:
+    """Synth refuses them at construct paths (the Stage tags every role): check refuses them first."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        textwrap.dedent(
+            """\
+            deployments:
+              - name: prod
+                accounts: ["111111111111"]
+                region: us-east-1
+                tags: {Environment: Production, "Cost&Center": "a&b"}
+            profiles:
+              - name: web
+                tags: {environment: prod}
+            """
+        )
+    )
+    lines = [finding.line() for finding in load_catalog(catalog).findings]
+    assert lines == [
+        f"{catalog}:5:37: EAP011 deployments.tag key: 'Cost&Center' contains '&'; IAM allows only letters, "
+        "digits, spaces and _.:/=+-@",
+        f"{catalog}:5:37: EAP012 deployments.tags['Cost&Center']: 'a&b' contains '&'; IAM allows only "
+        "letters, digits, spaces and _.:/=+-@",
+        f"{catalog}:8:12: EAP013 profile 'web' tag key: 'environment' equals 'Environment', a tag of "
+        f"deployment 'prod' ({catalog}:5:12), ignoring case; IAM tag keys are case-insensitive: use the "
+        "deployment's spelling, or drop one",
+    ]
+
+
+def test_a_profile_over_the_tag_limit_with_its_deployments_tags_is_refused(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.yaml"
+    own = ", ".join(f"k{i}: v" for i in range(49))
+    catalog.write_text(
+        DEPLOYMENTS.replace("{CostCentre: platform}", "{CostCentre: platform, Owner: me}")
+        + f"profiles:\n  - name: web\n    deployments: [prod]\n    tags: {{{own}}}\n"
+    )
+    (finding,) = load_catalog(catalog).findings
+    assert (finding.rule_id, finding.value, finding.location) == ("EAP010", "51 tags", f"{catalog}:13:11")
+    assert finding.rule == (
+        "has 51 tags; IAM allows at most 50 per role or instance profile once deployment 'prod' adds its tags"
+    )
 
 
 REQUIRED_BY_DEPLOYMENT = textwrap.dedent(

@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileSpec, ProfileValidationError
+from constructs_lib.core.checker import check_profile
 from constructs_lib.core.least_privilege import ADMIN_MANAGED_POLICIES, broad_grants, check_acknowledgment
 from tests.guardrail_helpers import acknowledged_rules, synth_errors
 
@@ -27,6 +28,9 @@ REASON = "Needed because the agent manages every object"
         ({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"}, [("action", "*")]),
         ({"Effect": "Allow", "Action": ["s3:GetObject", "s3:*"], "Resource": "x"}, [("action", "s3:*")]),
         ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["x", "*"]}, [("resource", "*")]),
+        ({"Effect": "Allow", "Action": "s3:**", "Resource": "x"}, [("action", "s3:**")]),
+        ({"Effect": "Allow", "Action": "***", "Resource": "x"}, [("action", "***")]),
+        ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "**"}, [("resource", "**")]),
         ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "x"}, [("action", "*")]),
         ({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "x"}, [("resource", "*")]),
         ({"Effect": "Deny", "Action": "*", "Resource": "*"}, []),
@@ -38,6 +42,22 @@ def test_broad_grants_are_whole_services_everything_and_not_clauses(
     statement: dict[str, Any], expected: list[tuple[str, str]]
 ) -> None:
     assert [(grant.kind, grant.pattern) for grant in broad_grants(statement)] == expected
+
+
+def test_a_run_of_stars_is_refused_as_one_star_and_acknowledged_as_written() -> None:
+    """IAM reads ``s3:**`` as ``s3:*``: EAP042 refuses it (not the linters' EAP043, which would let an
+    optional acknowledgment through), and the acknowledgment is the pattern as the statement writes it."""
+    statement = {"Effect": "Allow", "Action": "s3:**", "Resource": "arn:aws:s3:::b/key"}
+    spec = ProfileSpec(instance_profile_name="p", statements=(statement,))
+    (finding,) = check_profile(spec, linters=True)
+    assert (finding.rule_id, finding.value) == ("EAP042", "s3:**")
+    assert "allows every action of s3" in finding.rule
+    acknowledged = ProfileSpec(
+        instance_profile_name="p",
+        statements=(statement,),
+        acknowledge=(BroadAccess.action("s3:**", reason=REASON),),
+    )
+    assert check_profile(acknowledged, linters=True) == []
 
 
 @pytest.mark.parametrize(

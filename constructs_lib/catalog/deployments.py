@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
+from constructs_lib.core import validation
+from constructs_lib.core.checker import tag_findings
 from constructs_lib.core.findings import Finding
+from constructs_lib.core.spec import Pointer, TagSet
 
 AccountRemoval = Literal["retain", "delete"]
 ACCOUNT_REMOVAL_CHOICES: tuple[AccountRemoval, ...] = ("retain", "delete")
@@ -25,9 +28,9 @@ under its running instances, for a move between OUs that may well be administrat
 command finds what such an account keeps."""
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
-_ACCOUNT = re.compile(r"^[0-9]{12}$")
-_OU = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
+_ACCOUNT = re.compile(r"[0-9]{12}")
+_OU = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ class Deployment:
     account_removal: AccountRemoval = DEFAULT_ACCOUNT_REMOVAL
     location: str = ""
     locations: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    item_locations: Mapping[Pointer, str] = field(default_factory=dict, repr=False, compare=False)
+    """``FILE:LINE:COL`` of each account (``("accounts", 0)``) and tag key (``("tags", "Team")``)."""
+
+    def location_of(self, pointer: Pointer) -> str:
+        """Where the item at ``pointer`` is written, else its key, else the deployment."""
+        return self.item_locations.get(pointer) or self.locations.get(str(pointer[0]), self.location)
 
     @property
     def is_stack_set(self) -> bool:
@@ -76,7 +85,7 @@ def deployment_findings(deployments: Sequence[Deployment]) -> list[Finding]:
             location = at.locations.get(field_name, at.location)
             findings.append(Finding(rule_id, f"deployments.{field_name}", value, rule, location=location))
 
-        if not _NAME.match(deployment.name):
+        if not _NAME.fullmatch(deployment.name):
             problem("name", deployment.name, "is not a deployment name: a letter, then letters, digits and -")
         earlier = seen.setdefault(deployment.name.lower(), deployment)
         if earlier is not deployment:
@@ -89,7 +98,7 @@ def deployment_findings(deployments: Sequence[Deployment]) -> list[Finding]:
             rule = "gives accounts and organizational_units both or neither; give exactly one"
             findings.append(Finding("EAP115", "deployments", deployment.name, rule, location=where))
         for account in deployment.accounts:
-            if not _ACCOUNT.match(account):
+            if not _ACCOUNT.fullmatch(account):
                 problem(
                     "accounts",
                     account,
@@ -99,10 +108,76 @@ def deployment_findings(deployments: Sequence[Deployment]) -> list[Finding]:
         if len(set(deployment.accounts)) != len(deployment.accounts):
             problem("accounts", list(deployment.accounts), "lists an account twice", "EAP116")
         for unit in deployment.organizational_units:
-            if not _OU.match(unit):
+            if not _OU.fullmatch(unit):
                 problem("organizational_units", unit, "is not an OU ID, e.g. ou-abcd-12345678", "EAP116")
-        if not _REGION.match(deployment.region):
+        if not _REGION.fullmatch(deployment.region):
             problem("region", deployment.region, "is not an AWS region name, e.g. us-east-1", "EAP116")
+        for finding in tag_findings(deployment.tags):
+            located = deployment.location_of(finding.pointer)
+            findings.append(
+                replace(finding, field=f"deployments.{finding.field}", pointer=(), location=located)
+            )
+    return findings
+
+
+def shared_account_findings(
+    deployments: Sequence[Deployment], chosen_by_profiles: Sequence[Sequence[str] | None]
+) -> list[Finding]:
+    """An account listed in two deployments that one profile goes to: IAM names are global to an
+    account, so the second Stage would create the same role and instance profile again and its deploy
+    fails (EntityAlreadyExists). Reported at the later listing, once per account and deployment."""
+    findings = []
+    first: dict[str, tuple[Deployment, int]] = {}
+    for deployment in deployments:
+        for position, account in enumerate(deployment.accounts):
+            earlier, earlier_position = first.setdefault(account, (deployment, position))
+            if earlier is deployment:
+                continue
+            if not any(
+                {earlier.name.lower(), deployment.name.lower()}
+                <= {d.name.lower() for d in chosen(deployments, names)}
+                for names in chosen_by_profiles
+            ):
+                continue
+            rule = (
+                f"is listed in deployment {earlier.name!r} too "
+                f"({earlier.location_of(('accounts', earlier_position))}), and a profile goes to both: IAM "
+                "names are global to an account, so the second deploy creates the same role and instance "
+                "profile again and fails (EntityAlreadyExists); list the account in one deployment, or "
+                "give the profiles of each their own deployments: [...]"
+            )
+            findings.append(
+                Finding(
+                    "EAP118",
+                    "deployments.accounts",
+                    account,
+                    rule,
+                    location=deployment.location_of(("accounts", position)),
+                )
+            )
+    return findings
+
+
+def combined_tag_findings(deployment: Deployment, tags: TagSet) -> list[Finding]:
+    """What IAM refuses in a profile's tags once its deployment's Stage adds its own: a key equal to
+    one of the deployment's ignoring case (EAP013), and more tags in all than IAM allows (EAP010).
+    Each finding points at the profile's ``tags`` (``("tags", KEY)``); the loader locates it."""
+    findings = []
+    own = {key.lower(): key for key in tags if isinstance(key, str)}
+    for key in deployment.tags:
+        mine = own.get(key.lower())
+        if mine is not None and mine != key:
+            rule = (
+                f"equals {key!r}, a tag of deployment {deployment.name!r} "
+                f"({deployment.location_of(('tags', key))}), ignoring case; IAM tag keys are "
+                "case-insensitive: use the deployment's spelling, or drop one"
+            )
+            findings.append(Finding("EAP013", "tag key", mine, rule, ("tags", mine)))
+    count = len(tags) + sum(1 for key in deployment.tags if key not in tags)
+    count_problem = validation.check_tag_count(count)
+    if count_problem and validation.check_tag_count(len(tags)) is None:
+        rule = f"{count_problem} once deployment {deployment.name!r} adds its tags"
+        findings.append(Finding("EAP010", "tags", f"{count} tags", rule, ("tags",)))
     return findings
 
 

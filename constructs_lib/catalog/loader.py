@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,9 @@ from constructs_lib.catalog.deployments import (
     ACCOUNT_REMOVAL_CHOICES,
     Deployment,
     chosen,
+    combined_tag_findings,
     deployment_findings,
+    shared_account_findings,
 )
 from constructs_lib.catalog.marked_yaml import Mark, Node, YamlError, load, read_bounded
 from constructs_lib.catalog.placement import (
@@ -174,6 +178,9 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
             profile.spec, settings=own, profile=profile.name, tags_complete=True, linters=True
         ):
             findings.append(_in_file(finding, profile, reader.written))
+        for deployment in chosen(reader.deployments, profile.deployments):
+            for finding in combined_tag_findings(deployment, profile.spec.tags):
+                findings.append(_in_file(replace(finding, profile=profile.name), profile, reader.written))
     recorded_file = placement_path(path)
     recorded, placement_findings = _recorded(recorded_file)
     placed = place(
@@ -191,6 +198,7 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
     findings += placement_findings + placed.findings
     findings += _clashes(profiles)
     findings += deployment_findings(reader.deployments) + _unknown_deployments(profiles, reader.deployments)
+    findings += shared_account_findings(reader.deployments, [profile.deployments for profile in profiles])
     return Catalog(
         shown,
         tuple(profiles),
@@ -244,6 +252,20 @@ def _unknown_deployments(
                     )
                 )
     return findings
+
+
+def _seconds(hours: Any) -> Any:
+    """Hours as seconds, exactly: ``1.1`` is 3960 seconds, where the float product is 3960.0000000000005.
+
+    A float is read as the decimal it was written as (its shortest form, ``repr``); seconds that come
+    out whole are an ``int``, the rest stay a float, which the checker refuses (EAP005). Anything that
+    is not a float (an ``int``, or a value the schema refuses) is multiplied as written.
+    """
+    if isinstance(hours, float) and math.isfinite(hours):
+        exact = Decimal(repr(hours)) * 3600
+        if exact == exact.to_integral_value():
+            return int(exact)
+    return hours * 3600
 
 
 def write_placement(catalog: Catalog) -> None:
@@ -367,9 +389,21 @@ class _Reader:
                     account_removal=removal[0],
                     location=self._where(item.mark),
                     locations={key: self._where(value.mark) for key, (_, value) in values.items()},
+                    item_locations=self._deployment_items(values),
                 )
             )
         return deployments
+
+    def _deployment_items(self, values: Mapping[str, tuple[Any, Node]]) -> dict[Pointer, str]:
+        """Where each account and each tag key of a deployment is written."""
+        items: dict[Pointer, str] = {}
+        if "accounts" in values:
+            for position, node in enumerate(values["accounts"][1].value):
+                items[("accounts", position)] = self._where(node.mark)
+        if "tags" in values:
+            for key_node, _ in values["tags"][1].value:
+                items[("tags", key_node.value)] = self._where(key_node.mark)
+        return items
 
     # -- one profile --------------------------------------------------------------------------------
 
@@ -399,7 +433,7 @@ class _Reader:
         if "max_session_duration_hours" in values:
             hours = values["max_session_duration_hours"][0]
             self.written[(index, ("max_session_seconds",))] = hours
-            spec_values["max_session_seconds"] = hours * 3600
+            spec_values["max_session_seconds"] = _seconds(hours)
         placement = {key: spec_values.pop(key, None) for key in ("id", "stack", "deployments")}
         spec = ProfileSpec(
             **{key: _frozen(value) for key, value in spec_values.items()},
@@ -685,6 +719,11 @@ def _in_file(
     )
 
 
+RESERVED_IDS = {"InstanceProfileTagsProvider": "the tag function, cdk.instance_profile_tags.PROVIDER_ID"}
+"""Construct IDs the library adds under every stack that holds a profile: a profile with one of them
+as its ID would clash when the stack is built."""
+
+
 def _clashes(profiles: Sequence[CatalogProfile]) -> list[Finding]:
     """Names IAM would refuse as duplicates (ignoring case), and construct IDs used twice in a stack."""
     findings = []
@@ -714,6 +753,15 @@ def _clashes(profiles: Sequence[CatalogProfile]) -> list[Finding]:
                 )
     ids: dict[tuple[str, str], CatalogProfile] = {}
     for profile in profiles:
+        if profile.id in RESERVED_IDS:
+            rule = (
+                f"is the construct ID the library gives a child of every stack ({RESERVED_IDS[profile.id]}); "
+                "give the profile another id"
+            )
+            findings.append(
+                Finding("EAP107", "id", profile.id, rule, ("id",), profile.name, profile.location_of(("id",)))
+            )
+            continue
         earlier = ids.setdefault((profile.stack, profile.id), profile)
         if earlier is not profile:
             rule = (

@@ -8,9 +8,10 @@ it deploys) and picks the values out with ``Fn::Select`` and ``Fn::Split``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Fn, Stack
+import jsii
+from aws_cdk import Fn, Resource, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -48,8 +49,12 @@ class PublishedProfile:
         """The profile's role; immutable: it is the owner's. Grant through this profile's
         ``grant_pass_role`` and ``grant_launch``, not the role's own ``grant_pass_role``, which lets
         the role be passed to any service."""
-        self.instance_profile: iam.IInstanceProfile = iam.InstanceProfile.from_instance_profile_attributes(
-            scope, id, instance_profile_arn=fields["instanceProfileArn"], role=self.role
+        self.instance_profile: iam.IInstanceProfile = _ImportedInstanceProfile(
+            scope,
+            id,
+            instance_profile_arn=fields["instanceProfileArn"],
+            instance_profile_name=self.instance_profile_name,
+            role=self.role,
         )
         """The instance profile, for ``ec2.LaunchTemplate(instance_profile=...)`` or ``ec2.Instance``."""
 
@@ -67,6 +72,51 @@ class PublishedProfile:
             role_arn=self.role.role_arn,
             instance_profile_arn=self.instance_profile.instance_profile_arn,
         )
+
+
+@jsii.implements(iam.IInstanceProfile)
+class _ImportedInstanceProfile(Resource):
+    """An instance profile imported with its name and ARN as the contract gives them.
+
+    aws-cdk-lib's ``InstanceProfile.from_instance_profile_attributes`` takes only the ARN and derives
+    the name from it, everything after ``:instance-profile/``: for a profile with a path (``/ec2/``)
+    that is ``ec2/NAME``, which ``ec2.Instance`` then passes as ``IamInstanceProfile`` and EC2 refuses.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        instance_profile_arn: str,
+        instance_profile_name: str,
+        role: iam.IRole,
+    ) -> None:
+        super().__init__(scope, id)
+        self._arn = instance_profile_arn
+        self._name = instance_profile_name
+        self._role = role
+
+    @property
+    def instance_profile_arn(self) -> str:
+        return self._arn
+
+    @property
+    def instance_profile_name(self) -> str:
+        return self._name
+
+    @property
+    def role(self) -> iam.IRole:
+        return self._role
+
+    @property
+    def instance_profile_ref(self) -> Any:
+        """The reference newer aws-cdk-lib releases ask of an ``IInstanceProfile`` (imported here, so the
+        library still loads on the releases its floor allows, which have no ``aws_cdk.interfaces``)."""
+        from aws_cdk.interfaces import aws_iam as iam_refs
+
+        reference = iam_refs.InstanceProfileReference
+        return reference(instance_profile_arn=self._arn, instance_profile_name=self._name)
 
 
 def publish(

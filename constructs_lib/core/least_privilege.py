@@ -21,6 +21,8 @@ ADMIN_MANAGED_POLICIES = ("AdministratorAccess", "IAMFullAccess", "PowerUserAcce
 BroadKind = Literal["action", "resource", "managed_policy", "unknown_action"]
 
 _SERVICE_WILDCARD = re.compile(r"[A-Za-z0-9-]+:\*")
+_STARS = re.compile(r"\*+")
+"""A run of ``*``: IAM reads ``s3:**`` as ``s3:*`` and ``**`` as ``*``."""
 _ACTION_NAME = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*]+")
 
 
@@ -99,7 +101,7 @@ class BroadGrant:
             return "allows every resource but the ones listed"
         if self.kind == "resource":
             return "allows every resource"
-        if self.pattern == "*":
+        if everything(self.pattern):
             return "allows every action of every service"
         return f"allows every action of {self.pattern.split(':')[0]}"
 
@@ -113,14 +115,19 @@ def broad_grants(statement: Mapping[str, object]) -> list[BroadGrant]:
         return []
     grants: list[BroadGrant] = []
     for action in _strings(statement.get("Action")):
-        if action == "*" or _SERVICE_WILDCARD.fullmatch(action):
+        if everything(action) or _SERVICE_WILDCARD.fullmatch(_STARS.sub("*", action)):
             grants.append(BroadGrant("action", action, action))
     if "NotAction" in statement:
         grants.append(BroadGrant("action", "*", f"NotAction {_show(statement['NotAction'])}"))
-    grants.extend(BroadGrant("resource", "*", "*") for r in _strings(statement.get("Resource")) if r == "*")
+    grants.extend(BroadGrant("resource", r, r) for r in _strings(statement.get("Resource")) if everything(r))
     if "NotResource" in statement:
         grants.append(BroadGrant("resource", "*", f"NotResource {_show(statement['NotResource'])}"))
     return grants
+
+
+def everything(pattern: str) -> bool:
+    """Whether an action or resource pattern matches everything: ``*``, or a run of them (``**``)."""
+    return _STARS.fullmatch(pattern) is not None
 
 
 def is_admin_managed_policy(name: str) -> bool:

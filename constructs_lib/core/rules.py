@@ -381,6 +381,12 @@ RULES: tuple[Rule, ...] = (
         "`deployments: [prdo]`",
         "Use a name from the catalogue's `deployments:`",
     ),
+    Rule(
+        "EAP118",
+        "An account is in at most one of the deployments a profile goes to (IAM names are per account)",
+        "account `111111111111` in deployments `prod-east` and `prod-west`",
+        "List the account in one deployment, or give each deployment's profiles their own `deployments:`",
+    ),
 )
 """Every rule, by ID."""
 

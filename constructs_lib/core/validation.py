@@ -37,12 +37,12 @@ TAG_CHARACTERS = "letters, digits, spaces and _.:/=+-@"
 # arn:PARTITION:iam::ACCOUNT|aws:policy/PATH/NAME. A policy's path is narrower than a role's:
 # IAM: ((/[A-Za-z0-9\.,\+@=_-]+)*)/
 _POLICY_ARN = re.compile(
-    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>aws|\d{12}):policy"
+    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>aws|[0-9]{12}):policy"
     r"(?P<path>(?:/[A-Za-z0-9.,+@=_-]+)*/)(?P<name>[^/]*)"
 )
 # arn:PARTITION:iam::ACCOUNT:instance-profile/PATH/NAME
 _INSTANCE_PROFILE_ARN = re.compile(
-    r"arn:aws(?:-[a-z]+)*:iam::\d{12}:instance-profile(?P<path>/(?:[\x21-\x7e]+/)?)(?P<name>[^/]*)"
+    r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:instance-profile(?P<path>/(?:[\x21-\x7e]+/)?)(?P<name>[^/]*)"
 )
 # An AWS-managed policy by name, with its path when it has one: "service-role/AmazonEC2RoleforSSM".
 _AWS_MANAGED_NAME = re.compile(r"(?P<path>(?:[A-Za-z0-9+=,.@_-]+/)*)(?P<name>[^/]*)")
