@@ -31,6 +31,10 @@ REASON = "Needed because the agent manages every object"
         ({"Effect": "Allow", "Action": "s3:**", "Resource": "x"}, [("action", "s3:**")]),
         ({"Effect": "Allow", "Action": "***", "Resource": "x"}, [("action", "***")]),
         ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "**"}, [("resource", "**")]),
+        ({"Effect": "Allow", "Action": "iam:?*", "Resource": "x"}, [("action", "iam:?*")]),
+        ({"Effect": "Allow", "Action": "?*", "Resource": "x"}, [("action", "?*")]),
+        ({"Effect": "Allow", "Action": "iam:?", "Resource": "x"}, []),
+        ({"Effect": "Allow", "Action": "iam:Pass?ole", "Resource": "x"}, []),
         ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "x"}, [("action", "*")]),
         ({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "x"}, [("resource", "*")]),
         ({"Effect": "Deny", "Action": "*", "Resource": "*"}, []),
@@ -42,6 +46,13 @@ def test_broad_grants_are_whole_services_everything_and_not_clauses(
     statement: dict[str, Any], expected: list[tuple[str, str]]
 ) -> None:
     assert [(grant.kind, grant.pattern) for grant in broad_grants(statement)] == expected
+
+
+def test_an_admin_policy_is_known_whatever_the_case_of_its_name() -> None:
+    """IAM does not tell policy names apart by case: ``administratoraccess`` is still EAP024."""
+    for written in ("administratoraccess", "arn:aws:iam::aws:policy/ADMINISTRATORACCESS"):
+        spec = ProfileSpec(instance_profile_name="p", managed_policies=(written,))
+        assert [finding.rule_id for finding in check_profile(spec)] == ["EAP024"], written
 
 
 def test_a_run_of_stars_is_refused_as_one_star_and_acknowledged_as_written() -> None:

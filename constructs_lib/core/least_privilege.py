@@ -20,8 +20,10 @@ ADMIN_MANAGED_POLICIES = ("AdministratorAccess", "IAMFullAccess", "PowerUserAcce
 
 BroadKind = Literal["action", "resource", "managed_policy", "unknown_action"]
 
-_SERVICE_WILDCARD = re.compile(r"[A-Za-z0-9-]+:\*")
-_STARS = re.compile(r"\*+")
+_ANY_NAME = r"[*?]*\*[*?]*"
+"""Wildcards only, one ``*`` at least: every name (``*``, ``**``, ``?*``: IAM's ``?`` is one character)."""
+_SERVICE_WILDCARD = re.compile(rf"[A-Za-z0-9-]+:{_ANY_NAME}")
+_EVERYTHING = re.compile(_ANY_NAME)
 """A run of ``*``: IAM reads ``s3:**`` as ``s3:*`` and ``**`` as ``*``."""
 _ACTION_NAME = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*]+")
 
@@ -115,7 +117,7 @@ def broad_grants(statement: Mapping[str, object]) -> list[BroadGrant]:
         return []
     grants: list[BroadGrant] = []
     for action in _strings(statement.get("Action")):
-        if everything(action) or _SERVICE_WILDCARD.fullmatch(_STARS.sub("*", action)):
+        if everything(action) or _SERVICE_WILDCARD.fullmatch(action):
             grants.append(BroadGrant("action", action, action))
     if "NotAction" in statement:
         grants.append(BroadGrant("action", "*", f"NotAction {_show(statement['NotAction'])}"))
@@ -126,13 +128,18 @@ def broad_grants(statement: Mapping[str, object]) -> list[BroadGrant]:
 
 
 def everything(pattern: str) -> bool:
-    """Whether an action or resource pattern matches everything: ``*``, or a run of them (``**``)."""
-    return _STARS.fullmatch(pattern) is not None
+    """Whether an action or resource pattern matches everything: ``*``, a run of them (``**``), or
+    wildcards only (``?*``)."""
+    return _EVERYTHING.fullmatch(pattern) is not None
 
 
 def is_admin_managed_policy(name: str) -> bool:
-    """Whether an AWS-managed policy (by name, with path) grants administrator-level access."""
-    return name in ADMIN_MANAGED_POLICIES
+    """Whether an AWS-managed policy (by name, with path) grants administrator-level access; IAM does
+    not tell policy names apart by case, so neither does this."""
+    return name.lower() in _ADMIN_NAMES
+
+
+_ADMIN_NAMES = frozenset(name.lower() for name in ADMIN_MANAGED_POLICIES)
 
 
 def admin_policy_rule(name: str) -> str:
