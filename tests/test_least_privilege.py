@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import Fn, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
@@ -244,6 +244,25 @@ def test_an_admin_policy_attached_from_outside_is_caught_at_synth(stack: Stack) 
         "access; attach a narrower policy, or acknowledge it with "
         "BroadAccess.managed_policy('AdministratorAccess', reason='why it is needed') in acknowledge"
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        (Fn.sub("arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"), "AdministratorAccess"),
+        ("arn:aws:iam::aws:policy/administratoraccess", "administratoraccess"),
+    ],
+)
+def test_an_admin_policy_written_another_way_is_caught_at_synth(
+    stack: Stack, written: str, name: str
+) -> None:
+    """``Fn::Sub`` or another case: the same policy for IAM, so the same refusal."""
+    profile = Ec2AccessProfile(stack, "P")
+    profile.role.add_managed_policy(iam.ManagedPolicy.from_managed_policy_arn(stack, "Admin", written))
+    (message,) = synth_errors(stack)
+    assert message.startswith(
+        f"Ec2AccessProfile 'Test/P': managed_policies '{name}' grants administrator-level"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------

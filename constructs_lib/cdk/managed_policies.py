@@ -86,13 +86,18 @@ def _identity_of(stack: Stack, arn: str) -> str:
 def aws_managed_name_of(resolved: object) -> str | None:
     """The name (with path) of an AWS-managed policy from its ARN in the template, or None.
 
-    The ARN is a string (``arn:aws:iam::aws:policy/NAME``) or CDK's partition-aware form,
-    ``{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/NAME"]]}``.
+    The ARN is a string (``arn:aws:iam::aws:policy/NAME``), CDK's partition-aware form,
+    ``{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/NAME"]]}``, or the same
+    written with ``Fn::Sub`` (``arn:${AWS::Partition}:iam::aws:policy/NAME``).
     """
     if isinstance(resolved, str):
         key = validation.managed_policy_key(resolved)
         is_aws_managed = resolved.startswith("arn:") and key.startswith("aws:policy/")
         return key[len("aws:policy/") :] if is_aws_managed else None
+    if isinstance(resolved, dict) and list(resolved) == ["Fn::Sub"] and isinstance(resolved["Fn::Sub"], str):
+        sub = resolved["Fn::Sub"]
+        prefix = "arn:${AWS::Partition}" + _AWS_MANAGED_ARN_PREFIX
+        return sub[len(prefix) :] if sub.startswith(prefix) and "${" not in sub[len(prefix) :] else None
     if not isinstance(resolved, dict) or list(resolved) != ["Fn::Join"]:
         return None
     separator, parts = resolved["Fn::Join"]
