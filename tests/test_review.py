@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from constructs_lib.core.credential_guard import CredentialGuard, Exemption
+from constructs_lib.review import assembly
 from constructs_lib.review.assembly import ReviewError
 from constructs_lib.review.compare import Review, review
 from constructs_lib.review.describe import can_do, purpose
@@ -28,6 +29,7 @@ from constructs_lib.review.synth import cdk_cli
 from tests.changed_app import RENAMED_PROFILE
 from tests.conftest import CliSynth, library_context
 from tooling.cdk import CDK, ROOT
+from tooling.sample_catalog import sample_entry
 
 READ_ASSETS = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::assets/*"}
 
@@ -499,6 +501,116 @@ def test_this_repository_s_app_and_its_pull_request_are_reviewed_end_to_end(
     (renamed,) = (p for p in document["profiles"] if p["instance_profile"] == RENAMED_PROFILE)
     assert renamed["was"] == "EC2-S3-Access-Profile"
     assert (tmp_path / "review.md").read_text() == result.stdout
+
+
+DEPLOYMENTS = """\
+deployments:
+  - name: prod
+    accounts: ["111111111111"]
+    region: us-east-1
+  - name: org
+    organizational_units: [ou-abcd-11111111]
+    region: us-east-1
+  - name: big
+    organizational_units: [ou-abcd-22222222]
+    region: us-east-1
+defaults:
+  tags: {Environment: Production}
+profiles:
+  - name: web
+    presets: [ssm]
+"""
+ESCALATION = """\
+    statements:
+      - actions: ["iam:PassRole", "iam:CreateRole", "iam:AttachRolePolicy"]
+        resources: ["arn:aws:iam::123456789012:role/x"]
+"""
+FILLERS = 30
+"""Sample profiles that only ``big`` deploys: its member template passes 51,200 bytes (``TemplateURL``)."""
+
+
+def synthesize_catalog(folder: Path, text: str) -> Path:
+    from aws_cdk import App  # jsii starts Node.js on this import
+
+    from constructs_lib import build_catalog
+
+    folder.mkdir()
+    (folder / "catalog.yaml").write_text(text)
+    outdir = folder / "cdk.out"
+    application = App(
+        context={**library_context(), "catalog": str(folder / "catalog.yaml")}, outdir=str(outdir)
+    )
+    build_catalog(application)
+    application.synth()
+    return outdir
+
+
+@pytest.fixture(scope="module")
+def deployed_change(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A catalogue deploying ``web`` to an account and to two OUs, before and after a change that gives
+    it an escalation path and moves ``mover`` from the StackSet of ``org`` to that of ``big``."""
+    folder = tmp_path_factory.mktemp("deployed-change")
+    fillers = "".join(
+        sample_entry(index).replace("\n    path:", "\n    deployments: [big]\n    path:", 1)
+        for index in range(FILLERS)
+    )
+    mover = "  - name: mover\n    presets: [ssm]\n    deployments: [{0}]\n"
+    base = synthesize_catalog(folder / "base", DEPLOYMENTS + mover.format("org") + fillers.lstrip("\n"))
+    head = synthesize_catalog(
+        folder / "head", DEPLOYMENTS + ESCALATION + mover.format("big") + fillers.lstrip("\n")
+    )
+    return base, head
+
+
+def test_a_change_to_a_stack_set_s_profiles_is_reviewed_as_one_to_a_stage_s(
+    deployed_change: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The member templates of StackSets, inline (``org``) or a file asset (``big``), are read as the
+    profiles every account under the OUs gets: the same change has the same findings as in a Stage."""
+    base, head = deployed_change
+    for name, form in (("org", "TemplateBody"), ("big", "TemplateURL")):
+        template = json.loads((head / f"Ec2AccessProfiles-StackSets-{name}.template.json").read_text())
+        (stack_set,) = (
+            r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"
+        )
+        assert form in stack_set["Properties"], name
+    result = command("--base-assembly", str(base), "--head-assembly", str(head), output=tmp_path)
+    assert result.returncode == 1, result.stderr
+    document = json.loads((tmp_path / "review.json").read_text())
+    web = {
+        p["stack"]: (p["status"], p["findings"])
+        for p in document["profiles"]
+        if p["instance_profile"] == "web"
+    }
+    escalation = (
+        "changed",
+        ["privilege-escalation", "pass-role-unconstrained", "new-service", "new-actions"],
+    )
+    assert {stack: (status, [f["rule"] for f in found]) for stack, (status, found) in web.items()} == {
+        "prod-111111111111/Ec2AccessProfiles": escalation,
+        "Ec2AccessProfiles-StackSets-org/org-Ec2AccessProfiles": escalation,
+        "Ec2AccessProfiles-StackSets-big/big-Ec2AccessProfiles": escalation,
+    }
+    in_stage = web.pop("prod-111111111111/Ec2AccessProfiles")
+    assert all(found == in_stage for found in web.values())  # the messages too
+    others = {
+        p["status"] for p in document["profiles"] if p["instance_profile"].startswith("profile-number-")
+    }
+    assert others == {"unchanged"}
+    assert document["counts"]["high"] == 2 * 3 + 1  # the moved profile's replacement below
+
+
+def test_a_profile_moved_to_another_stack_set_is_replaced(deployed_change: tuple[Path, Path]) -> None:
+    base, head = (assembly.read(directory) for directory in deployed_change)
+    result = review(base.templates, head.templates, base_ref="main")
+    (moved,) = (p for p in result.profiles if p.shown.label == "mover")
+    assert moved.status == "replaced"
+    stacks = [profile.declared.stack for profile in (moved.base, moved.head) if profile]
+    assert stacks == [
+        "Ec2AccessProfiles-StackSets-org/org-Ec2AccessProfiles",
+        "Ec2AccessProfiles-StackSets-big/big-Ec2AccessProfiles",
+    ]
+    assert [(f.severity, f.rule) for f in moved.findings] == [("high", "profile-replaced")]
 
 
 HAND_WRITTEN_APP = """

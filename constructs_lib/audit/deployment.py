@@ -13,8 +13,8 @@ or OUs, and the templates each account should hold.
   every member account gets. The accounts themselves are only known to Organizations.
 
 The assembly is read, not the catalogue: it is what ``cdk deploy`` deployed (or will), the same
-input as the single-account audit, and it holds the member templates StackSets deploy. Pure Python
-and file reads.
+input as the single-account audit, and it holds the member templates StackSets deploy
+(``stack_set_members``, which the review reads too). Pure Python and file reads.
 """
 
 from __future__ import annotations
@@ -96,6 +96,31 @@ def deployment_targets(directory: Path, name: str) -> DeploymentTargets:
     )
 
 
+def stack_set_members(stack: StackTemplate) -> tuple[StackTemplate, ...]:
+    """The member template of each StackSet ``stack`` declares, named by its ``StackSetName``: what
+    every account of its targets gets. ``stack`` is one of ``read_assembly``'s; a ``TemplateURL`` is
+    read from the file assets of the assembly that holds the stack. No StackSet: ``()``."""
+    resources: Mapping[str, Any] = stack.template.get("Resources") or {}
+    if not any(resource.get("Type") == STACK_SET for resource in resources.values()):
+        return ()
+    template_file = Path(stack.template_file)
+    directory = template_file.parent
+    manifest = json_file(directory / MANIFEST)
+    artifacts: Mapping[str, Any] = (
+        manifest.get("artifacts") if isinstance(manifest, Mapping) else None
+    ) or {}
+    artifact: Mapping[str, Any] = next(
+        (
+            other
+            for other in artifacts.values()
+            if other.get("type") == STACK_ARTIFACT
+            and directory / (other.get("properties") or {}).get("templateFile", "") == template_file
+        ),
+        {},
+    )
+    return tuple(_members(directory, template_file, stack.template, artifact, artifacts))
+
+
 def _stack_sets(
     directory: Path, name: str, artifact: Mapping[str, Any], artifacts: Mapping[str, Any]
 ) -> DeploymentTargets:
@@ -103,26 +128,19 @@ def _stack_sets(
     template = json_file(template_file)
     units: list[str] = []
     regions: set[str] = set()
-    members: list[StackTemplate] = []
-    for logical_id, resource in (template.get("Resources") or {}).items():
+    for resource in (template.get("Resources") or {}).values():
         if resource.get("Type") != STACK_SET:
             continue
-        properties = resource.get("Properties") or {}
-        where = f"{template_file}: {logical_id}"
-        for group in properties.get("StackInstancesGroup") or []:
+        for group in (resource.get("Properties") or {}).get("StackInstancesGroup") or []:
             units += (group.get("DeploymentTargets") or {}).get("OrganizationalUnitIds") or []
             regions.update(group.get("Regions") or [])
-        members.append(
-            StackTemplate(
-                name=str(properties.get("StackSetName", logical_id)),
-                template_file=where,
-                template=_member_template(directory, properties, artifact, artifacts, where),
-            )
-        )
     if not all(isinstance(unit, str) for unit in units) or len(regions) > 1:
         raise AuditError(f"{template_file}: the StackSets' OUs or regions are not literal, or not one region")
     region = next(iter(regions), None)
-    members = [StackTemplate(m.name, m.template_file, m.template, region=region) for m in members]
+    members = [
+        StackTemplate(m.name, m.template_file, m.template, region=region)
+        for m in _members(directory, template_file, template, artifact, artifacts)
+    ]
     return DeploymentTargets(
         name,
         str(directory),
@@ -130,6 +148,26 @@ def _stack_sets(
         member_stacks=tuple(members),
         region=region,
     )
+
+
+def _members(
+    directory: Path,
+    template_file: Path,
+    template: Mapping[str, Any],
+    artifact: Mapping[str, Any],
+    artifacts: Mapping[str, Any],
+) -> Iterator[StackTemplate]:
+    """Each StackSet of the stack's ``template`` as the stack its member accounts get."""
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        if resource.get("Type") != STACK_SET:
+            continue
+        properties = resource.get("Properties") or {}
+        where = f"{template_file}: {logical_id}"
+        yield StackTemplate(
+            name=str(properties.get("StackSetName", logical_id)),
+            template_file=where,
+            template=_member_template(directory, properties, artifact, artifacts, where),
+        )
 
 
 def _member_template(

@@ -4,6 +4,10 @@ The templates come from the audit's reader (``manifest.json`` and the nested ass
 A stack is named by its stack name, after its Stage's path where it is in one (``Prod/Workers``):
 two Stages may hold stacks of the same name (a catalogue's shards in each account), and a Stage
 added beside another leaves the names of the other's stacks, and so their review, as they were.
+The member template of each StackSet (a catalogue's deployment to organizational units), inline or
+a file asset, is read as the audit reads it (``deployment.stack_set_members``) and named by its
+StackSet after the stack that declares it (``Ec2AccessProfiles-StackSets-org/org-Ec2AccessProfiles``):
+its profiles are those every member account gets, and one moved to another StackSet is replaced.
 
 What synth refused is CDK's ``validation-report.json`` (``refusals.read_refusals``), and the error
 annotations of ``manifest.json`` when the report does not carry them already (CDK adds them to the
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from constructs_lib.audit.declared import MANIFEST, NESTED_ASSEMBLY, read_assembly
+from constructs_lib.audit.deployment import stack_set_members
 from constructs_lib.audit.errors import AuditError
 from constructs_lib.review.profiles import Templates
 from constructs_lib.review.refusals import Refusal, read_refusals
@@ -46,13 +51,16 @@ def read(directory: Path) -> Assembly:
     """The cloud assembly in ``directory``; ``ReviewError`` when it is not one or cannot be read."""
     try:
         stacks = read_assembly(directory)
+        members = [stack_set_members(stack) for stack in stacks]
     except AuditError as error:
         raise ReviewError(str(error)) from error
     stages = _stages(directory, "", depth=0)
-    templates = {}
-    for stack in stacks:
+    templates: dict[str, Mapping[str, Any]] = {}
+    for stack, its_members in zip(stacks, members, strict=True):
         stage = stages.get(Path(stack.template_file).parent, "")
-        templates[f"{stage}/{stack.name}" if stage else stack.name] = stack.template
+        name = f"{stage}/{stack.name}" if stage else stack.name
+        templates[name] = stack.template
+        templates.update((f"{name}/{member.name}", member.template) for member in its_members)
     report = _json(directory / VALIDATION_REPORT) if (directory / VALIDATION_REPORT).is_file() else {}
     refused = read_refusals(report)
     plugins = {str(p.get("pluginName")) for p in report.get("pluginReports") or [] if isinstance(p, Mapping)}
