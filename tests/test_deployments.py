@@ -16,6 +16,7 @@ import app as cdk_app
 from constructs_lib.catalog.deployments import Deployment, deployment_findings
 from constructs_lib.catalog.loader import load_catalog
 from constructs_lib.cdk.deployment_stages import TEMPLATE_BODY_LIMIT
+from constructs_lib.cli import scaffold
 from constructs_lib.core.checker import AppSettings
 from tests.cfn_lint import lint_every_shape
 from tooling.cdk import cli_context
@@ -70,8 +71,8 @@ def profile_names(template: dict[str, Any]) -> set[str]:
     }
 
 
-def stack_sets(deployed: Deployed) -> dict[str, dict[str, Any]]:
-    template = deployed.assembly.get_stack_by_name("Ec2AccessProfiles-StackSets-org-baseline").template
+def stack_sets(deployed: Deployed, deployment: str = "org-baseline") -> dict[str, dict[str, Any]]:
+    template = deployed.assembly.get_stack_by_name(f"Ec2AccessProfiles-StackSets-{deployment}").template
     return {
         r["Properties"]["StackSetName"]: r["Properties"]
         for r in template["Resources"].values()
@@ -108,14 +109,14 @@ def test_organizational_units_get_one_service_managed_stack_set_per_shard(deploy
         ]
 
 
-def member_templates(deployed: Deployed) -> dict[str, dict[str, Any]]:
+def member_templates(deployed: Deployed, deployment: str = "org-baseline") -> dict[str, dict[str, Any]]:
     found = {}
-    for name, properties in stack_sets(deployed).items():
+    for name, properties in stack_sets(deployed, deployment).items():
         if "TemplateBody" in properties:
             found[name] = json.loads(properties["TemplateBody"])
         else:
             manifest = json.loads(
-                (deployed.outdir / "Ec2AccessProfiles-StackSets-org-baseline.assets.json").read_text()
+                (deployed.outdir / f"Ec2AccessProfiles-StackSets-{deployment}.assets.json").read_text()
             )
             url = json.dumps(properties["TemplateURL"])
             (asset,) = (asset for asset_id, asset in manifest["files"].items() if asset_id in url)
@@ -333,3 +334,123 @@ def test_a_required_tag_a_deployment_gives_is_not_asked_of_its_profiles(tmp_path
     )
     cdk_app.compose(application)
     application.synth()  # the guardrails find Environment on the role, from the Stage's tags
+
+
+ONE_OU = "deployments:\n  - name: org\n    organizational_units: [ou-abcd-12345678]\n    region: us-east-1\n"
+
+
+def test_each_synth_ships_its_own_large_member_template(tmp_path: Path) -> None:
+    """CDK caches an asset's staging by source path and outdir, not content: a template written where
+    another synth (or deployment) writes its own would ship that one's template."""
+    outdir = tmp_path / "cdk.out"
+    for count in (40, 41):
+        folder = tmp_path / str(count)
+        folder.mkdir()
+        catalog = folder / "catalog.yaml"
+        catalog.write_text(ONE_OU + sample_catalog(count))
+        application = App(context={**cli_context(), "catalog": str(catalog)}, outdir=str(outdir))
+        cdk_app.compose(application)
+        shipped = member_templates(Deployed(application.synth(), outdir), "org")
+        assert list(shipped) == ["org-Ec2AccessProfiles"]
+        assert len(profile_names(shipped["org-Ec2AccessProfiles"])) == count
+
+
+def catalogue_lines(tmp_path: Path, text: str) -> list[str]:
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(textwrap.dedent(text))
+    return [finding.line().replace(str(catalog), "c.yaml") for finding in load_catalog(catalog).findings]
+
+
+def test_an_account_and_region_in_two_deployments_is_refused_whatever_the_profiles(tmp_path: Path) -> None:
+    """Both Stages would deploy the same stacks, each deleting the other's profiles."""
+    text = TWO_REGIONS.replace("us-west-2", "us-east-1") + "    deployments: [prod-east]\n"
+    assert catalogue_lines(tmp_path, text) == [
+        "c.yaml:6:32: EAP119 deployments.accounts: '111111111111' is listed with region us-east-1 in "
+        "deployment 'prod-east' too (c.yaml:3:16): both Stages deploy the same stacks (same names, account "
+        "and region), so each deploy deletes the profiles the other put there; list each account and "
+        "region in one deployment"
+    ]
+
+
+TWO_OU_DEPLOYMENTS = textwrap.dedent(
+    """\
+    deployments:
+      - name: org-east
+        organizational_units: [ou-abcd-12345678]
+        region: us-east-1
+      - name: org-west
+        organizational_units: [ou-efgh-12345678, ou-abcd-12345678]
+        region: us-west-2
+    profiles:
+      - name: web
+    """
+)
+
+
+def test_an_ou_in_two_deployments_of_one_profile_is_refused_at_the_second_listing(tmp_path: Path) -> None:
+    assert catalogue_lines(tmp_path, TWO_OU_DEPLOYMENTS) == [
+        "c.yaml:6:46: EAP118 deployments.organizational_units: 'ou-abcd-12345678' is listed in deployment "
+        "'org-east' too (c.yaml:3:28), and a profile goes to both: IAM names are global to an account, so "
+        "the StackSets of both create the same role and instance profile in each account of the OU, and "
+        "the second fails (EntityAlreadyExists); list the OU in one deployment, or give the profiles of "
+        "each their own deployments: [...]"
+    ]
+    assert catalogue_lines(tmp_path, TWO_OU_DEPLOYMENTS + "    deployments: [org-west]\n") == []
+
+
+def test_an_account_in_a_third_deployment_is_compared_with_each_earlier_one(tmp_path: Path) -> None:
+    text = TWO_REGIONS.replace(
+        "profiles:", '  - name: prod-eu\n    accounts: ["111111111111"]\n    region: eu-west-1\nprofiles:'
+    )
+    lines = catalogue_lines(tmp_path, text + "    deployments: [prod-west, prod-eu]\n")
+    assert [line.split(": ")[0] for line in lines] == ["c.yaml:9:16"]
+    assert "in deployment 'prod-west' too (c.yaml:6:32)" in lines[0]
+
+
+def test_a_stack_set_name_made_twice_or_too_long_is_refused_at_the_deployment(tmp_path: Path) -> None:
+    text = """\
+        deployments:
+          - name: a
+            organizational_units: [ou-abcd-12345678]
+            region: us-east-1
+          - name: a-b
+            organizational_units: [ou-efgh-12345678]
+            region: us-east-1
+        profiles:
+          - name: first
+            stack: b-S
+            deployments: [a]
+          - name: second
+            stack: S
+            deployments: [a-b]
+        """
+    assert catalogue_lines(tmp_path, text) == [
+        "c.yaml:5:11: EAP120 deployments.name: 'a-b' names the StackSet of stack 'S' 'a-b-S', as deployment "
+        "'a' (c.yaml:2:11) names that of stack 'b-S': StackSet names are unique in a region; rename a "
+        "deployment or a stack"
+    ]
+    deployment, stack = "d" * 64, "S" * 63  # 64 + 1 + 63 = 128 characters: the most CloudFormation takes
+    fits = text.replace("name: a-b", f"name: {deployment}").replace("[a-b]", f"[{deployment}]")
+    assert catalogue_lines(tmp_path, fits.replace("stack: S\n", f"stack: {stack}\n")) == []
+    lines = catalogue_lines(tmp_path, fits.replace("stack: S\n", f"stack: {stack}S\n"))
+    assert [line.split(": ")[:2] for line in lines] == [["c.yaml:5:11", "EAP120 deployments.name"]]
+    assert f"'{deployment}-{stack}S', 129 characters; CloudFormation allows at most 128" in lines[0]
+
+
+def test_stacks_whose_stack_sets_get_one_logical_id_are_refused_at_the_second(tmp_path: Path) -> None:
+    """Synth would crash (SectionAlreadyContains): CDK drops the hyphen of ``Web-A``."""
+    text = ONE_OU + "profiles:\n  - name: web\n    stack: Web-A\n  - name: app\n    stack: WebA\n"
+    assert catalogue_lines(tmp_path, text) == [
+        "c.yaml:9:12: EAP120 stack: 'WebA' gives its StackSet in deployment 'org' the logical ID 'WebA', as "
+        "'Web-A' does (c.yaml:7:12): CDK keeps only the letters and digits of a construct ID; rename one "
+        "stack"
+    ]
+    accounts = ONE_OU.replace("organizational_units: [ou-abcd-12345678]", 'accounts: ["111111111111"]')
+    assert catalogue_lines(tmp_path, text.replace(ONE_OU, accounts)) == []  # stacks in a Stage: no clash
+
+
+def test_the_scaffolds_readme_deploys_the_stacks_of_stages_too() -> None:
+    """``cdk deploy --all`` selects top-level stacks only: a Stage's stacks would not deploy."""
+    readme = (Path(scaffold.__file__).parent / "files" / "README.md").read_text()
+    assert "deploy --all" not in readme
+    assert """make cdk ARGS="deploy '**'\"""" in readme

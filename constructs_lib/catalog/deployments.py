@@ -10,7 +10,7 @@ deployment unless it lists its own (``deployments: [prod]``). Pure Python.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
@@ -72,6 +72,22 @@ def stack_sets_stack_name(deployment: str) -> str:
     return f"{STACK_SETS_STACK_PREFIX}{deployment}"
 
 
+STACK_SET_NAME_LIMIT = 128
+"""Characters CloudFormation allows in a StackSet's name (letters, digits and hyphens, from a letter)."""
+
+
+def stack_set_name(deployment: str, stack: str) -> str:
+    """The name of the StackSet of ``stack`` in an OU deployment; unique in the management account's
+    region, whatever region the deployment deploys to."""
+    return f"{deployment}-{stack}"
+
+
+def stack_set_logical_id(stack: str) -> str:
+    """The logical ID CDK gives the StackSet of ``stack`` (its construct ID, a top-level child of the
+    stack of StackSets): the name without its hyphens."""
+    return re.sub(r"[^A-Za-z0-9]", "", stack)
+
+
 def deployment_findings(deployments: Sequence[Deployment]) -> list[Finding]:
     """Every problem with the deployments themselves: names, targets, regions."""
     findings = []
@@ -120,41 +136,118 @@ def deployment_findings(deployments: Sequence[Deployment]) -> list[Finding]:
     return findings
 
 
-def shared_account_findings(
+def shared_target_findings(
     deployments: Sequence[Deployment], chosen_by_profiles: Sequence[Sequence[str] | None]
 ) -> list[Finding]:
-    """An account listed in two deployments that one profile goes to: IAM names are global to an
-    account, so the second Stage would create the same role and instance profile again and its deploy
-    fails (EntityAlreadyExists). Reported at the later listing, once per account and deployment."""
+    """An account or OU listed in two deployments, reported at the later listing, once per listing.
+
+    The same account and region in two deployments: both Stages hold the same stacks (same names,
+    account and region), so each deploy deletes the profiles the other put there, whatever the
+    profiles (EAP119). An account in two regions, or an OU in two deployments, that one profile goes to
+    both of: IAM names are global to an account, so the second deploy creates the same role and
+    instance profile again and fails (EntityAlreadyExists) (EAP118)."""
+    together = [{d.name.lower() for d in chosen(deployments, names)} for names in chosen_by_profiles]
+
+    def shared(one: Deployment, other: Deployment) -> bool:
+        return any({one.name.lower(), other.name.lower()} <= names for names in together)
+
     findings = []
-    first: dict[str, tuple[Deployment, int]] = {}
-    for deployment in deployments:
-        for position, account in enumerate(deployment.accounts):
-            earlier, earlier_position = first.setdefault(account, (deployment, position))
-            if earlier is deployment:
-                continue
-            if not any(
-                {earlier.name.lower(), deployment.name.lower()}
-                <= {d.name.lower() for d in chosen(deployments, names)}
-                for names in chosen_by_profiles
-            ):
-                continue
+    for kind in ("accounts", "organizational_units"):
+        listings: dict[str, list[tuple[Deployment, int]]] = {}
+        for deployment in deployments:
+            for position, target in enumerate(getattr(deployment, kind)):
+                earlier = [(d, p) for d, p in listings.setdefault(target, []) if d is not deployment]
+                listings[target].append((deployment, position))
+                finding = _shared_finding(kind, target, deployment, position, earlier, shared)
+                if finding:
+                    findings.append(finding)
+    return findings
+
+
+def _shared_finding(
+    kind: str,
+    target: str,
+    deployment: Deployment,
+    position: int,
+    earlier: Sequence[tuple[Deployment, int]],
+    shared: Callable[[Deployment, Deployment], bool],
+) -> Finding | None:
+    location = deployment.location_of((kind, position))
+    for other, other_position in earlier:
+        if kind == "accounts" and other.region == deployment.region:
             rule = (
-                f"is listed in deployment {earlier.name!r} too "
-                f"({earlier.location_of(('accounts', earlier_position))}), and a profile goes to both: IAM "
+                f"is listed with region {deployment.region} in deployment {other.name!r} too "
+                f"({other.location_of((kind, other_position))}): both Stages deploy the same stacks (same "
+                "names, account and region), so each deploy deletes the profiles the other put there; "
+                "list each account and region in one deployment"
+            )
+            return Finding("EAP119", f"deployments.{kind}", target, rule, location=location)
+    for other, other_position in earlier:
+        if not shared(other, deployment):
+            continue
+        where = other.location_of((kind, other_position))
+        if kind == "accounts":
+            rule = (
+                f"is listed in deployment {other.name!r} too ({where}), and a profile goes to both: IAM "
                 "names are global to an account, so the second deploy creates the same role and instance "
                 "profile again and fails (EntityAlreadyExists); list the account in one deployment, or "
                 "give the profiles of each their own deployments: [...]"
             )
-            findings.append(
-                Finding(
-                    "EAP118",
-                    "deployments.accounts",
-                    account,
-                    rule,
-                    location=deployment.location_of(("accounts", position)),
-                )
+        else:
+            rule = (
+                f"is listed in deployment {other.name!r} too ({where}), and a profile goes to both: IAM "
+                "names are global to an account, so the StackSets of both create the same role and "
+                "instance profile in each account of the OU, and the second fails (EntityAlreadyExists); "
+                "list the OU in one deployment, or give the profiles of each their own deployments: [...]"
             )
+        return Finding("EAP118", f"deployments.{kind}", target, rule, location=location)
+    return None
+
+
+def stack_set_findings(
+    deployments: Sequence[Deployment], stacks: Mapping[str, Sequence[tuple[str, str]]]
+) -> list[Finding]:
+    """What CloudFormation or CDK would refuse in the StackSets of the OU deployments (EAP120).
+
+    ``stacks`` gives each OU deployment's stacks (by deployment name), in the order its stack of
+    StackSets builds them, each with where the catalogue names it. A StackSet's name (deployment, a
+    hyphen, stack) is at most 128 characters and unique in the management account's region, whatever
+    region the deployment deploys to: a name too long, or made twice (``a`` with stack ``b-S`` and
+    ``a-b`` with stack ``S``), is reported at the deployment's name. Two stacks whose StackSets get one
+    logical ID (``Web-A`` and ``WebA``) are reported at the second stack, once."""
+    findings = []
+    made: dict[str, tuple[Deployment, str]] = {}
+    reported: set[tuple[str, str]] = set()
+    for deployment in deployments:
+        if not deployment.is_stack_set:
+            continue
+        at = deployment.locations.get("name", deployment.location)
+        ids: dict[str, tuple[str, str]] = {"CDKMetadata": ("CDKMetadata", "CDK's metadata resource")}
+        for stack, where in stacks.get(deployment.name, ()):
+            name = stack_set_name(deployment.name, stack)
+            if len(name) > STACK_SET_NAME_LIMIT:
+                rule = (
+                    f"names the StackSet of stack {stack!r} {name!r}, {len(name)} characters; CloudFormation "
+                    f"allows at most {STACK_SET_NAME_LIMIT}: shorten the deployment's name or the stack's"
+                )
+                findings.append(Finding("EAP120", "deployments.name", deployment.name, rule, location=at))
+            other, other_stack = made.setdefault(name, (deployment, stack))
+            if other is not deployment:
+                rule = (
+                    f"names the StackSet of stack {stack!r} {name!r}, as deployment {other.name!r} "
+                    f"({other.locations.get('name', other.location)}) names that of stack {other_stack!r}: "
+                    "StackSet names are unique in a region; rename a deployment or a stack"
+                )
+                findings.append(Finding("EAP120", "deployments.name", deployment.name, rule, location=at))
+            first, first_where = ids.setdefault(stack_set_logical_id(stack), (stack, where))
+            if first != stack and (first, stack) not in reported:
+                reported.add((first, stack))
+                rule = (
+                    f"gives its StackSet in deployment {deployment.name!r} the logical ID "
+                    f"{stack_set_logical_id(stack)!r}, as {first!r} does ({first_where}): CDK keeps only "
+                    "the letters and digits of a construct ID; rename one stack"
+                )
+                findings.append(Finding("EAP120", "stack", stack, rule, location=where))
     return findings
 
 

@@ -30,7 +30,8 @@ from constructs_lib.catalog.deployments import (
     chosen,
     combined_tag_findings,
     deployment_findings,
-    shared_account_findings,
+    shared_target_findings,
+    stack_set_findings,
 )
 from constructs_lib.catalog.marked_yaml import Mark, Node, YamlError, load, read_bounded
 from constructs_lib.catalog.placement import (
@@ -198,7 +199,10 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
     findings += placement_findings + placed.findings
     findings += _clashes(profiles)
     findings += deployment_findings(reader.deployments) + _unknown_deployments(profiles, reader.deployments)
-    findings += shared_account_findings(reader.deployments, [profile.deployments for profile in profiles])
+    findings += shared_target_findings(reader.deployments, [profile.deployments for profile in profiles])
+    findings += stack_set_findings(
+        reader.deployments, _stacks_of(profiles, reader.deployments, placed.placement, recorded_file)
+    )
     return Catalog(
         shown,
         tuple(profiles),
@@ -227,6 +231,26 @@ def _settings_of(
     if not given:
         return settings
     return replace(settings, required_tags=[key for key in required if key not in given])
+
+
+def _stacks_of(
+    profiles: Sequence[CatalogProfile],
+    deployments: Sequence[Deployment],
+    placement: Placement,
+    placement_file: Path,
+) -> dict[str, list[tuple[str, str]]]:
+    """Each deployment's stacks in the order ``catalog_stacks`` builds them, each with where it is
+    named: at the first of the deployment's profiles in it, else in the placement file."""
+    found = {}
+    for deployment in deployments:
+        named: dict[str, str] = {}
+        for profile in profiles:
+            if deployment in chosen(deployments, profile.deployments):
+                named.setdefault(profile.stack, profile.location_of(("stack",)))
+        for stack in (*placement.stacks, *placement.shards):
+            named.setdefault(stack, f"{placement_file}:1:1")
+        found[deployment.name] = list(named.items())
+    return found
 
 
 def _unknown_deployments(
@@ -395,11 +419,14 @@ class _Reader:
         return deployments
 
     def _deployment_items(self, values: Mapping[str, tuple[Any, Node]]) -> dict[Pointer, str]:
-        """Where each account and each tag key of a deployment is written."""
+        """Where each account, OU and tag key of a deployment is written."""
         items: dict[Pointer, str] = {}
         if "accounts" in values:
             for position, node in enumerate(values["accounts"][1].value):
                 items[("accounts", position)] = self._where(node.mark)
+        if "organizational_units" in values:
+            for position, node in enumerate(values["organizational_units"][1].value):
+                items[("organizational_units", position)] = self._where(node.mark)
         if "tags" in values:
             for key_node, _ in values["tags"][1].value:
                 items[("tags", key_node.value)] = self._where(key_node.mark)

@@ -22,7 +22,13 @@ from aws_cdk import aws_cloudformation as cloudformation
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from constructs_lib.catalog.deployments import Deployment, chosen, stack_sets_stack_name, stage_id
+from constructs_lib.catalog.deployments import (
+    Deployment,
+    chosen,
+    stack_set_name,
+    stack_sets_stack_name,
+    stage_id,
+)
 from constructs_lib.catalog.loader import Catalog
 from constructs_lib.cdk.catalog_stacks import CatalogStack, catalog_stacks
 
@@ -65,8 +71,9 @@ def deployment_stages(scope: Construct, catalog: Catalog) -> DeploymentStages:
 class StackSetsStack(Stack):
     """One service-managed StackSet per shard of the catalogue, deployed to the deployment's OUs.
 
-    Deploy it from the organization's management account (or a delegated administrator, with
-    ``call_as``); new accounts in the OUs get the stacks automatically.
+    Deploy it from the organization's management account: the StackSets are created as its own
+    (``CallAs: SELF``, CloudFormation's default), so a delegated administrator cannot deploy it. New
+    accounts in the OUs get the stacks automatically.
     """
 
     def __init__(
@@ -75,40 +82,47 @@ class StackSetsStack(Stack):
         super().__init__(scope, id, **kwargs)
         self.stack_sets: dict[str, cloudformation.CfnStackSet] = {}
         """The StackSet of each shard, by shard name."""
-        for shard, template in _member_templates(scope, deployment, catalog).items():
-            body = json.dumps(template, separators=(",", ":"), sort_keys=True)
-            template_body: str | None = body
-            template_url: str | None = None
-            if len(body.encode()) > TEMPLATE_BODY_LIMIT:
-                template_body = None
-                folder = Path(tempfile.gettempdir()) / "ec2-access-profiles-stacksets"
-                folder.mkdir(exist_ok=True)
-                path = folder / f"{deployment.name}-{shard}.template.json"
-                path.write_text(body)
-                asset = s3_assets.Asset(self, f"{shard}Template", path=str(path))
-                template_url = asset.http_url
-            self.stack_sets[shard] = cloudformation.CfnStackSet(
-                self,
-                shard,
-                stack_set_name=f"{deployment.name}-{shard}",
-                permission_model="SERVICE_MANAGED",
-                auto_deployment=cloudformation.CfnStackSet.AutoDeploymentProperty(
-                    enabled=True,
-                    retain_stacks_on_account_removal=deployment.account_removal == "retain",
-                ),
-                capabilities=["CAPABILITY_NAMED_IAM"],
-                stack_instances_group=[
-                    cloudformation.CfnStackSet.StackInstancesProperty(
-                        deployment_targets=cloudformation.CfnStackSet.DeploymentTargetsProperty(
-                            organizational_unit_ids=list(deployment.organizational_units)
-                        ),
-                        regions=[deployment.region],
-                    )
-                ],
-                description=f"EC2 access profiles of shard {shard} for deployment {deployment.name}",
-                template_body=template_body,
-                template_url=template_url,
-            )
+        with tempfile.TemporaryDirectory(prefix="ec2-access-profiles-stacksets-") as folder:
+            for shard, template in _member_templates(scope, deployment, catalog).items():
+                self.stack_sets[shard] = self._stack_set(deployment, shard, template, Path(folder))
+
+    def _stack_set(
+        self, deployment: Deployment, shard: str, template: dict[str, Any], folder: Path
+    ) -> cloudformation.CfnStackSet:
+        """The shard's StackSet; a template over ``TEMPLATE_BODY_LIMIT`` becomes an asset.
+
+        The asset's source is a file of this stack's own temporary ``folder``: CDK stages (copies into
+        the cloud assembly) an asset when it is created, and caches staging by source path and outdir,
+        not content, so a path another deployment, stack or synth could write would ship its template.
+        """
+        body = json.dumps(template, separators=(",", ":"), sort_keys=True)
+        stack_set = cloudformation.CfnStackSet(
+            self,
+            shard,
+            stack_set_name=stack_set_name(deployment.name, shard),
+            permission_model="SERVICE_MANAGED",
+            auto_deployment=cloudformation.CfnStackSet.AutoDeploymentProperty(
+                enabled=True,
+                retain_stacks_on_account_removal=deployment.account_removal == "retain",
+            ),
+            capabilities=["CAPABILITY_NAMED_IAM"],
+            stack_instances_group=[
+                cloudformation.CfnStackSet.StackInstancesProperty(
+                    deployment_targets=cloudformation.CfnStackSet.DeploymentTargetsProperty(
+                        organizational_unit_ids=list(deployment.organizational_units)
+                    ),
+                    regions=[deployment.region],
+                )
+            ],
+            description=f"EC2 access profiles of shard {shard} for deployment {deployment.name}",
+        )
+        if len(body.encode()) <= TEMPLATE_BODY_LIMIT:
+            stack_set.template_body = body
+        else:
+            path = folder / f"{shard}.template.json"
+            path.write_text(body)
+            stack_set.template_url = s3_assets.Asset(stack_set, "Template", path=str(path)).http_url
+        return stack_set
 
 
 def _member_templates(

@@ -383,9 +383,22 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "EAP118",
-        "An account is in at most one of the deployments a profile goes to (IAM names are per account)",
+        "An account or OU is in at most one of the deployments a profile goes to (IAM names are per account)",
         "account `111111111111` in deployments `prod-east` and `prod-west`",
-        "List the account in one deployment, or give each deployment's profiles their own `deployments:`",
+        "List the account or OU in one deployment, or give each deployment's profiles their own "
+        "`deployments:`",
+    ),
+    Rule(
+        "EAP119",
+        "An account and region are in at most one deployment (both would deploy the same stacks)",
+        "account `111111111111` in `us-east-1` in deployments `prod` and `staging`",
+        "List each account and region in one deployment",
+    ),
+    Rule(
+        "EAP120",
+        "An OU deployment's StackSets have names of at most 128 characters, unique, and distinct logical IDs",
+        "deployment `a` with stack `b-S` and deployment `a-b` with stack `S` (both `a-b-S`)",
+        "Rename a deployment or a stack",
     ),
 )
 """Every rule, by ID."""
