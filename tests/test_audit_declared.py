@@ -456,3 +456,40 @@ def test_a_manifest_without_artifacts_is_refused(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("[]")
     with pytest.raises(AuditError, match="has no 'artifacts': not a cloud assembly manifest"):
         read_assembly(tmp_path)
+
+
+def test_policies_under_a_condition_are_marked_and_tag_values_read_as_cloudformation_stores_them(
+    tmp_path: Path,
+) -> None:
+    """A policy whose resource has a ``Condition`` exists only where it holds; a tag value written as
+    ``true`` is stored as the string ``true``."""
+    document = {
+        "Statement": [{"Action": "s3:GetObject", "Effect": "Allow", "Resource": "*"}],
+        "Version": "2012-10-17",
+    }
+    resources = profile_resources(managed=())
+    resources["WebRole"]["Properties"]["Tags"] = [{"Key": "Backup", "Value": True}]
+    resources |= {
+        "ProdOnly": {
+            "Type": "AWS::IAM::Policy",
+            "Condition": "IsProd",
+            "Properties": {
+                "PolicyName": "ProdOnly",
+                "PolicyDocument": document,
+                "Roles": [{"Ref": "WebRole"}],
+            },
+        },
+        "ProdManaged": {
+            "Type": "AWS::IAM::ManagedPolicy",
+            "Condition": "IsProd",
+            "Properties": {
+                "ManagedPolicyName": "ProdMP",
+                "PolicyDocument": document,
+                "Roles": [{"Ref": "WebRole"}],
+            },
+        },
+    }
+    (profile,) = read(write_assembly(tmp_path, {"Web": resources})).profiles
+    assert profile.role is not None
+    assert profile.role.conditional_policies == {"prodonly", f"arn:aws:iam::{ACCOUNT_ID}:policy/prodmp"}
+    assert profile.role.tags["Backup"] == "true"

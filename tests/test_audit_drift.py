@@ -629,3 +629,31 @@ def test_a_credential_guard_missing_in_the_account_is_inline_policy_drift() -> N
     assert (finding.field, finding.key) == ("role.inline_policies", "Permissions")
     assert "aws:ec2instancesourcevpc" in json.dumps(finding.expected).lower()
     assert "aws:ec2instancesourcevpc" not in json.dumps(finding.actual).lower()
+
+
+def test_a_policy_under_a_condition_is_no_drift_when_absent_and_compared_when_present() -> None:
+    """The template's ``Condition`` may not hold in this account: a policy it leaves out is not missing."""
+    extra = "arn:aws:iam::123456789012:policy/ProdMP"
+    conditional = {
+        "role": {
+            "inline_policies": {"Permissions": READ, "ProdOnly": READ},
+            "managed_policy_arns": frozenset({S3_READ, extra}),
+            "conditional_policies": frozenset({"prodonly", extra.lower()}),
+        }
+    }
+    assert drift.compare(declared(**conditional), actual()) == []
+    wrong = {**READ, "Statement": [{**READ["Statement"][0], "Action": "s3:*"}]}
+    held = actual({"inline_policies": {"Permissions": READ, "ProdOnly": wrong}})
+    assert [(f.field, f.key) for f in drift.compare(declared(**conditional), held)] == [
+        ("role.inline_policies", "ProdOnly")
+    ]
+
+
+def test_a_role_tag_changed_only_in_case_is_untagged_before_it_is_tagged() -> None:
+    """Run in the order printed, the fixes end with exactly the declared key (IAM may hold both as one)."""
+    findings = drift.compare(declared(), actual({"tags": {"Environment": "Production", "service": "WebApp"}}))
+    fixes = [f.fix for f in findings if f.field == "role.tags"]
+    assert fixes == [
+        "aws iam untag-role --role-name web-role --tag-keys service",
+        "aws iam tag-role --role-name web-role --tags Key=Service,Value=WebApp",
+    ]

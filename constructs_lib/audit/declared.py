@@ -247,16 +247,22 @@ def _role(
     def field(label: str, compute: Callable[[], T], default: T) -> T:
         return _field(not_audited, f"role.{label}", compute, default)
 
+    conditional: set[str] = set()
+
     def managed() -> frozenset[str]:
         """Each ARN resolved on its own: those only a deploy names are noted, the others kept."""
         arns: list[str] = []
         unknown: list[str] = []
 
-        def add(compute: Callable[[], str]) -> None:
+        def add(compute: Callable[[], str], condition: object = None) -> None:
             try:
-                arns.append(compute())
+                arn = compute()
             except UnresolvedError as reason:
                 unknown.append(f"its value {reason}")
+                return
+            arns.append(arn)
+            if condition is not None:
+                conditional.add(arn.lower())
 
         for arn in properties.get("ManagedPolicyArns") or []:
             add(functools.partial(resolver.string, arn))
@@ -265,7 +271,7 @@ def _role(
             if policy.get("Type") == "AWS::IAM::ManagedPolicy" and any(
                 _refers_to(entry, logical_id, name) for entry in roles
             ):
-                add(functools.partial(resolver.name_of, policy_id))
+                add(functools.partial(resolver.name_of, policy_id), policy.get("Condition"))
         if unknown:
             not_audited["role.managed_policies"] = "; ".join(dict.fromkeys(unknown))
         return frozenset(arns)
@@ -293,17 +299,21 @@ def _role(
             )
             if on_role:
                 add(policy_properties["PolicyName"], policy_properties["PolicyDocument"])
+                if policy.get("Condition") is not None:
+                    conditional.add(resolver.string(policy_properties["PolicyName"]).lower())
         return policies
 
     boundary = properties.get("PermissionsBoundary")
+    managed_policy_arns = managed()
+    inline_policies: dict[str, Document | None] = field("inline_policies", inline, {})
     return DeclaredRole(
         logical_id=logical_id,
         path=field("path", lambda: resolver.string(properties.get("Path", "/")), "/"),
         trust_policy=field(
             "trust_policy", lambda: _document(resolver, properties.get("AssumeRolePolicyDocument", {})), {}
         ),
-        managed_policy_arns=managed(),
-        inline_policies=field("inline_policies", inline, {}),
+        managed_policy_arns=managed_policy_arns,
+        inline_policies=inline_policies,
         permissions_boundary=field(
             "permissions_boundary", lambda: None if boundary is None else resolver.string(boundary), None
         ),
@@ -313,6 +323,7 @@ def _role(
             3600,
         ),
         tags=field("tags", lambda: _tags(resolver, properties.get("Tags")), {}),
+        conditional_policies=frozenset(conditional),
     )
 
 
@@ -344,7 +355,12 @@ def _tags(resolver: Resolver, expression: Any) -> dict[str, str]:
     tags = resolver.value(expression) or []
     if not isinstance(tags, list) or not all(isinstance(t, Mapping) for t in tags):
         raise UnresolvedError(f"is {tags!r}, not a list of tags")
-    return {str(tag["Key"]): str(tag.get("Value", "")) for tag in tags}
+    return {str(tag["Key"]): _text(tag.get("Value", "")) for tag in tags}
+
+
+def _text(value: object) -> str:
+    """A template value as CloudFormation stores it in a string: ``true``, not Python's ``True``."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _ref(expression: Any) -> str | None:

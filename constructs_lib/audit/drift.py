@@ -206,6 +206,8 @@ class _Comparison:
         if "role.managed_policies" not in skip:
             for arn in sorted(declared.managed_policy_arns | role.managed_policy_arns):
                 attached = arn in role.managed_policy_arns
+                if not attached and arn.lower() in declared.conditional_policies:
+                    continue  # its template resource exists only when its Condition holds
                 if (arn in declared.managed_policy_arns) != attached:
                     verb = "detach" if attached else "attach"
                     self.add(
@@ -217,7 +219,7 @@ class _Comparison:
                         key=arn,
                     )
         if "role.inline_policies" not in skip:
-            self.inline_policies(declared.inline_policies, role)
+            self.inline_policies(declared.inline_policies, role, declared.conditional_policies)
         boundary = declared.permissions_boundary
         if "role.permissions_boundary" not in skip and boundary != role.permissions_boundary:
             self.add(
@@ -248,12 +250,21 @@ class _Comparison:
                 lambda key: f"aws iam untag-role --role-name {name} --tag-keys {shlex.quote(key)}",
             )
 
-    def inline_policies(self, declared: Mapping[str, Document | None], role: AccountRole) -> None:
+    def inline_policies(
+        self,
+        declared: Mapping[str, Document | None],
+        role: AccountRole,
+        conditional: frozenset[str] = frozenset(),
+    ) -> None:
+        """``conditional``: the policies (lower case) that exist only when their ``Condition`` holds: one
+        the account lacks is no drift, and one it holds is compared."""
         name = shlex.quote(role.name)
         actual_by_key = {policy.lower(): policy for policy in role.inline_policies}
         for policy in sorted(declared):
             document = declared[policy]
             actual_name = actual_by_key.pop(policy.lower(), None)
+            if actual_name is None and policy.lower() in conditional:
+                continue
             put = (
                 f"aws iam put-role-policy --role-name {name} --policy-name {shlex.quote(policy)} "
                 f"--policy-document {_json(document)}"
@@ -290,11 +301,14 @@ class _Comparison:
         remove_fix: Callable[[str], str],
     ) -> None:
         actual = {key: value for key, value in actual.items() if not key.startswith(AWS_TAG_PREFIX)}
-        for key in sorted(declared.keys() | actual.keys()):
+        keys = sorted(declared.keys() | actual.keys())
+        differing = [key for key in keys if declared.get(key) != actual.get(key)]
+        # A key's removal before a setting of the same key in another case, as the repair makes them:
+        # IAM may hold such keys as one, so `untag service` after `tag Service` could remove the new tag.
+        for key in sorted(differing, key=lambda key: (key.lower(), key in declared)):
             expected, found = declared.get(key), actual.get(key)
-            if expected != found:
-                fix = set_fix(key, expected) if expected is not None else remove_fix(key)
-                self.add("drift", field, expected, found, fix, key=key)
+            fix = set_fix(key, expected) if expected is not None else remove_fix(key)
+            self.add("drift", field, expected, found, fix, key=key)
 
     def add(
         self, kind: Kind, field: str, expected: object, actual: object, fix: str, key: str | None = None

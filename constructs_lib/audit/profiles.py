@@ -30,6 +30,9 @@ class DeclaredRole:
     permissions_boundary: str | None = None
     max_session_duration: int = 3600
     tags: Mapping[str, str] = field(default_factory=dict)
+    conditional_policies: frozenset[str] = frozenset()
+    """Managed-policy ARNs and inline-policy names (lower case) of template resources that exist only
+    when their ``Condition`` holds in the account: there or not, neither is drift."""
 
 
 @dataclass(frozen=True)
