@@ -13,9 +13,12 @@ One synth for the whole corpus.
 from __future__ import annotations
 
 import random
+import re
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import cdk_nag
 import pytest
 import yaml
 from aws_cdk import App, Stage
@@ -25,7 +28,12 @@ from constructs_lib.catalog import Catalog, load_catalog
 from constructs_lib.cdk.catalog_stacks import CatalogStack
 from constructs_lib.cdk.linters import lint_templates
 from constructs_lib.core.checker import MINIMIZE_POLICIES_CONTEXT, AppSettings
-from constructs_lib.core.linter_rules import LINTER_RULES, rule_for
+from constructs_lib.core.linter_rules import (
+    LINTER_RULES,
+    NIST_ADMIN_ACCESS_PATTERN,
+    NIST_FULL_ACCESS_PATTERN,
+    rule_for,
+)
 from tooling.cdk import cli_context
 
 BUCKET = "arn:aws:s3:::results-bucket"
@@ -235,3 +243,46 @@ def test_nothing_else_is_refused(verdicts: Verdicts) -> None:
     """Synth refuses nothing outside the profiles (the tag handler's findings are acknowledged), and
     cfn-lint nothing at all: no catalogue that synth refuses passes check."""
     assert (verdicts.elsewhere, verdicts.cfn_lint) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("rule", "pattern"),
+    [
+        ("IAMPolicyNoStatementsWithFullAccess", NIST_FULL_ACCESS_PATTERN),
+        ("IAMPolicyNoStatementsWithAdminAccess", NIST_ADMIN_ACCESS_PATTERN),
+    ],
+)
+def test_the_nist_patterns_are_cdk_nag_s_own(rule: str, pattern: re.Pattern[str]) -> None:
+    """The installed cdk-nag's regular expression, with JavaScript's ``.`` and without the named group."""
+    bundle = next((Path(cdk_nag.__file__).parent / "_jsii").glob("cdk-nag@*.jsii.tgz"))
+    with tarfile.open(bundle) as archive:
+        member = archive.extractfile(f"package/lib/rules/iam/{rule}.js")
+        assert member is not None
+        source = member.read().decode()
+    (theirs,) = re.findall(r"const reg = /(.*)/gm;", source)
+    assert without_named_groups(pattern.pattern).replace(r"[^\n\r\u2028\u2029]", ".") == theirs
+
+
+def without_named_groups(pattern: str) -> str:
+    """``pattern`` with each ``(?P<name>...)`` written as its contents."""
+    kept: list[str] = []
+    named: list[bool] = []
+    index = 0
+    while index < len(pattern):
+        group = re.match(r"\(\?P<\w+>", pattern[index:])
+        if pattern[index] == "\\":
+            kept.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if group:
+            named.append(True)
+            index += group.end()
+            continue
+        if pattern[index] == "(":
+            named.append(False)
+        elif pattern[index] == ")" and named.pop():
+            index += 1
+            continue
+        kept.append(pattern[index])
+        index += 1
+    return "".join(kept)

@@ -133,7 +133,7 @@ def check_profile(
         required, _ = _required_tags(settings)
         findings += required_tag_findings(spec.tags, required, fix=REQUIRED_TAGS_CATALOGUE_FIX)
     if linters:
-        findings += linter_findings(spec, merged=settings.minimize_policies in (True, "true"))
+        findings += linter_findings(spec, merged=settings.merges_statements)
     return in_field_order(_named(finding, profile) for finding in findings)
 
 

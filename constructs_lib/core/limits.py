@@ -12,7 +12,8 @@ more than the deployed value, so the measure errs towards refusing at synth rath
 
 ``inline_policy`` writes a profile's statements as aws-cdk-lib writes them into the template (the
 measure the construct's guardrail reads at synth), so the checker measures a catalogue's inline
-policy before Node.js starts, to the character.
+policy before Node.js starts, to the character; ``written_statements`` says which of the given
+statements each written one comes from (cdk-nag's NIST patterns read that text, ``linter_rules``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from constructs_lib.core import pseudo_parameters
 from constructs_lib.core.cdk_tokens import has_token
-from constructs_lib.core.linter_rules import rendered
 
 MANAGED_POLICIES_DEFAULT_QUOTA = 10
 """Managed policies IAM lets one role have unless the account's quota was raised."""
@@ -60,28 +61,131 @@ def inline_policy(statements: Sequence[Mapping[str, Any]], *, merged: bool) -> d
     ``normalizeStatement`` and ``PostProcessPolicyDocument``): an action or resource given twice
     written once, one written as a string, an empty condition left out, a statement given twice
     written once; with ``merged`` (``@aws-cdk/aws-iam:minimizePolicies``) statements merged as
-    ``mergeStatements`` merges them (``linter_rules.rendered``). A pseudo-parameter
-    (``${AWS::Partition}``) is written as the ``Ref`` CDK puts in its place (``from_spec``). None when
-    there is no statement (no policy is written), or a statement holds what only synth knows: a CDK
-    token, a principal.
+    ``mergeStatements`` merges them (``rendered``) and each list of actions and of resources sorted
+    as JSON. A pseudo-parameter (``${AWS::Partition}``) is written as the ``Ref`` CDK puts in its place
+    (``from_spec``). None when there is no statement (no policy is written), or a statement holds
+    what only synth knows: a CDK token, a principal.
     """
+    written = written_statements(statements, merged=merged)
+    if written is None:
+        return None
+    return {"Statement": [each.statement for each in written], "Version": POLICY_VERSION}
+
+
+@dataclass(frozen=True)
+class WrittenStatement:
+    """A statement of the inline policy as the template has it, and where it comes from."""
+
+    statement: dict[str, Any]
+    origins: tuple[int, ...]
+    """The indexes of the given statements written as this one (merged, or given twice)."""
+
+
+def written_statements(
+    statements: Sequence[Mapping[str, Any]], *, merged: bool
+) -> list[WrittenStatement] | None:
+    """The statements of ``inline_policy(statements, merged=merged)``, each with its origins; None
+    when it is None."""
     given = [_as_written(statement) for statement in statements]
     written = [statement for statement in given if statement is not None and not _has_token(statement)]
     if not written or len(written) < len(given):
         return None
-    if merged:
-        written = _merged(written)
-    unique = {json.dumps(statement): statement for statement in written}
-    return {
-        "Statement": [_in_template(statement) for statement in unique.values()],
-        "Version": POLICY_VERSION,
-    }
+    unique: dict[str, WrittenStatement] = {}
+    for part in rendered(written, merged=merged):
+        statement = _as_written(part.statement) if merged else dict(part.statement)
+        if statement is None:
+            continue
+        key = json.dumps(statement)
+        first = unique.get(key)
+        unique[key] = WrittenStatement(statement, (first.origins if first else ()) + part.origins)
+    return [
+        WrittenStatement(_in_template_sorted(each.statement, merged), each.origins)
+        for each in unique.values()
+    ]
 
 
-def _merged(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``statements`` merged as ``mergeStatements`` merges them, each written again."""
-    merged = [_as_written(part.statement) for part in rendered(statements, merged=True)]
-    return [statement for statement in merged if statement is not None]
+def _in_template_sorted(statement: Mapping[str, Any], merged: bool) -> dict[str, Any]:
+    """``statement`` as the template has it: with ``merged`` its actions and resources sorted as
+    ``PostProcessPolicyDocument`` sorts them under ``minimizePolicies`` (``sortByJson``: by their JSON,
+    as JavaScript compares strings)."""
+    written = {key: _in_template(value) for key, value in statement.items()}
+    for key in ("Action", "Resource") if merged else ():
+        values = written.get(key)
+        if isinstance(values, list):
+            written[key] = sorted(values, key=_js_order)
+    return written
+
+
+def _js_order(value: object) -> bytes:
+    """The key JavaScript's ``sort()`` orders ``JSON.stringify(value)`` by: its UTF-16 code units."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A statement of the rendered policy: CDK merges statements (``@aws-cdk/aws-iam:minimizePolicies``)."""
+
+    statement: Mapping[str, object]
+    origins: tuple[int, ...]
+    """The indexes of the given statements merged into it, the first where it stands."""
+
+
+def rendered(statements: Sequence[Mapping[str, object]], *, merged: bool) -> list[_Rendered]:
+    """The statements in the order the template has them: with ``merged``, as aws-cdk-lib's
+    ``mergeStatements`` merges them.
+
+    Two statements merge when they have the same effect, conditions and ``NotAction`` /
+    ``NotResource``, no ``Sid``, and the same actions or the same resources; the merged one takes the
+    first's place.
+    """
+    parts = [_Rendered(statement, (index,)) for index, statement in enumerate(statements)]
+    changed = merged
+    while changed:
+        changed = False
+        for i in range(len(parts)):
+            j = i + 1
+            while j < len(parts):
+                combined = _merge(parts[i], parts[j])
+                if combined is None:
+                    j += 1
+                    continue
+                parts[i] = combined
+                del parts[j]
+                changed = True
+    return parts
+
+
+def _merge(a: _Rendered, b: _Rendered) -> _Rendered | None:
+    first, second = a.statement, b.statement
+    if (
+        first.get("Effect", "Allow") != second.get("Effect", "Allow")
+        or "Sid" in first
+        or "Sid" in second
+        or json.dumps(first.get("Condition")) != json.dumps(second.get("Condition"))
+        or any(
+            set(_strings(first.get(k))) != set(_strings(second.get(k))) for k in ("NotAction", "NotResource")
+        )
+    ):
+        return None
+    same = [set(_values(first, key)) == set(_values(second, key)) for key in ("Action", "Resource")]
+    if not any(same):
+        return None
+    statement = dict(first)
+    for key in ("Action", "Resource"):
+        union = sorted({*_values(first, key), *_values(second, key)})
+        if union:
+            statement[key] = union
+    return _Rendered(statement, a.origins + b.origins)
+
+
+def _values(statement: Mapping[str, object], key: str) -> list[str]:
+    return _strings(statement[key]) if key in statement else []
+
+
+def _strings(value: object) -> list[str]:
+    values = value if isinstance(value, list | tuple) else [value]
+    return [item for item in values if isinstance(item, str)]
 
 
 def _as_written(statement: Mapping[str, Any]) -> dict[str, Any] | None:

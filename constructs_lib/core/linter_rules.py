@@ -20,18 +20,22 @@ behind a template property, for cfn-lint's findings. Pure Python: statements are
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from constructs_lib.core import nag_findings
+from constructs_lib.core import limits, nag_findings
 from constructs_lib.core.findings import Finding
-from constructs_lib.core.least_privilege import BroadAccess, BroadKind, broad_grants, find_acknowledgment
+from constructs_lib.core.least_privilege import (
+    BroadAccess,
+    BroadKind,
+    broad_grants,
+    find_acknowledgment,
+    unacknowledged_grants,
+)
 from constructs_lib.core.spec import ProfileSpec
-
-_NIST_FULL_ACCESS_ACTION = re.compile(r"(?:\w+:)?\*")
-"""An action cdk-nag's NIST full-access rule reads as every action of a service (its own pattern)."""
 
 
 @dataclass(frozen=True)
@@ -116,106 +120,117 @@ def _allowed_not_actions(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
 NOT_ACTIONS = LinterRule("EAP044", nag_findings.WILDCARD_PERMISSIONS, _allowed_not_actions)
 
 
-# -- the policy as the template renders it --------------------------------------------------------
+# -- the role's inline policy as cdk-nag's NIST rules read it --------------------------------------
+
+
+INLINE_POLICY_NAME = "Permissions"
+"""The name of the profile's inline policy (``Ec2AccessProfile`` writes it; a snapshot test holds it)."""
+
+_ANY = r"[^\n\r\u2028\u2029]"
+"""JavaScript's ``.``: any character but a line terminator (Python's ``.`` only leaves out ``\n``)."""
+
+NIST_FULL_ACCESS_PATTERN = re.compile(
+    rf'"Action":\[?({_ANY}*,)?"(?P<wildcard>(?:\w+:)?\*)"(,{_ANY}*)?\]?,"Effect":"Allow"', re.ASCII
+)
+r"""cdk-nag 3.0.2's ``IAMPolicyNoStatementsWithFullAccess`` pattern, as Python reads it: its source is
+``/"Action":\[?(.*,)?"(?:\w+:)?\*"(,.*)?\]?,"Effect":"Allow"/gm`` (``m`` changes nothing without ``^``
+or ``$``; JavaScript's ``\w`` is ASCII). The named group only says which string it took for a wildcard."""
+
+NIST_ADMIN_ACCESS_PATTERN = re.compile(
+    rf'"Action":\[?({_ANY}*,)?"\*"(,{_ANY}*)?\]?,"Effect":"Allow","Resource":\[?({_ANY}*,)?'
+    rf'(?P<resource>"(?:arn(?::{_ANY}*(?::)?)?)?\*")(,{_ANY}*)?\]?',
+    re.ASCII,
+)
+r"""cdk-nag 3.0.2's ``IAMPolicyNoStatementsWithAdminAccess`` pattern, as Python reads it: its source is
+``/"Action":\[?(.*,)?"\*"(,.*)?\]?,"Effect":"Allow","Resource":\[?(.*,)?"(?:arn(?::.*(?::)?)?)?\*"(,.*)?\]?/gm``;
+the named group says which string it took for every resource."""
 
 
 @dataclass(frozen=True)
-class _Rendered:
-    """A statement of the rendered policy: CDK merges statements (``@aws-cdk/aws-iam:minimizePolicies``)."""
+class RolePolicies:
+    """The role's ``Policies`` as cdk-nag's NIST rules read them: ``JSON.stringify`` of the template's.
 
-    statement: Mapping[str, object]
-    origins: tuple[int, ...]
-    """The indexes of the profile's statements merged into it, the first where it stands."""
-
-
-def rendered(statements: Sequence[Mapping[str, object]], *, merged: bool) -> list[_Rendered]:
-    """The statements in the order the template has them: with ``merged``, as aws-cdk-lib's
-    ``mergeStatements`` merges them.
-
-    Two statements merge when they have the same effect, conditions and ``NotAction`` /
-    ``NotResource``, no ``Sid``, and the same actions or the same resources; the merged one takes the
-    first's place. cdk-nag's NIST patterns read that order, so the rules below read it too.
+    cdk-nag runs its pattern over this one line of JSON, not statement by statement, so a match can
+    start in one statement's ``"Action":`` and end in a key or a statement after it.
     """
-    parts = [_Rendered(statement, (index,)) for index, statement in enumerate(statements)]
-    changed = merged
-    while changed:
-        changed = False
-        for i in range(len(parts)):
-            j = i + 1
-            while j < len(parts):
-                combined = _merge(parts[i], parts[j])
-                if combined is None:
-                    j += 1
-                    continue
-                parts[i] = combined
-                del parts[j]
-                changed = True
-    return parts
+
+    text: str
+    starts: tuple[int, ...]
+    """Where each statement of the policy starts in ``text``."""
+    origins: tuple[tuple[int, ...], ...]
+    """For each, the indexes of the profile's statements (then the credential guard's) written as it."""
+
+    def origin(self, offset: int) -> int:
+        """The first statement (profile's, then guard's) written where ``offset`` falls in ``text``."""
+        return self.origins[bisect.bisect_right(self.starts, offset) - 1][0]
 
 
-def _merge(a: _Rendered, b: _Rendered) -> _Rendered | None:
-    first, second = a.statement, b.statement
-    if (
-        first.get("Effect", "Allow") != second.get("Effect", "Allow")
-        or "Sid" in first
-        or "Sid" in second
-        or json.dumps(first.get("Condition")) != json.dumps(second.get("Condition"))
-        or any(
-            set(_strings(first.get(k))) != set(_strings(second.get(k))) for k in ("NotAction", "NotResource")
-        )
-    ):
+def role_policies(spec: ProfileSpec, *, merged: bool) -> RolePolicies | None:
+    """The role's inline policy (``limits.inline_policy``: the statements, then the credential guard's)
+    as cdk-nag reads it; None when synth alone knows it (a CDK token)."""
+    guard = spec.credential_guard.statements() if spec.credential_guard is not None else []
+    written = limits.written_statements([*spec.statements, *guard], merged=merged)
+    if written is None:
         return None
-    same = [set(_values(first, key)) == set(_values(second, key)) for key in ("Action", "Resource")]
-    if not any(same):
-        return None
-    statement = dict(first)
-    for key in ("Action", "Resource"):
-        union = sorted({*_values(first, key), *_values(second, key)})
-        if union:
-            statement[key] = union
-    return _Rendered(statement, a.origins + b.origins)
+    pieces = [_stringify(each.statement) for each in written]
+    head = '[{"PolicyDocument":{"Statement":['
+    version, name = _stringify(limits.POLICY_VERSION), _stringify(INLINE_POLICY_NAME)
+    tail = f'],"Version":{version}}},"PolicyName":{name}}}]'
+    starts, offset = [], len(head)
+    for piece in pieces:
+        starts.append(offset)
+        offset += len(piece) + 1
+    text = head + ",".join(pieces) + tail
+    return RolePolicies(text, tuple(starts), tuple(each.origins for each in written))
 
 
-def _values(statement: Mapping[str, object], key: str) -> list[str]:
-    return _strings(statement[key]) if key in statement else []
+def _stringify(value: object) -> str:
+    """``JSON.stringify(value)``: no spaces, keys in order, non-ASCII as is. Numbers may be written
+    otherwise (``1.0``), which changes no match: neither pattern reads a digit."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _origin(part: _Rendered, spec: ProfileSpec, action: str) -> int:
-    """The profile's statement, of those merged into ``part``, that names ``action``."""
-    return next(
-        (i for i in part.origins if action in _strings(spec.statements[i].get("Action"))), part.origins[0]
-    )
+def _pointer(spec: ProfileSpec, policies: RolePolicies, offset: int) -> tuple[str | int, ...]:
+    index = policies.origin(offset)
+    return ("statements", index) if index < len(spec.statements) else ("credential_guard",)
 
 
-# -- NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess: a Deny of s3:* reads as a grant -----------
+def _excerpt(text: str, start: int, end: int) -> str:
+    """What a pattern matched, shortened in the middle past 120 characters."""
+    matched = text[start:end]
+    return matched if len(matched) <= 120 else f"{matched[:70]}…{matched[-45:]}"
 
 
-def _denied_services(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
-    """A ``Deny`` of ``*`` or ``SERVICE:*`` before an ``Allow``, which cdk-nag reads as full access.
+_READS = (
+    "cdk-nag reads the inline policy's JSON with one pattern across keys and statements, so a Deny, a "
+    "condition's values, a resource or a later statement count"
+)
 
-    cdk-nag matches a pattern over the policy's JSON that spans statements: an action ``s3:*``
-    followed anywhere later by ``"Effect":"Allow"``. The profile acknowledges the finding (and
-    ``EAP042`` asks it to) once any such action is acknowledged; an ``Allow`` of one is ``EAP042``'s.
+
+# -- NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess --------------------------------------------
+
+
+def _full_access(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
+    """The role's inline policy matches cdk-nag's full-access pattern and no wildcard action is
+    acknowledged (the profile acknowledges the finding with any ``*`` or ``SERVICE:*``).
+
+    An unacknowledged ``Allow`` of one is ``EAP042``'s: acknowledging it acknowledges this too.
     """
-    denied = any(_full_access_actions(s) for s in spec.statements if not _allows(s))
-    if not denied or any(_broad_action(a) for a in spec.acknowledge):
+    if any(_broad_action(a) for a in spec.acknowledge) or _unacknowledged_broad_action(spec):
         return
-    policy = rendered(spec.statements, merged=merged)
-    for position, part in enumerate(policy):
-        if _allows(part.statement) or not any(_allows(later.statement) for later in policy[position + 1 :]):
-            continue
-        for action in _full_access_actions(part.statement):
-            rule = (
-                f"is denied before an Allow, which cdk-nag's {nag_findings.NIST_FULL_ACCESS} reads "
-                "as full access; deny the actions one by one, or acknowledge it with "
-                f"{_acknowledge('action', action)}"
-            )
-            yield Finding("EAP045", "statements", action, rule, ("statements", _origin(part, spec, action)))
-
-
-def _full_access_actions(statement: Mapping[str, object]) -> list[str]:
-    """The actions cdk-nag's full-access pattern matches: ``*`` and ``SERVICE:*`` (no hyphen)."""
-    return [a for a in _strings(statement.get("Action")) if _NIST_FULL_ACCESS_ACTION.fullmatch(a)]
+    policies = role_policies(spec, merged=merged)
+    match = NIST_FULL_ACCESS_PATTERN.search(policies.text) if policies is not None else None
+    if policies is None or match is None:
+        return
+    wildcard = match["wildcard"]
+    rule = (
+        f"is read as full access by cdk-nag's {nag_findings.NIST_FULL_ACCESS}: its pattern finds "
+        f"{wildcard!r} after an Action and before an Effect of Allow in "
+        f"{_excerpt(policies.text, match.start(), match.end())!r}; {_READS}. Deny the actions one by "
+        "one, write the wildcard otherwise or move the statement after the Allows, or acknowledge it with "
+        f"{_acknowledge('action', wildcard)}"
+    )
+    yield Finding("EAP045", "statements", wildcard, rule, _pointer(spec, policies, match.start()))
 
 
 def _broad_action(acknowledgment: BroadAccess) -> bool:
@@ -224,52 +239,46 @@ def _broad_action(acknowledgment: BroadAccess) -> bool:
     )
 
 
-DENIED_SERVICES = LinterRule("EAP045", nag_findings.NIST_FULL_ACCESS, _denied_services)
+def _unacknowledged_broad_action(spec: ProfileSpec) -> bool:
+    return any(
+        grant.kind == "action"
+        for statement in spec.statements
+        for grant in unacknowledged_grants(statement, spec.acknowledge)
+    )
 
 
-# -- NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess: action * with a resource ending in * -----
+DENIED_SERVICES = LinterRule("EAP045", nag_findings.NIST_FULL_ACCESS, _full_access)
 
 
-def _admin_patterns(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
-    """Action ``*`` followed by an ``Allow`` on ``*`` or an ARN ending in ``*``: admin access to cdk-nag.
+# -- NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess -------------------------------------------
 
-    cdk-nag's pattern takes any ARN that ends in ``*`` for "every resource"; the profile acknowledges
-    the finding only when both action ``*`` and resource ``*`` are acknowledged.
+
+def _admin_access(spec: ProfileSpec, merged: bool) -> Iterator[Finding]:
+    """The role's inline policy matches cdk-nag's admin-access pattern, unless both action ``*`` and
+    resource ``*`` are acknowledged (which acknowledges the finding).
+
+    Its pattern takes any ``"*"`` after an ``"Action":`` for every action, and any string ending in
+    ``*`` after ``"Resource":`` (an ARN ending in ``*``, or one ``arn`` and a ``*"`` further on) for
+    every resource.
     """
-    if not any("*" in _strings(s.get("Action")) for s in spec.statements):
-        return
     if find_acknowledgment(spec.acknowledge, "action", "*") and find_acknowledgment(
         spec.acknowledge, "resource", "*"
     ):
         return
-    policy = rendered(spec.statements, merged=merged)
-    for position, part in enumerate(policy):
-        if "*" not in _strings(part.statement.get("Action")):
-            continue
-        for later in policy[position:]:
-            resource = next(
-                (r for r in _strings(later.statement.get("Resource")) if _reads_as_every(r)), None
-            )
-            if _allows(later.statement) and resource is not None:
-                rule = (
-                    f"with resource {resource!r} is admin access to cdk-nag's "
-                    f"{nag_findings.NIST_ADMIN_ACCESS}, which takes an ARN ending in '*' for every "
-                    "resource; list the actions needed, or acknowledge both "
-                    f"{_acknowledge('action', '*')} and {_acknowledge('resource', '*')}"
-                )
-                yield Finding("EAP046", "statements", "*", rule, ("statements", _origin(part, spec, "*")))
-                break
+    policies = role_policies(spec, merged=merged)
+    match = NIST_ADMIN_ACCESS_PATTERN.search(policies.text) if policies is not None else None
+    if policies is None or match is None:
+        return
+    rule = (
+        f"is read as admin access (every action on every resource) by cdk-nag's "
+        f"{nag_findings.NIST_ADMIN_ACCESS}: its pattern matches "
+        f"{_excerpt(policies.text, match.start(), match.end('resource'))!r}; {_READS}. List the actions "
+        f"needed, or acknowledge both {_acknowledge('action', '*')} and {_acknowledge('resource', '*')}"
+    )
+    yield Finding("EAP046", "statements", "*", rule, _pointer(spec, policies, match.start()))
 
 
-def _reads_as_every(resource: str) -> bool:
-    """A resource cdk-nag's admin-access pattern reads as every resource: ``*`` or ``arn…*``.
-
-    An ARN with a ``${AWS::...}`` reference is a ``Fn::Join`` in the template, which it does not match.
-    """
-    return resource == "*" or (resource.startswith("arn") and resource.endswith("*") and "${" not in resource)
-
-
-ADMIN_PATTERNS = LinterRule("EAP046", nag_findings.NIST_ADMIN_ACCESS, _admin_patterns)
+ADMIN_PATTERNS = LinterRule("EAP046", nag_findings.NIST_ADMIN_ACCESS, _admin_access)
 
 
 LINTER_RULES: tuple[LinterRule, ...] = (WILDCARDS, NOT_ACTIONS, DENIED_SERVICES, ADMIN_PATTERNS)

@@ -171,15 +171,17 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "EAP045",
-        "In a catalogue, a Deny of `*` or `SERVICE:*` before an Allow is acknowledged (cdk-nag's "
-        "NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess reads it as full access)",
-        "`effect: Deny` of `s3:*`, then an Allow",
-        "Deny the actions one by one, or acknowledge it: `{action: 's3:*', reason: ...}`",
+        "In a catalogue, what cdk-nag's NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess reads as "
+        "full access is acknowledged: its pattern, over the role's inline policy, takes any `*` or "
+        "`WORD:*` string before an Allow (a Deny's action, a condition value)",
+        "`effect: Deny` of `s3:*`, then an Allow; `aws:TagKeys: ['team:*']`",
+        "Write the values one by one, or acknowledge it: `{action: 's3:*', reason: ...}`",
     ),
     Rule(
         "EAP046",
-        "In a catalogue, action `*` on an ARN ending in `*` is acknowledged as admin access (cdk-nag's "
-        "NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess)",
+        "In a catalogue, action `*` is acknowledged as admin access when cdk-nag's "
+        "NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess pattern finds a string ending in `*` after it "
+        "in the role's inline policy (a resource, another action, the credential guard's)",
         "`actions: ['*']` on `arn:aws:s3:::bucket/*`",
         "List the actions needed, or acknowledge both `{action: '*', ...}` and `{resource: '*', ...}`",
     ),
