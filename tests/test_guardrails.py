@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import App, PermissionsBoundary, Stack, Stage, Tags
+from aws_cdk import App, Environment, PermissionsBoundary, Stack, Stage, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 from constructs import Construct
@@ -195,3 +195,19 @@ def test_a_profile_built_by_hand_is_checked_without_anything_else_to_call() -> N
     Ec2AccessProfile(Stack(app, "Stack"), "P", tags={"Service": "Web"})
     (line,) = validation_lines(app)
     assert line.startswith("[Stack] Ec2AccessProfile 'Stack/P': tags 'Environment' are required")
+
+
+def test_a_policy_in_another_environment_does_not_stop_the_synth_of_an_unnamed_profile() -> None:
+    """The guardrails ask which policies name each role; a policy in a stack of another region or
+    account cannot name a generated role name, and aws-cdk-lib refuses to resolve one there."""
+    app = App(context=library_context())
+    profiles = Stack(app, "P", env=Environment(account="111111111111", region="eu-west-1"))
+    Ec2AccessProfile(profiles, "C", tag_instance_profile=False)
+    for name, env in [
+        ("Region", Environment(account="111111111111", region="us-east-1")),
+        ("Account", Environment(account="222222222222", region="eu-west-1")),
+    ]:
+        other = Stack(app, name, env=env)
+        role = iam.Role(other, "Unrelated", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::b/*"]))
+    assert synth_errors(profiles) == []

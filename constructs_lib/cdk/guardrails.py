@@ -456,6 +456,20 @@ class _App:
             ]
         self._arns: dict[Stack, dict[int, object]] = {}
         self._names: dict[tuple[int, Stack], set[str]] = {}
+        self._environments: dict[Stack, tuple[str, str]] = {}
+
+    def _environment(self, stack: Stack) -> tuple[str, str]:
+        found = self._environments.get(stack)
+        if found is None:
+            found = self._environments[stack] = (stack.account, stack.region)
+        return found
+
+    def _differ(self, one: Stack, other: Stack) -> tuple[bool, bool]:
+        """Whether the two stacks' accounts, and their regions, are known to differ: both literal and
+        unequal, as aws-cdk-lib tells a cross-environment reference (which it refuses to resolve)."""
+        pairs = zip(self._environment(one), self._environment(other), strict=True)
+        account, region = (not is_unresolved(a) and not is_unresolved(b) and a != b for a, b in pairs)
+        return account, region
 
     def cfn_role(self, role: iam.Role | iam.CfnRole) -> iam.CfnRole:
         if isinstance(role, iam.CfnRole):
@@ -480,9 +494,21 @@ class _App:
         """
         key = (id(role.role), stack)
         if key not in self._names:
-            batch = role.batch
-            resolved = stack.resolve([[_name_reference(each), each.cfn_role.ref] for each in batch])
-            for each, (name_reference, ref) in zip(batch, resolved, strict=True):
+            # A role of another environment is never a reference in ``stack`` (aws-cdk-lib refuses to
+            # resolve one to a generated name): in another region of its account IAM's global name
+            # still reaches it, in another account nothing does.
+            here: list[_Role] = []
+            for each in role.batch:
+                other_account, other_region = self._differ(each.stack, stack)
+                if other_account or other_region:
+                    literal = each.literal_name if not other_account else None
+                    self._names[(id(each.role), stack)] = {_key(literal)} if literal is not None else set()
+                else:
+                    here.append(each)
+            resolved = (
+                stack.resolve([[_name_reference(each), each.cfn_role.ref] for each in here]) if here else []
+            )
+            for each, (name_reference, ref) in zip(here, resolved, strict=True):
                 names = {_key(name_reference), _key(ref)}
                 if each.literal_name is not None:
                     names.add(_key(each.literal_name))
