@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 
+from constructs_lib.catalog import loader
 from constructs_lib.catalog.loader import (
     DEFAULT_STACK,
     MAX_LISTED_FINDINGS,
@@ -957,3 +960,34 @@ def test_past_a_thousand_problems_the_rest_are_counted_not_listed(tmp_path: Path
     assert (last.rule_id, last.severity) == ("EAP105", "error")
     assert "has 500 more problems (500 of them errors), not listed" in last.line()
     assert len(catalog_of(tmp_path, "profiles: [" + ", ".join(["a"] * 1_000) + "]\n").findings) == 1_000
+
+
+def test_the_placement_file_is_replaced_whole_never_written_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupted write must not leave the record of the shards half written: a new file is
+    written beside it and renamed over it, and nothing is left behind when the write fails."""
+    catalog = catalog_of(tmp_path, "profiles:\n  - name: web\n")
+    placement = Path(catalog.placement_file)
+    placement.write_text("the recorded placement")
+    replaced: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def watch(source: Any, target: Any) -> None:
+        replaced.append((Path(source).name, Path(target).name))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", watch)
+    loader.write_placement(catalog)
+    assert replaced == [(f".{placement.name}.{os.getpid()}.tmp", placement.name)]
+    assert placement.read_text() == catalog.placement.render()
+
+    def fail(source: Any, target: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    placement.write_text("the recorded placement")
+    with pytest.raises(OSError, match="disk full"):
+        loader.write_placement(catalog)
+    assert placement.read_text() == "the recorded placement"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.placement.json", "catalog.yaml"]

@@ -376,3 +376,17 @@ def test_explain_and_can_start_no_node_and_load_no_boto3(assembly: Path) -> None
     )
     run_ = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run_.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def test_a_line_break_in_a_resource_stays_in_its_markdown_cell(tmp_path: Path) -> None:
+    """A value cannot end its table row and write rows of its own (only `|` was escaped)."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        "profiles:\n  - id: Worker\n    name: worker\n    statements:\n"
+        '      - {actions: ["s3:GetObject"], resources: ["arn:aws:s3:::jobs/a\\n| x | y | z | w |\\n"]}\n'
+    )
+    status, out, _ = run("explain", "worker", "--catalog", str(catalog), "--format", "markdown")
+    assert status == 0
+    (row,) = [line for line in out.splitlines() if "GetObject" in line]
+    assert "arn:aws:s3:::jobs/a\\n\\| x \\| y" in row
+    assert not any(line.startswith(("\\|", " |")) for line in out.splitlines())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -295,7 +296,15 @@ def _seconds(hours: Any) -> Any:
 def write_placement(catalog: Catalog) -> None:
     """Record the catalogue's placement in its placement file (only written when it changed)."""
     if catalog.placement_changed:
-        Path(catalog.placement_file).write_text(catalog.placement.render())
+        # A new file beside it, then renamed over it: an interrupted write never leaves the record
+        # that keeps profiles on their shards half written.
+        target = Path(catalog.placement_file)
+        written = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            written.write_text(catalog.placement.render())
+            os.replace(written, target)
+        finally:
+            written.unlink(missing_ok=True)
 
 
 def unrecorded_findings(catalog: Catalog) -> tuple[Finding, ...]:
@@ -304,9 +313,9 @@ def unrecorded_findings(catalog: Catalog) -> tuple[Finding, ...]:
     recorded = {name.lower() for name in catalog.recorded.shard_of()}
     placed = catalog.placement.shard_of()
     rule = (
-        f"is not recorded in {catalog.placement_file} and the placement is locked "
-        "(ec2-access-profile:lockPlacement); run `ec2-access-profiles place "
-        f"{catalog.path}` and commit the placement file"
+        f"is not recorded in {catalog.placement_file}; run `ec2-access-profiles place "
+        f"{catalog.path}` and commit the placement file (a synth with ec2-access-profile:lockPlacement "
+        "set refuses it until then)"
     )
     findings = tuple(
         Finding("EAP113", "stack", placed[profile.name], rule, ("stack",), profile.name, profile.location)
