@@ -67,6 +67,7 @@ from constructs_lib.core.credential_guard import CredentialGuard, guard_of
 from constructs_lib.core.errors import ProfileValidationError
 from constructs_lib.core.findings import Finding
 from constructs_lib.core.least_privilege import BroadAccess, broad_grants, find_acknowledgment
+from constructs_lib.core.limits import INLINE_POLICY_NAME
 from constructs_lib.core.presets import Preset
 from constructs_lib.core.spec import DeployTime, ProfileSpec, Text
 
@@ -78,9 +79,6 @@ TAG_INSTANCE_PROFILE_CONTEXT = "ec2-access-profile:tagInstanceProfile"
 
 PERMISSIONS_BOUNDARY_CONTEXT = "@aws-cdk/core:permissionsBoundary"
 """CDK's context key that puts one permissions boundary on every role of a stack."""
-
-INLINE_POLICY_NAME = "Permissions"
-"""The name of the inline policy that holds the profile's statements, on its role."""
 
 INLINE_POLICY_REASON = (
     "Ec2AccessProfile keeps its statements in one inline policy on purpose: the role has its "

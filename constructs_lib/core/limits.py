@@ -50,6 +50,8 @@ def policy_size(document: object) -> int:
 
 
 POLICY_VERSION = "2012-10-17"
+INLINE_POLICY_NAME = "Permissions"
+"""The name of the inline policy that holds a profile's statements, on its role."""
 _LISTED = ("Action", "NotAction", "Resource", "NotResource")
 _PSEUDO_PARAMETER = re.compile("|".join(re.escape(f"${{{name}}}") for name in pseudo_parameters.SAMPLES))
 

@@ -123,9 +123,6 @@ NOT_ACTIONS = LinterRule("EAP044", nag_findings.WILDCARD_PERMISSIONS, _allowed_n
 # -- the role's inline policy as cdk-nag's NIST rules read it --------------------------------------
 
 
-INLINE_POLICY_NAME = "Permissions"
-"""The name of the profile's inline policy (``Ec2AccessProfile`` writes it; a snapshot test holds it)."""
-
 _ANY = r"[^\n\r\u2028\u2029]"
 """JavaScript's ``.``: any character but a line terminator (Python's ``.`` only leaves out ``\n``)."""
 
@@ -174,7 +171,7 @@ def role_policies(spec: ProfileSpec, *, merged: bool) -> RolePolicies | None:
         return None
     pieces = [_stringify(each.statement) for each in written]
     head = '[{"PolicyDocument":{"Statement":['
-    version, name = _stringify(limits.POLICY_VERSION), _stringify(INLINE_POLICY_NAME)
+    version, name = _stringify(limits.POLICY_VERSION), _stringify(limits.INLINE_POLICY_NAME)
     tail = f'],"Version":{version}}},"PolicyName":{name}}}]'
     starts, offset = [], len(head)
     for piece in pieces:
