@@ -495,3 +495,33 @@ def test_place_refuses_a_catalogue_with_problems_and_writes_nothing(
     assert cli.main(["place", str(path)]) == 1
     assert "EAP001" in capsys.readouterr().out
     assert not (tmp_path / "catalog.placement.json").exists()
+
+
+def test_an_aws_managed_policy_the_data_lacks_is_a_warning_with_the_closest_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IAM refuses a policy that does not exist only at deploy; `check` warns (it may be newer than the
+    data), naming the closest, and synth never loads the data."""
+    path = write(
+        "typo.yaml",
+        """\
+        profiles:
+          - name: web
+            managed_policies:
+              - AmazonS3ReadOnlyAcess
+              - AmazonEC2ContainerServiceforEC2Role
+              - "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+        """,
+    )
+    assert cli.main(["check", path]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split(": ", 1)[1] for line in out.splitlines()] == [
+        "EAP026 profile 'web' managed_policies: 'AmazonS3ReadOnlyAcess' is not an AWS-managed policy in the "
+        "data of 2026-09-30 (moto 5.2.5); did you mean 'AmazonS3ReadOnlyAccess'?",
+        "EAP026 profile 'web' managed_policies: 'AmazonEC2ContainerServiceforEC2Role' is not an AWS-managed "
+        "policy in the data of 2026-09-30 (moto 5.2.5); did you mean "
+        "'service-role/AmazonEC2ContainerServiceforEC2Role'?",
+    ]
+    assert [line.split(": ", 1)[0] for line in out.splitlines()] == [f"{path}:4:9", f"{path}:5:9"]
+    assert err.endswith("1 profile, no problems, 2 warnings\n")
+    assert load_catalog(path).findings == ()  # what synth reads: no data loaded, no warning

@@ -207,7 +207,7 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
     return Catalog(
         shown,
         tuple(profiles),
-        _listed(shown, sorted(findings, key=_file_order)),
+        _listed(shown, sorted(findings, key=file_order)),
         placement=placed.placement,
         recorded=recorded,
         placement_file=str(recorded_file),
@@ -829,8 +829,8 @@ def _listed(path: str, findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return (*findings[:MAX_LISTED_FINDINGS], Finding("EAP105", "file", path, rule, location=last))
 
 
-def _file_order(finding: Finding) -> tuple[int, int]:
-    """Findings in the order of the file's lines, then columns."""
+def file_order(finding: Finding) -> tuple[int, int]:
+    """Findings in the order of the file's lines, then columns (the file as a whole first)."""
     parts = (finding.location or "").rsplit(":", 2)
     try:
         return int(parts[1]), int(parts[2])

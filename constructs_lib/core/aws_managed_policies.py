@@ -13,6 +13,7 @@ data has seen.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.util
 import json
@@ -21,7 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from constructs_lib.core import pseudo_parameters
 from constructs_lib.core.evaluator import Kind, Policy
+from constructs_lib.core.findings import Finding
+from constructs_lib.core.spec import ProfileSpec
 
 DISTRIBUTION = "moto"
 EXTRA = "managed-policies"
@@ -75,6 +79,11 @@ class AwsManagedPolicies:
     def __len__(self) -> int:
         return len(self._policies)
 
+    @functools.cache  # noqa: B019 (one per process, with the data)
+    def qualified_names(self) -> tuple[str, ...]:
+        """Every policy's name as a profile gives it (``service-role/AmazonEC2RoleforSSM``)."""
+        return tuple(sorted(policy.qualified_name for policy in self._policies.values()))
+
     def get(self, reference: str) -> ManagedPolicy | None:
         """The policy a profile names: ``AmazonSSMManagedInstanceCore``,
         ``service-role/AmazonEC2RoleforSSM`` or its ARN; ``None`` when the data does not have it."""
@@ -93,6 +102,31 @@ def aws_managed_name(arn: str) -> str | None:
     for any other ARN (a customer-managed policy's account is a number, never ``aws``)."""
     _, mark, tail = arn.partition(_ARN_MARK)
     return tail if mark and arn.startswith("arn:") and tail else None
+
+
+def unknown_policy_findings(spec: ProfileSpec, data: AwsManagedPolicies) -> list[Finding]:
+    """A warning (EAP026) for each AWS-managed policy ``spec`` names that ``data`` does not have.
+
+    IAM refuses to attach a policy that does not exist only at deploy; the data knows every
+    AWS-managed policy of its date, so a name it lacks is most likely a typo, or a policy newer than
+    the data: a warning, never a refusal. Nothing when the data is not installed.
+    """
+    if not data.available:
+        return []
+    findings = []
+    for index, given in enumerate(spec.managed_policies):
+        if not isinstance(given, str):
+            continue
+        reference = pseudo_parameters.as_checked(given)
+        name = aws_managed_name(reference) if reference.startswith("arn:") else reference
+        if name is None or data.get(name) is not None:
+            continue
+        closest = difflib.get_close_matches(name, data.qualified_names(), n=1)
+        hint = f"; did you mean {closest[0]!r}?" if closest else "; check its name and path"
+        rule = f"is not an AWS-managed policy in the data of {data.date} (moto {data.version}){hint}"
+        pointer = ("managed_policies", index)
+        findings.append(Finding("EAP026", "managed_policies", given, rule, pointer, severity="warning"))
+    return findings
 
 
 @functools.cache

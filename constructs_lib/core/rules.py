@@ -125,6 +125,13 @@ RULES: tuple[Rule, ...] = (
         "Use a listed preset name, e.g. `eks-node`",
     ),
     Rule(
+        "EAP026",
+        "An AWS-managed policy a profile names is one the AWS-managed data knows (a warning from "
+        "`check` when the data is installed: a policy newer than the data is possible)",
+        "`managed_policies: [AmazonS3ReadOnlyAcess]`",
+        "Correct the name (the warning gives the closest one), or keep it if AWS added it after the data",
+    ),
+    Rule(
         "EAP030",
         "A permissions boundary is a managed-policy ARN",
         "`permissions_boundary: Boundary`",
