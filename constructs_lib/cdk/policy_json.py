@@ -6,7 +6,8 @@ resolve renders again. A catalogue's statements are JSON already, and for one st
 dropped, one value written as a string, and with ``@aws-cdk/aws-iam:minimizePolicies`` the lists
 sorted as JSON (``PostProcessPolicyDocument``). Anything else (several statements, which that flag
 merges; conditions, principals, tokens, an action aws-cdk-lib would refuse) gets ``None``: the caller
-builds a ``PolicyDocument`` as before. ``tests/test_policy_json.py`` holds the two renderings equal.
+builds a ``PolicyDocument`` as before. This module decides the simple case; ``core.limits.inline_policy``
+(the checker's rendering) writes it. ``tests/test_policy_json.py`` holds the two renderings equal.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from constructs_lib.cdk.crossings import is_unresolved
+from constructs_lib.core import limits
 
-POLICY_VERSION = "2012-10-17"
 _KEYS = frozenset(("Effect", "Action", "Resource", "Sid"))
 _CDK_ACTION = re.compile(r"^(\*|[a-zA-Z0-9-]+:[a-zA-Z0-9*]+)$")
 """aws-cdk-lib's check of an action (``PolicyStatement.validatePolicyActions``): it throws otherwise."""
@@ -46,12 +47,8 @@ def rendered_policy(statements: Sequence[Mapping[str, Any]], *, minimize: object
         or (sid is not None and (not isinstance(sid, str) or not sid or is_unresolved(sid)))
     ):
         return None
-    rendered: dict[str, Any] = {"Action": _listed(actions, minimize), "Effect": effect}
-    if resources:
-        rendered["Resource"] = _listed(resources, minimize)
-    if sid is not None:
-        rendered["Sid"] = sid
-    return {"Statement": [rendered], "Version": POLICY_VERSION}
+    # The simple case settled, the writing is the checker's (the same rules, for any statements).
+    return limits.inline_policy([statement], merged=minimize)
 
 
 def _strings(value: object) -> list[str] | None:
@@ -62,10 +59,3 @@ def _strings(value: object) -> list[str] | None:
     if not all(isinstance(each, str) and _PLAIN.match(each) and not is_unresolved(each) for each in values):
         return None
     return list(dict.fromkeys(values))
-
-
-def _listed(values: list[str], minimize: bool) -> str | list[str]:
-    """One value as a string, several as a list (sorted when aws-cdk-lib minimizes policies)."""
-    if len(values) == 1:
-        return values[0]
-    return sorted(values) if minimize else values
