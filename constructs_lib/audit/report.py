@@ -20,6 +20,7 @@ from typing import TextIO
 
 from constructs_lib.audit.findings import KINDS, AccountProblem, AuditFinding, NotAudited
 from constructs_lib.audit.repair import TagChange
+from constructs_lib.core import markdown
 
 FORMATS = ("text", "json", "markdown")
 
@@ -161,15 +162,15 @@ def write_deployment(result: DeploymentResult, form: str, out: TextIO, err: Text
         out.write("\n")
         return
     if form == "markdown":
-        out.write(f"# Audit of deployment {result.deployment}\n\n{_cell(result.summary())}\n")
+        out.write(f"# Audit of deployment {result.deployment}\n\n{markdown.cell(result.summary())}\n")
         for section in result.sections:
             out.write("\n")
             if section.result is not None:
                 _markdown(section.result, out, level="###")
             else:
-                out.write(f"### Audit of account {section.account}\n\n{_cell(section.summary())}\n")
+                out.write(f"### Audit of account {section.account}\n\n{markdown.cell(section.summary())}\n")
             if section.repair_failure is not None:
-                out.write(f"\n- {_cell(section.repair_failure)}\n")
+                out.write(f"\n- {markdown.cell(section.repair_failure)}\n")
         return
     for section in result.sections:
         print(f"== account {section.account} ==", file=out)
@@ -227,7 +228,7 @@ def _document(result: AuditResult) -> dict[str, object]:
 
 
 def _markdown(result: AuditResult, out: TextIO, level: str = "##") -> None:
-    out.write(f"{level} Audit of account {result.account_id}\n\n{_cell(result.summary())}\n")
+    out.write(f"{level} Audit of account {result.account_id}\n\n{markdown.cell(result.summary())}\n")
     if result.findings:
         out.write("\n| Kind | Profile | Field | Expected | Actual | Fix |\n")
         out.write("| --- | --- | --- | --- | --- | --- |\n")
@@ -243,12 +244,12 @@ def _markdown(result: AuditResult, out: TextIO, level: str = "##") -> None:
             out.write("| " + " | ".join(_code(cell) if i else cell for i, cell in enumerate(cells)) + " |\n")
     if result.repairs:
         lines = [change.line(dry_run=result.dry_run) for change in result.repairs]
-        out.write("\n" + "".join(f"- {_cell(line)}\n" for line in lines))
+        out.write("\n" + "".join(f"- {markdown.cell(line)}\n" for line in lines))
     notices = [n.line() for n in result.not_audited] + [
         f"not audited: stack '{stack}': its environment is another account" for stack in result.other_accounts
     ]
     if notices:
-        out.write("\n" + "".join(f"- {_cell(notice)}\n" for notice in notices))
+        out.write("\n" + "".join(f"- {markdown.cell(notice)}\n" for notice in notices))
 
 
 def _shown(value: object) -> str:
@@ -259,13 +260,9 @@ def _shown(value: object) -> str:
 
 def _code(text: str) -> str:
     """A table cell in code: backticks that cannot close early, and pipes that cannot split the row."""
-    text = text.replace("|", "\\|")
+    text = markdown.cell(text)
     fence = "``" if "`" in text else "`"
     return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
 
 
 def _count(number: int, noun: str) -> str:

@@ -54,6 +54,7 @@ from constructs_lib.catalog.loader import (
 )
 from constructs_lib.catalog.schema import json_schema
 from constructs_lib.cli.sarif import sarif_log
+from constructs_lib.core import markdown
 from constructs_lib.core.aws_managed_policies import aws_managed_policies, unknown_policy_findings
 from constructs_lib.core.checker import AppSettings
 from constructs_lib.core.findings import show_text
@@ -494,7 +495,7 @@ def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write("| ID | Rule | Example | Fix |\n| --- | --- | --- | --- |\n")
         for rule in RULES:
             cells = (rule.id, rule.title, rule.example, rule.fix)
-            out.write("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |\n")
+            out.write("| " + " | ".join(markdown.cell(cell) for cell in cells) + " |\n")
         return EXIT_CLEAN
     for rule in RULES:
         out.write(f"{rule.id}  {rule.title}\n        example: {rule.example}\n        fix: {rule.fix}\n")

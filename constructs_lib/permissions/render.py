@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from constructs_lib.core import markdown
 from constructs_lib.core.evaluator import Decision
 from constructs_lib.core.explain import Explanation, Grant
 
@@ -61,7 +62,7 @@ def explanation_markdown(explanation: Explanation, data: str) -> str:
                     str(grant.statement),
                     _limits(grant).lstrip("; "),
                 )
-                lines.append("| " + " | ".join(_markdown_cell(cell) for cell in cells) + " |")
+                lines.append("| " + " | ".join(markdown.cell(cell) for cell in cells) + " |")
     tail = _tail(explanation, bullet="- ")
     return "\n".join(lines + tail) + "\n"
 
@@ -114,12 +115,6 @@ def _rows(grants: list[Grant]) -> Iterator[tuple[list[str], Grant]]:
         )
         groups.setdefault(key, ([], grant))[0].append(grant.action.split(":", 1)[1])
     yield from groups.values()
-
-
-def _markdown_cell(text: str) -> str:
-    """``text`` as one table cell: a ``|`` escaped and a line break written as ``\\n``, so a value
-    cannot end its row or start rows of its own."""
-    return text.replace("|", "\\|").replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _where(grant: Grant) -> str:

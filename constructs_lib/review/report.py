@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from constructs_lib.core import markdown
 from constructs_lib.review.compare import ProfileReview, Review
 from constructs_lib.review.describe import can_do
 from constructs_lib.review.findings import SEVERITIES
@@ -51,7 +52,7 @@ def to_markdown(result: Review) -> str:
     ]
     for profile in result.profiles:
         stack, worst = profile.shown.declared.stack, profile.worst or "-"
-        lines.append(f"| `{_cell(_name(profile))}` | {stack} | {profile.status} | {worst} |")
+        lines.append(f"| `{markdown.cell(_name(profile))}` | {stack} | {profile.status} | {worst} |")
     for profile in result.profiles:
         if profile.status == "unchanged" and not profile.findings:
             continue
@@ -79,7 +80,3 @@ def _name(profile: ProfileReview) -> str:
     if profile.base is not None and profile.head is not None and profile.base.label != shown:
         return f"{profile.base.label} → {shown}"
     return shown
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
