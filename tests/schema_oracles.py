@@ -27,6 +27,9 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from constructs_lib.core.aws_managed_policies import aws_managed_name
+from constructs_lib.core.least_privilege import is_admin_managed_policy
+
 ROLE = "AWS::IAM::Role"
 INSTANCE_PROFILE = "AWS::IAM::InstanceProfile"
 
@@ -198,6 +201,19 @@ def policy_arns(draw: st.DrawFn) -> str:
 def aws_managed_names(draw: st.DrawFn) -> str:
     path = "".join(segment + "/" for segment in draw(st.lists(mixed_text(NAME_ALPHABET, 15), max_size=2)))
     return path + draw(mixed_text(NAME_ALPHABET, 140))
+
+
+def attached_policies() -> st.SearchStrategy[str]:
+    """Policies a profile attaches (ARNs and AWS-managed names), but the administrator-level ones:
+    refusing those is a least-privilege rule (EAP024, in any case of the name, as IAM reads names),
+    not a form IAM or the schema refuses, and tests/test_least_privilege.py holds it."""
+    return st.one_of(policy_arns(), aws_managed_names()).filter(
+        lambda policy: (
+            not is_admin_managed_policy(
+                (aws_managed_name(policy) or "") if policy.startswith("arn:") else policy
+            )
+        )
+    )
 
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -25,7 +25,7 @@ from tests.schema_oracles import (
     NAME_ALPHABET,
     ROLE,
     SETTINGS,
-    aws_managed_names,
+    attached_policies,
     count_verdict,
     iam_allows,
     iam_allows_policy_arn,
@@ -152,7 +152,7 @@ def test_durations(seconds: float) -> None:
 
 
 @settings(SETTINGS, max_examples=150)
-@given(policy=st.one_of(policy_arns(), aws_managed_names()))
+@given(policy=attached_policies())
 def test_managed_policy_forms(policy: str) -> None:
     arn = policy if policy.startswith("arn:") else f"arn:aws:iam::aws:policy/{policy}"
     judge(

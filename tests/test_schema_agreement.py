@@ -30,7 +30,7 @@ from tests.schema_oracles import (
     NAME_ALPHABET,
     ROLE,
     SETTINGS,
-    aws_managed_names,
+    attached_policies,
     concrete,
     count_verdict,
     iam_allows,
@@ -199,7 +199,7 @@ def test_durations(scope: Stack, unit_and_amount: tuple[str, int]) -> None:
 
 
 @settings(SETTINGS, max_examples=SAMPLE)
-@given(policy=st.one_of(policy_arns(), aws_managed_names()))
+@given(policy=attached_policies())
 def test_managed_policy_forms(scope: Stack, policy: str) -> None:
     arn = policy if policy.startswith("arn:") else f"arn:aws:iam::aws:policy/{policy}"
     judge(
