@@ -180,14 +180,14 @@ def test_the_repositorys_placement_file_is_up_to_date_so_a_locked_synth_builds(
     assert cli.main(["place", "--check", "catalog.yaml"]) == 0
     assert "catalog.placement.json: up to date" in capsys.readouterr().err
     recorded = json.loads((ROOT / "catalog.placement.json").read_text())
-    assert recorded["stacks"] == [
-        "Ec2Access-EcsContainerInstance",
-        "Ec2Access-SsmManagedHost",
-        "Ec2Access-WebServer",
-    ]
+    assert recorded["stacks"] == {
+        "Ec2Access-EcsContainerInstance": ["ECS-Container-Instance"],
+        "Ec2Access-SsmManagedHost": ["SSM-Managed-Host"],
+        "Ec2Access-WebServer": ["EC2-S3-Access-Profile"],
+    }
     app = App(context={**cli_context(), LOCK_PLACEMENT_CONTEXT: "true"})
     cdk_app.compose(app)
     assert sorted(child.node.id for child in app.node.children) == [
         "Ec2Access-AssetsReader",
-        *recorded["stacks"],
+        *sorted(recorded["stacks"]),
     ]

@@ -118,7 +118,7 @@ def test_the_build_names_its_stacks_and_profiles(folder: Path) -> None:
     assert placement == {
         "version": 1,
         "shards": {"Ec2AccessProfiles": ["Team-Batch"]},
-        "stacks": ["Team-Profiles"],
+        "stacks": {"Team-Profiles": ["Team-Web"]},
     }
 
 
@@ -273,7 +273,7 @@ def synthesize_catalog(catalog: Path, outdir: Path, *, keep_named_stacks: bool =
         build_catalog(app, catalog)
     else:
         loaded = load_catalog(catalog)
-        catalog_stacks(app, replace(loaded, placement=replace(loaded.placement, stacks=())))
+        catalog_stacks(app, replace(loaded, placement=replace(loaded.placement, stacks={})))
     app.synth()
     return outdir
 

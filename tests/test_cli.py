@@ -487,6 +487,67 @@ def test_place_writes_the_placement_file_once_and_check_reports_it_up_to_date(
     assert "up to date" in capsys.readouterr().err
 
 
+NAMED = (
+    "defaults:\n  stack: Ec2Access-Team\nprofiles:\n  - name: web\n  - name: db\n    stack: Ec2Access-Db\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("edited", "moved"),
+    [
+        # Removing a profile's `stack:` would put it in the defaults' stack.
+        (NAMED.replace("    stack: Ec2Access-Db\n", ""), [("catalog.yaml:2:10", "db", "Ec2Access-Team")]),
+        # Removing the defaults' stack would put every profile that took it on a shard.
+        (
+            NAMED.replace("defaults:\n  stack: Ec2Access-Team\n", ""),
+            [("catalog.yaml:2:5", "web", "(missing)")],
+        ),
+        # Changing the defaults' stack would move every profile that follows them.
+        (
+            NAMED.replace("stack: Ec2Access-Team", "stack: Ec2Access-Other"),
+            [("catalog.yaml:2:10", "web", "Ec2Access-Other")],
+        ),
+    ],
+)
+def test_check_refuses_moving_a_profile_off_the_named_stack_the_file_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edited: str, moved: list[tuple[str, str, str]]
+) -> None:
+    """The instance profile would be deleted from its stack and created in another: refused before synth."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(NAMED)
+    assert cli.main(["place", str(path)]) == 0
+    recorded = json.loads((tmp_path / "catalog.placement.json").read_text())
+    assert recorded["stacks"] == {"Ec2Access-Db": ["db"], "Ec2Access-Team": ["web"]}
+    path.write_text(edited)
+    capsys.readouterr()
+    findings = load_catalog(path).errors
+    assert [(f.location.replace(f"{tmp_path}/", ""), f.profile, f.value) for f in findings] == moved
+    assert {finding.rule_id for finding in findings} == {"EAP112"}
+    assert cli.main(["check", str(path)]) == 1
+    assert "EAP112" in capsys.readouterr().out
+
+
+def test_a_placement_file_listing_named_stacks_only_is_brought_up_to_date_by_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file's earlier form named the stacks without their profiles: ``place --check`` asks for one
+    ``place``, naming each profile, as a locked synth would, and ``place`` records them."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(NAMED)
+    placement_file = tmp_path / "catalog.placement.json"
+    placement_file.write_text('{"version": 1, "shards": {}, "stacks": ["Ec2Access-Db", "Ec2Access-Team"]}\n')
+    assert cli.main(["place", "--check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "catalog.yaml:2:10: EAP113 profile 'web' stack: 'Ec2Access-Team' is not recorded" in out
+    assert "catalog.yaml:6:12: EAP113 profile 'db' stack: 'Ec2Access-Db' is not recorded" in out
+    assert cli.main(["place", str(path)]) == 0
+    assert json.loads(placement_file.read_text())["stacks"] == {
+        "Ec2Access-Db": ["db"],
+        "Ec2Access-Team": ["web"],
+    }
+    assert cli.main(["place", "--check", str(path)]) == 0
+
+
 def test_place_refuses_a_catalogue_with_problems_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -81,18 +81,19 @@ def test_a_named_stack_is_kept_and_counts_against_its_room() -> None:
     assert "stack 'Hand-Written' has no room for it: at most 2 profiles" in finding.rule
     assert "remove 'stack:'" in finding.rule
     assert placed.placement.shards == {}
-    assert placed.placement.stacks == ("Hand-Written",)  # recorded so that it stays when it empties
+    # Recorded, with its profiles, so that it stays when it empties and they stay in it.
+    assert placed.placement.stacks == {"Hand-Written": ("a", "b")}
 
 
 def test_a_named_stack_stays_recorded_after_its_last_profile_goes() -> None:
     first = place(
         [*requests("web", stack="Ec2Access-Web"), *requests("db", stack="Ec2Access-Db")], Placement()
     ).placement
-    assert first.stacks == ("Ec2Access-Db", "Ec2Access-Web")
+    assert first.stacks == {"Ec2Access-Db": ("db",), "Ec2Access-Web": ("web",)}
     emptied = place(requests("web", stack="Ec2Access-Web"), first)
     assert emptied.stacks == {"web": "Ec2Access-Web"}
-    assert emptied.placement.stacks == ("Ec2Access-Db", "Ec2Access-Web")
-    assert place([], emptied.placement).placement == emptied.placement
+    assert emptied.placement.stacks == {"Ec2Access-Db": (), "Ec2Access-Web": ("web",)}
+    assert place([], emptied.placement).placement.stacks == {"Ec2Access-Db": (), "Ec2Access-Web": ()}
 
 
 def test_a_catalogue_of_shards_only_keeps_the_file_it_had() -> None:
@@ -124,6 +125,63 @@ def test_naming_another_stack_for_a_recorded_profile_is_refused() -> None:
         in finding.rule
     )
     assert placed.stacks == {}
+
+
+@pytest.mark.parametrize(
+    ("stack", "rule"),
+    [
+        (
+            None,
+            "would move the profile off stack 'Ec2Access-Web', where c.placement.json "
+            "records it, to a shard: a move replaces the instance profile under every running instance; "
+            "name the stack again (stack: Ec2Access-Web), or, to move it on purpose, delete its entry",
+        ),
+        (
+            "Ec2Access-Other",
+            "would move the profile off stack 'Ec2Access-Web', where c.placement.json records it: a move "
+            "replaces the instance profile under every running instance; name 'Ec2Access-Web' again, or, "
+            "to move it on purpose, delete its entry",
+        ),
+    ],
+)
+def test_a_profile_stays_in_the_named_stack_the_file_records(stack: str | None, rule: str) -> None:
+    """Removing ``stack:`` (or its ``defaults:``), or naming another, would delete the instance profile
+    from its stack and create it elsewhere: refused as a shard's profile naming a stack is."""
+    recorded = Placement({}, {"Ec2Access-Web": ("Web",)})
+    placed = place(requests("web", stack=stack), recorded, placement_file="c.placement.json")
+    (finding,) = placed.findings
+    assert (finding.rule_id, finding.field, finding.profile, finding.location) == (
+        "EAP112",
+        "stack",
+        "web",
+        "c.yaml:1:3",
+    )
+    assert finding.value == (stack or "(missing)")
+    assert rule in finding.rule
+    assert placed.stacks == {}
+    assert place(requests("web", stack="Ec2Access-Web"), recorded).findings == []
+
+
+def test_a_profile_removed_may_come_back_elsewhere() -> None:
+    """Only a recorded profile is held: once its removal is recorded, the name is free."""
+    recorded = Placement({}, {"Ec2Access-Web": ("web",)})
+    removed = place([], recorded).placement
+    assert removed.stacks == {"Ec2Access-Web": ()}
+    assert place(requests("web"), removed).stacks == {"web": "Ec2AccessProfiles"}
+
+
+def test_a_file_listing_named_stacks_without_their_profiles_still_reads() -> None:
+    """The form written before named stacks' profiles were recorded: names only, no profile held; the
+    next placement records the profiles (so a locked synth asks for ``place`` once)."""
+    old = '{"version": 1, "shards": {}, "stacks": ["Ec2Access-Db", "Ec2Access-Web"]}'
+    recorded, findings = read_placement(old, "c.placement.json")
+    assert findings == []
+    assert recorded == Placement({}, {"Ec2Access-Db": (), "Ec2Access-Web": ()})
+    placed = place(requests("web"), recorded)
+    assert placed.findings == []
+    assert placed.stacks == {"web": "Ec2AccessProfiles"}
+    again = place(requests("web", stack="Ec2Access-Web"), recorded).placement
+    assert again.stacks == {"Ec2Access-Db": (), "Ec2Access-Web": ("web",)}
 
 
 def test_names_are_matched_ignoring_case_as_iam_does() -> None:
@@ -173,13 +231,14 @@ def test_the_file_is_sorted_json_one_name_per_line_and_reads_back() -> None:
     )
 
 
-def test_named_stacks_are_a_sorted_list_after_the_shards_and_read_back() -> None:
-    placement = Placement({"Ec2AccessProfiles": ("a",)}, ("Ec2Access-Web", "Ec2Access-Db"))
+def test_named_stacks_are_sorted_after_the_shards_with_their_profiles_and_read_back() -> None:
+    placement = Placement({"Ec2AccessProfiles": ("a",)}, {"Ec2Access-Web": ("z", "b"), "Ec2Access-Db": ()})
     text = placement.render()
     assert list(json.loads(text)) == ["version", "shards", "stacks"]
-    assert json.loads(text)["stacks"] == ["Ec2Access-Db", "Ec2Access-Web"]
+    assert json.loads(text)["stacks"] == {"Ec2Access-Db": [], "Ec2Access-Web": ["b", "z"]}
+    assert list(json.loads(text)["stacks"]) == ["Ec2Access-Db", "Ec2Access-Web"]
     assert read_placement(text, "f:1:1") == (
-        Placement({"Ec2AccessProfiles": ("a",)}, ("Ec2Access-Db", "Ec2Access-Web")),
+        Placement({"Ec2AccessProfiles": ("a",)}, {"Ec2Access-Db": (), "Ec2Access-Web": ("b", "z")}),
         [],
     )
 
@@ -210,7 +269,36 @@ def test_named_stacks_are_a_sorted_list_after_the_shards_and_read_back() -> None
             "is recorded more than once (in 'Ec2AccessProfiles')",
             "1:59",
         ),
-        ('{"version": 1, "shards": {}, "stacks": "Web"}', "stacks", "is not a list of stack names", "1:30"),
+        (
+            '{"version": 1, "shards": {}, "stacks": "Web"}',
+            "stacks",
+            "is not a mapping of stack names",
+            "1:30",
+        ),
+        (
+            '{"version": 1, "shards": {}, "stacks": {"web_stack": []}}',
+            "stacks",
+            "is not a stack name",
+            "1:41",
+        ),
+        (
+            '{"version": 1, "shards": {}, "stacks": {"Web": "a"}}',
+            "stacks['Web']",
+            "is not a list of names",
+            "1:41",
+        ),
+        (
+            '{"version": 1, "shards": {"Ec2AccessProfiles": ["a"]}, "stacks": {"Web": ["A"]}}',
+            "stacks['Web']",
+            "is recorded more than once (in 'Ec2AccessProfiles' and 'Web')",
+            "1:75",
+        ),
+        (
+            '{"version": 1, "shards": {}, "stacks": {"Web": [], "Web": []}}',
+            "stacks",
+            "is a key more than once; JSON keeps only the last",
+            "1:52",
+        ),
         ('{"version": 1, "shards": {}, "stacks": ["web_stack"]}', "stacks", "is not a stack name", "1:41"),
         (
             '{"version": 1, "shards": {}, "stacks": ["Web", "Web"]}',

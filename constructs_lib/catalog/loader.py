@@ -187,7 +187,12 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
     recorded, placement_findings = _recorded(recorded_file)
     placed = place(
         [
-            Request(profile.name, profile.stack or None, estimated_bytes(profile.spec), profile.location)
+            Request(
+                profile.name,
+                profile.stack or None,
+                estimated_bytes(profile.spec),
+                profile.location_of(("stack",)),
+            )
             for profile in profiles
         ],
         recorded,
@@ -308,35 +313,24 @@ def write_placement(catalog: Catalog) -> None:
 
 
 def unrecorded_findings(catalog: Catalog) -> tuple[Finding, ...]:
-    """Why a placement file is out of date: each profile, and each named stack, it does not record yet,
-    or one line if stale."""
-    recorded = {name.lower() for name in catalog.recorded.shard_of()}
-    placed = catalog.placement.shard_of()
+    """Why a placement file is out of date: each profile it does not record yet where it is placed
+    (a new profile, a stack named for the first time, or a file that lists its named stacks without
+    their profiles), or one line if stale."""
+    recorded = {
+        (name.lower(), stack)
+        for placement in (catalog.recorded.shard_of(), catalog.recorded.named_stack_of())
+        for name, stack in placement.items()
+    }
+    placed = {**catalog.placement.shard_of(), **catalog.placement.named_stack_of()}
     rule = (
         f"is not recorded in {catalog.placement_file}; run `ec2-access-profiles place "
         f"{catalog.path}` and commit the placement file (a synth with ec2-access-profile:lockPlacement "
         "set refuses it until then)"
     )
     findings = tuple(
-        Finding("EAP113", "stack", placed[profile.name], rule, ("stack",), profile.name, profile.location)
+        Finding("EAP113", "stack", stack, rule, ("stack",), profile.name, profile.location_of(("stack",)))
         for profile in catalog.profiles
-        if profile.name in placed and profile.name.lower() not in recorded
-    )
-    first_naming: dict[str, CatalogProfile] = {}
-    for profile in catalog.profiles:
-        if profile.stack in catalog.placement.stacks and profile.stack not in catalog.recorded.stacks:
-            first_naming.setdefault(profile.stack, profile)
-    findings += tuple(
-        Finding(
-            "EAP113",
-            "stack",
-            stack,
-            rule,
-            ("stack",),
-            profile.name,
-            profile.location_of(("stack",)),
-        )
-        for stack, profile in first_naming.items()
+        if (stack := placed.get(profile.name)) is not None and (profile.name.lower(), stack) not in recorded
     )
     stale = f"records profiles the catalogue no longer has; run `ec2-access-profiles place {catalog.path}`"
     return findings or (

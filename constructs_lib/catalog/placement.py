@@ -10,9 +10,11 @@ would be a delete and a create: every instance using it would lose its credentia
 New profiles join the lowest-numbered shard with room, in name order (so the catalogue's order never
 matters), else a new shard with the next number. A shard keeps its name, and its place in the file,
 after its last profile goes, so that a deploy deletes the removed profiles rather than leaving their
-stack behind. The file records the stacks that profiles name too (``stacks``), for the same reason:
-such a stack stays in the app after its last profile goes, empty, instead of dropping out of the app
-and so staying deployed, profiles and all. Room in a stack: at most ``MAX_PROFILES_PER_STACK``
+stack behind. The file records the stacks that profiles name too (``stacks``), with their profiles,
+for the same two reasons: a profile that names a stack stays there (removing or changing its
+``stack:`` is refused, as naming a stack for a shard's profile is), and such a stack stays in the
+app after its last profile goes, empty, instead of dropping out of the app and so staying deployed,
+profiles and all. Room in a stack: at most ``MAX_PROFILES_PER_STACK``
 profiles and ``TEMPLATE_BYTES_BUDGET`` bytes of template by ``estimated_bytes``. When a stack cannot
 take a profile, that is a finding naming both and the way out; nothing already placed is moved to
 make room. Pure Python.
@@ -79,16 +81,22 @@ class Request:
 
 @dataclass(frozen=True)
 class Placement:
-    """What the placement file records: the profiles of each shard, by instance-profile name, and the
-    stacks that profiles named (``stack:``), so that neither leaves the app when it empties."""
+    """What the placement file records: the profiles of each shard, and of each stack that profiles
+    named (``stack:``), by instance-profile name, so that no profile moves and no stack leaves the app
+    when it empties."""
 
     shards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    stacks: tuple[str, ...] = ()
-    """Every stack a profile has named, sorted; kept after its last profile goes."""
+    stacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Every stack a profile has named, with the profiles naming it now; kept after its last profile
+    goes. A file written before profiles were recorded here lists the names only (read as no profiles)."""
 
     def shard_of(self) -> dict[str, str]:
         """Each recorded profile's shard."""
         return {name: shard for shard, names in self.shards.items() for name in names}
+
+    def named_stack_of(self) -> dict[str, str]:
+        """Each recorded profile's named stack."""
+        return {name: stack for stack, names in self.stacks.items() for name in names}
 
     def render(self) -> str:
         """The file's text: sorted, one name per line, so that a pull request shows each change.
@@ -98,7 +106,7 @@ class Placement:
         shards = {shard: sorted(names) for shard, names in sorted(self.shards.items(), key=_shard_order)}
         content: dict[str, object] = {"version": PLACEMENT_VERSION, "shards": shards}
         if self.stacks:
-            content["stacks"] = sorted(self.stacks)
+            content["stacks"] = {stack: sorted(names) for stack, names in sorted(self.stacks.items())}
         return json.dumps(content, indent=2) + "\n"
 
     @property
@@ -188,49 +196,65 @@ def read_placement(text: str, where: str) -> tuple[Placement, list[Finding]]:
         rule = "is not a mapping of shard names to lists of profile names"
         problems.add(marks.keys.get(("shards",), 0), "shards", shards, rule)
         return Placement(), problems.located(path, text)
-    _check_shards(shards, marks, problems)
-    stacks = data.get("stacks", [])
-    if not isinstance(stacks, list) or not all(isinstance(name, str) for name in stacks):
-        problems.add(marks.keys.get(("stacks",), 0), "stacks", stacks, "is not a list of stack names")
-        stacks = []
-    _check_stacks(stacks, marks, problems)
+    recorded_in: dict[str, str] = {}
+    _check_recorded("shards", shards, marks, problems, recorded_in)
+    stacks = data.get("stacks", {})
+    named: dict[str, tuple[str, ...]] = {}
+    if isinstance(stacks, list) and all(isinstance(name, str) for name in stacks):
+        # Written before the file recorded a named stack's profiles: the names only.
+        _check_stack_list(stacks, marks, problems)
+        named = dict.fromkeys(stacks, ())
+    elif isinstance(stacks, dict):
+        _check_recorded("stacks", stacks, marks, problems, recorded_in)
+        named = {stack: tuple(names) for stack, names in stacks.items() if isinstance(names, list)}
+    else:
+        rule = "is not a mapping of stack names to lists of profile names"
+        problems.add(marks.keys.get(("stacks",), 0), "stacks", stacks, rule)
     if problems.found:
         return Placement(), problems.located(path, text)
     recorded = {shard: tuple(names) for shard, names in shards.items()}
-    return Placement(recorded, tuple(sorted(stacks))), []
+    return Placement(recorded, named), []
 
 
-def _check_shards(shards: dict[str, object], marks: _Marks, problems: _Problems) -> None:
-    """Shard names, and each profile recorded once, ignoring case as IAM does."""
-    first_shard: dict[str, str] = {}
-    for shard, names in shards.items():
-        shard_at = marks.keys.get(("shards", shard), 0)
-        if not _SHARD_NAME.match(shard):
-            rule = f"is not a shard name: {SHARD_PREFIX}, or {SHARD_PREFIX}-N for N from 2"
-            problems.add(shard_at, "shards", shard, rule)
+def _check_recorded(
+    section: str,
+    entries: dict[str, object],
+    marks: _Marks,
+    problems: _Problems,
+    recorded_in: dict[str, str],
+) -> None:
+    """The names of a section's stacks (``shards``: shard names; ``stacks``: stack names), and each
+    profile recorded once in the whole file, ignoring case as IAM does (``recorded_in`` carries the
+    profiles seen so far, lowered, to the stack that records them)."""
+    for stack, names in entries.items():
+        stack_at = marks.keys.get((section, stack), 0)
+        if section == "shards":
+            shard_rule = f"is not a shard name: {SHARD_PREFIX}, or {SHARD_PREFIX}-N for N from 2"
+            name_rule = None if _SHARD_NAME.match(stack) else shard_rule
+        else:
+            name_rule = check_stack_name(stack)
+        if name_rule:
+            problems.add(stack_at, section, stack, name_rule)
+        field_name = f"{section}[{show_value(stack)}]"
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-            problems.add(shard_at, _shard_field(shard), names, "is not a list of names")
+            problems.add(stack_at, field_name, names, "is not a list of names")
             continue
-        offsets: Sequence[int] = marks.items.get(("shards", shard), ())
+        offsets: Sequence[int] = marks.items.get((section, stack), ())
         for position, name in enumerate(names):
             key = name.lower()
-            earlier = first_shard.get(key)
+            earlier = recorded_in.get(key)
             if earlier is None:
-                first_shard[key] = shard
+                recorded_in[key] = stack
                 continue
-            shards_named = (
-                show_value(shard) if earlier == shard else f"{show_value(earlier)} and {show_value(shard)}"
+            stacks_named = (
+                show_value(stack) if earlier == stack else f"{show_value(earlier)} and {show_value(stack)}"
             )
-            rule = f"is recorded more than once (in {shards_named}); keep one"
-            problems.add(_at_item(offsets, position, shard_at), _shard_field(shard), name, rule)
+            rule = f"is recorded more than once (in {stacks_named}); keep one"
+            problems.add(_at_item(offsets, position, stack_at), field_name, name, rule)
 
 
-def _shard_field(shard: str) -> str:
-    return f"shards[{show_value(shard)}]"
-
-
-def _check_stacks(stacks: list[str], marks: _Marks, problems: _Problems) -> None:
-    """Stack names, each recorded once."""
+def _check_stack_list(stacks: list[str], marks: _Marks, problems: _Problems) -> None:
+    """Stack names, each recorded once (the file's older form of ``stacks``: names without profiles)."""
     offsets: Sequence[int] = marks.items.get(("stacks",), ())
     listed: set[str] = set()
     for position, name in enumerate(stacks):
@@ -250,16 +274,21 @@ def place(
 ) -> Placed:
     """Each profile's stack: its own, its recorded shard, or a shard with room; never another.
 
+    A recorded profile stays where it is recorded: naming another stack for it, or no stack for one a
+    named stack holds, is a finding (EAP112), and the profile is not placed.
+
     A profile whose name is longer than IAM allows is not placed: the checker refuses the name
     already (EAP001), and placing it would only cost memory, a lowered copy of the name per profile
     (YAML aliases let 2,000 profiles share one name of a megabyte).
     """
     requests = [request for request in requests if len(request.name) <= INSTANCE_PROFILE_NAME_MAX]
     shard_of = {name.lower(): shard for name, shard in recorded.shard_of().items()}
+    named_stack_of = {name.lower(): stack for name, stack in recorded.named_stack_of().items()}
     present = {request.name.lower() for request in requests}
     shards: dict[str, list[str]] = {
         shard: [name for name in names if name.lower() in present] for shard, names in recorded.shards.items()
     }
+    named: dict[str, list[str]] = {stack: [] for stack in recorded.stacks}
     used: dict[str, tuple[int, int]] = {}
     stacks: dict[str, str] = {}
     findings: list[Finding] = []
@@ -272,25 +301,25 @@ def place(
         stacks[request.name] = stack
         return True
 
-    recorded_first = sorted(requests, key=lambda r: r.name.lower() not in shard_of)
+    def recorded_stack(request: Request) -> str | None:
+        key = request.name.lower()
+        return shard_of.get(key) or named_stack_of.get(key)
+
+    recorded_first = sorted(requests, key=lambda r: recorded_stack(r) is None)
     new: list[Request] = []
     for request in recorded_first:
         shard = shard_of.get(request.name.lower())
-        if request.stack is not None and shard is not None and request.stack != shard:
-            rule = (
-                f"would move the profile off shard {shard!r}, where {placement_file} records it: a move "
-                "replaces the instance profile under every running instance; remove 'stack:', or, to "
-                "move it on purpose, delete its entry from the placement file"
-            )
-            findings.append(
-                Finding("EAP112", "stack", request.stack, rule, ("stack",), request.name, request.location)
-            )
+        was = shard or named_stack_of.get(request.name.lower())
+        if was is not None and request.stack != was and (request.stack is not None or shard is None):
+            findings.append(_moved(request, was, shard is not None, placement_file))
             continue
         target = request.stack or shard
         if target is None:
             new.append(request)
         elif not take(request, target):
             findings.append(_full(request, target, max_profiles, max_bytes, recorded=request.stack is None))
+        elif request.stack is not None:
+            named.setdefault(request.stack, []).append(request.name)
     for request in sorted(new, key=lambda r: r.name.lower()):
         shard = next((name for name in sorted(shards, key=_number) if take(request, name)), None)
         if shard is None:
@@ -300,12 +329,31 @@ def place(
                 continue
             shards[shard] = []
         shards[shard].append(request.name)
-    named = {request.stack for request in requests if request.stack is not None}
+    for request in requests:  # a stack is recorded from its first naming, even when it has no room
+        if request.stack is not None:
+            named.setdefault(request.stack, [])
     placement = Placement(
         {shard: tuple(sorted(names)) for shard, names in shards.items()},
-        tuple(sorted(named.union(recorded.stacks))),
+        {stack: tuple(sorted(names)) for stack, names in named.items()},
     )
     return Placed(stacks, placement, findings)
+
+
+def _moved(request: Request, was: str, on_shard: bool, placement_file: str) -> Finding:
+    """EAP112: the profile would leave the stack the placement file records it in."""
+    where = f"{'shard' if on_shard else 'stack'} {was!r}, where {placement_file} records it"
+    if request.stack is None:
+        move = f"would move the profile off {where}, to a shard"
+        way_back = f"name the stack again (stack: {was})"
+    else:
+        move = f"would move the profile off {where}"
+        way_back = "remove 'stack:'" if on_shard else f"name {was!r} again"
+    rule = (
+        f"{move}: a move replaces the instance profile under every running instance; {way_back}, or, to "
+        "move it on purpose, delete its entry from the placement file"
+    )
+    value = request.stack if request.stack is not None else "(missing)"
+    return Finding("EAP112", "stack", value, rule, ("stack",), request.name, request.location)
 
 
 def _full(request: Request, stack: str, max_profiles: int, max_bytes: int, *, recorded: bool) -> Finding:

@@ -355,9 +355,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "EAP112",
-        "A profile stays on the shard the placement file records",
-        "`stack: Other` on a profile recorded on `Ec2AccessProfiles-2`",
-        "Remove `stack:`; to move it on purpose, delete its entry from the placement file",
+        "A profile stays on the shard or named stack the placement file records",
+        "`stack: Other` on a profile recorded on `Ec2AccessProfiles-2`; `stack:` removed from one "
+        "recorded in `Ec2Access-Web`",
+        "Name the recorded stack again (or none, for a shard); to move it on purpose, delete its entry "
+        "from the placement file",
     ),
     Rule(
         "EAP113",
