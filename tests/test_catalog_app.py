@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack, Stage
+from aws_cdk import App, Environment, PermissionsBoundary, Stack, Stage
 from aws_cdk import aws_ssm as ssm
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
@@ -319,3 +319,37 @@ def test_deploying_after_a_named_stack_lost_its_last_profile_deletes_that_profil
 
 def test_the_ids_check_refuses_are_the_ones_the_library_gives_children_of_a_stack() -> None:
     assert set(RESERVED_IDS) == {PROVIDER_ID}
+
+
+OU_PROFILE = textwrap.dedent(
+    """\
+    deployments:
+      - name: org
+        organizational_units: [ou-abcd-12345678]
+        region: us-east-1
+    profiles:
+      - name: web
+        path: /ec2/
+        tags: {Environment: Production}
+    """
+)
+
+
+def test_stack_sets_built_in_a_stage_keep_their_name_and_the_stages_context(folder: Path) -> None:
+    """A Stage's permissions boundary (its context) reaches the member accounts' roles, as it reaches
+    the Stage's own stacks; and the stack of StackSets keeps the name the README gives it, which the
+    audit looks for and which must not change when a team moves the catalogue into a Stage (a second
+    stack declaring the same StackSet names would fail to deploy)."""
+    (folder / "catalog.yaml").write_text(OU_PROFILE)
+    app = App(context=library_context())
+    platform = Stage(app, "Platform", permissions_boundary=PermissionsBoundary.from_name("OrgBoundary"))
+    stack_sets = build_catalog(platform, "catalog.yaml").stack_set_stacks["org"]
+    assert stack_sets.stack_name == "Ec2AccessProfiles-StackSets-org"
+    assembly = app.synth().get_nested_assembly("assembly-Platform")
+    template = assembly.get_stack_by_name("Ec2AccessProfiles-StackSets-org").template
+    (stack_set,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet")
+    member = json.loads(stack_set["Properties"]["TemplateBody"])
+    roles = [r for r in member["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) == 2  # the profile's and the tag function's
+    for role in roles:
+        assert ":policy/OrgBoundary" in json.dumps(role["Properties"]["PermissionsBoundary"])

@@ -26,6 +26,7 @@ from constructs_lib.cdk.linters import add_linters, lint_templates
 from tests.cfn_lint import cfn_lint
 from tests.conftest import library_context
 from tooling.cdk import cli_context
+from tooling.sample_catalog import sample_catalog
 
 PARTITION_ARN = "arn:<AWS::Partition>"
 
@@ -349,3 +350,89 @@ def test_a_linter_refusal_names_the_profile_and_what_to_write(tmp_path: Path) ->
         r"catalogue key 'path'\. \(cfn-lint\)",
         report,
     ), report
+
+
+ONE_OU = "deployments:\n  - name: org\n    organizational_units: [ou-abcd-12345678]\n    region: us-east-1\n"
+
+
+def linted_stack_set_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, member_resource: dict[str, Any] | None
+) -> tuple[str | None, dict[str, Any]]:
+    """An app whose only profiles deploy through a StackSet, synthesized with the linters; with
+    ``member_resource``, that resource added to each member template (as a profile the guardrails
+    missed would be), and nowhere else in the app."""
+    from constructs_lib.cdk import deployment_stages
+
+    def with_member_resource(scope: Any, catalog: Any, **kwargs: Any) -> Any:
+        stacks = catalog_stacks(scope, catalog, **kwargs)
+        if member_resource is not None and "synthesizer" in kwargs:
+            for stack in stacks:
+                iam.CfnRole(stack, "Unchecked", **member_resource)
+        return stacks
+
+    monkeypatch.setattr(deployment_stages, "catalog_stacks", with_member_resource)
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(ONE_OU + sample_catalog(2))
+    outdir = tmp_path / "cdk.out"
+    application = App(context={**cli_context(), "catalog": str(catalog)}, outdir=str(outdir))
+    cdk_app.compose(application)
+    add_linters(application)
+    try:
+        application.synth()
+    except RuntimeError as error:
+        return str(error), json.loads((outdir / "validation-report.json").read_text())
+    return None, json.loads((outdir / "validation-report.json").read_text())
+
+
+def test_the_linters_pass_on_the_member_templates_of_stack_sets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error, report = linted_stack_set_app(tmp_path, monkeypatch, member_resource=None)
+    assert error is None
+    assert report["pluginReports"] == []
+
+
+def test_the_linters_check_the_member_templates_of_stack_sets_and_name_the_stack_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Member templates are synthesized in an app of their own: without this, no linter saw them, and
+    profiles deployed only to organizational units were never linted."""
+    unchecked = {
+        "assume_role_policy_document": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        },
+        "managed_policy_arns": ["arn:aws:iam::aws:policy/AdministratorAccess"],  # cdk-nag: IAM4
+        "policies": [  # cfn-lint: no such action
+            iam.CfnRole.PolicyProperty(
+                policy_name="Objekt",
+                policy_document={
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/k"}
+                    ],
+                },
+            )
+        ],
+    }
+    error, report = linted_stack_set_app(tmp_path, monkeypatch, member_resource=unchecked)
+    assert error is not None
+    assert error.startswith("ValidationFailed")
+    found = {
+        (plugin["pluginName"], violation["ruleName"].split(" ")[0]): violation
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+    }
+    nag = found[("AwsSolutions", "AwsSolutions-IAM4[Policy::arn:aws:iam::aws:policy/AdministratorAccess]")]
+    lint = found[("cfn-lint", "W3037")]
+    for violation in (nag, lint):
+        (construct,) = violation["violatingConstructs"]
+        assert construct["constructPath"] == "Ec2AccessProfiles-StackSets-org/Ec2AccessProfiles"
+        assert "member template of StackSet 'org-Ec2AccessProfiles'" in violation["description"]
+        assert "(deployment 'org'" in violation["description"]
+    assert "Ec2AccessProfiles/Unchecked" in nag["description"]
+    assert lint["violatingConstructs"][0]["cloudFormationResource"]["propertyPaths"] == [
+        "Ec2AccessProfiles member template: Properties/Policies/0/PolicyDocument/Statement/0/Action"
+    ]

@@ -54,8 +54,9 @@ def deployment_stages(scope: Construct, catalog: Catalog) -> DeploymentStages:
     for deployment in catalog.deployments:
         own = _profiles_of(catalog, deployment)
         if deployment.is_stack_set:
+            name = stack_sets_stack_name(deployment.name)
             built.stack_sets[deployment.name] = StackSetsStack(
-                scope, stack_sets_stack_name(deployment.name), deployment=deployment, catalog=own
+                scope, name, deployment=deployment, catalog=own, stack_name=name
             )
             continue
         for account in deployment.accounts:
@@ -80,10 +81,18 @@ class StackSetsStack(Stack):
         self, scope: Construct, id: str, *, deployment: Deployment, catalog: Catalog, **kwargs: Any
     ) -> None:
         super().__init__(scope, id, **kwargs)
+        self.deployment = deployment
+        """The deployment to organizational units it deploys."""
         self.stack_sets: dict[str, cloudformation.CfnStackSet] = {}
         """The StackSet of each shard, by shard name."""
+        member_app, member_templates = _member_templates(scope, deployment, catalog)
+        self.member_app: App = member_app
+        """The app the member templates were synthesized in, its stacks named as the shards: the
+        linters check its constructs beside this app's own."""
+        self.member_templates: dict[str, dict[str, Any]] = member_templates
+        """Each shard's template as member accounts get it, by shard name."""
         with tempfile.TemporaryDirectory(prefix="ec2-access-profiles-stacksets-") as folder:
-            for shard, template in _member_templates(scope, deployment, catalog).items():
+            for shard, template in self.member_templates.items():
                 self.stack_sets[shard] = self._stack_set(deployment, shard, template, Path(folder))
 
     def _stack_set(
@@ -127,18 +136,24 @@ class StackSetsStack(Stack):
 
 def _member_templates(
     scope: Construct, deployment: Deployment, catalog: Catalog
-) -> dict[str, dict[str, Any]]:
-    """Each shard's template as member accounts get it, from an app of its own with this app's context.
+) -> tuple[App, dict[str, dict[str, Any]]]:
+    """Each shard's template as member accounts get it, from an app of its own with the context
+    ``scope`` sees, and that app.
 
     Not a Stage of this app: its stacks would be in this app's cloud assembly, where ``cdk deploy``
-    could deploy them to the management account.
+    could deploy them to the management account. The context is the scope's, not the root's: a Stage
+    the catalogue is built in gives its stacks context of its own (its ``permissions_boundary`` is
+    one), and the member accounts' stacks must get it as the Stage's do.
     """
     with tempfile.TemporaryDirectory() as outdir:
-        members = App(context=scope.node.root.node.get_all_context(), outdir=outdir)
+        members = App(context=scope.node.get_all_context(), outdir=outdir)
         _tag(members, deployment)
         stacks = catalog_stacks(members, catalog, synthesizer=BootstraplessSynthesizer())
         assembly = members.synth()
-        return {stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks}
+        templates = {
+            stack.stack_name: assembly.get_stack_by_name(stack.stack_name).template for stack in stacks
+        }
+        return members, templates
 
 
 def _profiles_of(catalog: Catalog, deployment: Deployment) -> Catalog:

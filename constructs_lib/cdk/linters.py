@@ -16,6 +16,8 @@ the rule ID ``ec2-access-profiles check`` reports it under (``constructs_lib.cor
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -31,12 +33,14 @@ from aws_cdk import (
     PolicyViolatingResource,
     PolicyViolation,
     Stack,
+    Stage,
     Validations,
 )
 from constructs import IConstruct
 
 from constructs_lib.cdk.access_profile import Ec2AccessProfile
 from constructs_lib.cdk.catalog_stacks import CatalogStack
+from constructs_lib.cdk.deployment_stages import StackSetsStack
 from constructs_lib.core.least_privilege import BroadKind
 from constructs_lib.core.linter_rules import acknowledgments_for, catalogue_key, rule_for
 from constructs_lib.core.rules import BY_ID
@@ -90,10 +94,20 @@ class ProfileNagPack:
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         report = self._pack.validate(context)
-        if report.success:
+        violations: list[PolicyViolation] = []
+        if not report.success:
+            profiles = _profiles(context.app_construct)
+            violations = [_named_nag_violation(v, profiles) for v in report.violations]
+        for stack_sets in _stack_sets_stacks(context.app_construct):
+            members = self._pack.validate_scope(stack_sets.member_app)
+            if not members.success:
+                member_profiles = _profiles(stack_sets.member_app)
+                violations += [
+                    _in_member_template(_named_nag_violation(v, member_profiles), stack_sets)
+                    for v in members.violations
+                ]
+        if report.success and not violations:
             return report
-        profiles = _profiles(context.app_construct)
-        violations = [_named_nag_violation(v, profiles) for v in report.violations]
         return PolicyValidationPluginReport(success=False, violations=violations)
 
 
@@ -122,10 +136,20 @@ class CfnLintPlugin:
         return None
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        violations = lint_templates(context.template_paths)
-        if violations:
+        with tempfile.TemporaryDirectory(prefix="ec2-access-profiles-members-") as folder:
+            members = _write_member_templates(_stack_sets_stacks(context.app_construct), Path(folder))
+            linted = lint_templates([*context.template_paths, *members])
+        own = [v for v in linted if _template_of(v) not in members]
+        violations = []
+        if own:
             profiles = _profiles(context.app_construct)
-            violations = [_named_cfn_lint_violation(v, profiles) for v in violations]
+            violations = [_named_cfn_lint_violation(v, profiles) for v in own]
+        for violation in linted:
+            member = members.get(_template_of(violation))
+            if member is not None:
+                stack_sets, shard = member
+                named = _named_cfn_lint_violation(violation, _profiles(stack_sets.member_app))
+                violations.append(_in_member_template(named, stack_sets, shard))
         return PolicyValidationPluginReport(success=not violations, violations=violations)
 
 
@@ -170,6 +194,91 @@ def lint_templates(paths: Iterable[str]) -> list[PolicyViolation]:
 
 def _location(path: Sequence[object]) -> str:
     return "/".join(str(part) for part in path[2:]) or "/"
+
+
+# -- the StackSets' member templates -----------------------------------------------------------------
+
+
+def _stack_sets_stacks(app: IConstruct) -> list[StackSetsStack]:
+    """The app's stacks of StackSets: their member templates are in no stack of the app, so the
+    linters check them apart. Stacks hold no stacks here, so only Stages are looked into (a crossing
+    into Node.js per stack and Stage, not per construct)."""
+    found: list[StackSetsStack] = []
+    scopes = [app]
+    while scopes:
+        for child in scopes.pop().node.children:
+            if isinstance(child, StackSetsStack):
+                found.append(child)
+            elif not isinstance(child, Stack):
+                scopes.append(child)
+    return found
+
+
+def _write_member_templates(
+    stacks: Sequence[StackSetsStack], folder: Path
+) -> dict[str, tuple[StackSetsStack, str]]:
+    """Each member template written for cfn-lint, named as its stack's template (``SHARD.template.json``,
+    so that its profiles are found by file name), by path; each with its stack of StackSets and shard."""
+    written = {}
+    for number, stack_sets in enumerate(stacks):
+        own = folder / str(number)
+        own.mkdir()
+        for shard, template in stack_sets.member_templates.items():
+            path = own / f"{shard}.template.json"
+            path.write_text(json.dumps(template, indent=1))
+            written[str(path)] = (stack_sets, shard)
+    return written
+
+
+def _outdir(stack: Stack) -> str:
+    stage = Stage.of(stack)
+    return stage.outdir if stage is not None else ""
+
+
+def _template_of(violation: PolicyViolation) -> str:
+    return next((str(r.template_path) for r in violation.violating_resources if r.template_path), "")
+
+
+def _in_member_template(
+    violation: PolicyViolation, stack_sets: StackSetsStack, shard: str | None = None
+) -> PolicyViolation:
+    """A violation in a member template, reported on the StackSet that ships it.
+
+    Its own construct paths and template are the member app's, which the report cannot show: the
+    resource becomes the ``AWS::CloudFormation::StackSet`` of its shard (its construct path, template
+    and logical ID in this app), and the description says which member resource it is.
+    """
+    resources = []
+    where = []
+    for resource in violation.violating_resources:
+        member_path = str(resource.construct_path or "")
+        own_shard = shard or member_path.split("/", 1)[0]
+        stack_set = stack_sets.stack_sets.get(own_shard)
+        if stack_set is None:  # not a shard's construct: leave it as the member app names it
+            resources.append(resource)
+            continue
+        member = member_path or f"{own_shard}/{resource.resource_logical_id}"
+        locations = [f"{own_shard} member template: {location}" for location in resource.locations]
+        where.append(f"{member} in the member template of StackSet {stack_set.stack_set_name!r}")
+        resources.append(
+            PolicyViolatingResource(
+                construct_path=stack_set.node.path,
+                resource_logical_id=str(stack_sets.resolve(stack_sets.get_logical_id(stack_set))),
+                template_path=str(Path(_outdir(stack_sets)) / stack_sets.template_file),
+                locations=locations,
+            )
+        )
+    deployed_to = f" (deployment {stack_sets.deployment.name!r}, its organizational units' accounts)"
+    return PolicyViolation(
+        rule_name=violation.rule_name,
+        description=f"{violation.description} At {'; '.join(where)}{deployed_to}."
+        if where
+        else violation.description,
+        fix=violation.fix,
+        rule_metadata=violation.rule_metadata,
+        severity=violation.severity,
+        violating_resources=resources,
+    )
 
 
 # -- naming the profile and the fix ------------------------------------------------------------------
