@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import subprocess
 import sys
@@ -521,7 +523,7 @@ def test_check_refuses_moving_a_profile_off_the_named_stack_the_file_records(
     path.write_text(edited)
     capsys.readouterr()
     findings = load_catalog(path).errors
-    assert [(f.location.replace(f"{tmp_path}/", ""), f.profile, f.value) for f in findings] == moved
+    assert [(str(f.location).replace(f"{tmp_path}/", ""), f.profile, f.value) for f in findings] == moved
     assert {finding.rule_id for finding in findings} == {"EAP112"}
     assert cli.main(["check", str(path)]) == 1
     assert "EAP112" in capsys.readouterr().out
@@ -556,6 +558,38 @@ def test_place_refuses_a_catalogue_with_problems_and_writes_nothing(
     assert cli.main(["place", str(path)]) == 1
     assert "EAP001" in capsys.readouterr().out
     assert not (tmp_path / "catalog.placement.json").exists()
+
+
+def test_place_that_cannot_write_the_placement_file_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A folder in the way of the file written beside it (a read-only folder, for a user other than
+    root): one line naming the placement file, exit 2, never a traceback (whose exit 1 reads "problems")."""
+    write("catalog.yaml", PLACED)
+    in_the_way = Path(f".catalog.placement.json.{os.getpid()}.tmp")
+    in_the_way.mkdir()
+    (in_the_way / "kept").write_text("")
+    assert cli.main(["place", "catalog.yaml"]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "catalog.placement.json: cannot write it: Is a directory\n")
+    assert not Path("catalog.placement.json").exists()
+
+
+def test_place_reports_the_write_error_not_a_failed_clean_up(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write("catalog.yaml", PLACED)
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def refused(*_: object, **__: object) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(os, "replace", full)
+    monkeypatch.setattr(Path, "unlink", refused)
+    assert cli.main(["place", "catalog.yaml"]) == 2
+    assert capsys.readouterr().err == "catalog.placement.json: cannot write it: No space left on device\n"
 
 
 def test_an_aws_managed_policy_the_data_lacks_is_a_warning_with_the_closest_name(

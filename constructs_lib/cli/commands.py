@@ -29,20 +29,24 @@ catalogue can neither forge a line on the terminal nor flood it.
 
 Exit status of ``check``: 0 when no catalogue has an error, 1 when one has, 2 when a file could not
 be read at all (a catalogue, or ``cdk.json``); 2 wins over 1. Of ``audit``: 0 in sync, 1 findings, 2
-it could not run. Of ``review``: 0 no high finding, 1 at least one, 2 it could not run. Importing
-this module starts no Node.js and loads neither boto3 nor cloudsplaining: it imports nothing from
-aws-cdk-lib, and the audit and the review only when they run.
+it could not run. Of ``review``: 0 no high finding, 1 at least one, 2 it could not run. Of every
+command whose output cannot be written: 2 with one line on stderr (a full disk, say), or 141 and
+nothing more when the reader of a pipe has gone (``check | head``), as a shell reports a command that
+SIGPIPE ended. Importing this module starts no Node.js and loads neither boto3 nor cloudsplaining: it
+imports nothing from aws-cdk-lib, and the audit and the review only when they run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from constructs_lib.catalog.loader import (
     Catalog,
@@ -69,6 +73,9 @@ CDK_JSON = "cdk.json"
 EXIT_CLEAN = 0
 EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
+EXIT_BROKEN_PIPE = 128 + 13
+"""The reader of the output has gone (``check | head``): 128 + SIGPIPE, as a shell reports a command
+that signal ended."""
 AUDIT_NEEDS_BOTO3 = f"audit: needs boto3, which is not installed: pip install '{DISTRIBUTION}[audit]'"
 
 
@@ -76,15 +83,61 @@ class _UnreadableFileError(Exception):
     """A file the command needs could not be read; the message is one line naming the file."""
 
 
+class _OutputError(Exception):
+    """The command's output could not be written; ``error`` says why."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Output:
+    """The stream a command writes its output to (``write`` and ``flush``, all ``print`` and
+    ``json.dump`` use), whose errors are told apart from the command's own: a file it cannot read is
+    the command's to report, in its own words."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise _OutputError(error) from error
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise _OutputError(error) from error
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     args = _parser().parse_args(argv)
+    out = _Output(sys.stdout)
     try:
-        status: int = args.run(args, sys.stdout, sys.stderr)
-    except _UnreadableFileError as problem:
-        print(show_text(str(problem)), file=sys.stderr)
+        status: int = args.run(args, cast(TextIO, out), sys.stderr)
+        out.flush()
+    except _OutputError as failed:
+        _drop_output()
+        if isinstance(failed.error, BrokenPipeError):
+            return EXIT_BROKEN_PIPE
+        print(f"{PROG}: cannot write the output: {failed.error.strerror or failed.error}", file=sys.stderr)
         return EXIT_UNREADABLE
     return status
+
+
+def _drop_output() -> None:
+    """Point stdout at the null device, so that what it still holds cannot fail again when Python
+    flushes it on exit (the Python documentation's recipe for SIGPIPE)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a file (a test's capture): nothing is flushed on exit
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
 
 
 def version() -> str:
@@ -155,7 +208,8 @@ def _parser() -> argparse.ArgumentParser:
         "file beside the catalogue (catalog.yaml -> catalog.placement.json), as `cdk synth` does: "
         "recorded profiles never move, new ones join the first shard with room, removed ones are "
         "dropped. A catalogue with problems is not placed. Exit status: 0 up to date or written, "
-        "1 problems (or, with --check, out of date), 2 unreadable.",
+        "1 problems (or, with --check, out of date), 2 the catalogue unreadable or the placement file "
+        "unwritable.",
     )
     place.add_argument("catalog", metavar="CATALOG", type=Path, help="a catalogue YAML file")
     place.add_argument(
@@ -280,19 +334,32 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    settings = _settings(args.cdk_json)
     catalogs: list[Catalog] = []
     unreadable = False
+    try:
+        settings = _settings(args.cdk_json)
+    except _UnreadableFileError as problem:  # no catalogue is checked without the app's settings
+        print(show_text(str(problem)), file=err)
+        _report(args.format, catalogs, out, err)  # an empty document still: CI uploads a valid file
+        return EXIT_UNREADABLE
     for path in args.catalogs:
         try:
             catalogs.append(_with_unknown_policies(load_catalog(path, settings=settings)))
         except CatalogReadError as problem:
             print(show_text(str(problem)), file=err)
             unreadable = True
-    if args.format == "json":
+    _report(args.format, catalogs, out, err)
+    if unreadable:
+        return EXIT_UNREADABLE
+    return EXIT_PROBLEMS if any(catalog.errors for catalog in catalogs) else EXIT_CLEAN
+
+
+def _report(form: str, catalogs: list[Catalog], out: TextIO, err: TextIO) -> None:
+    """The catalogues' findings in ``form``: text (with a summary each on ``err``), JSON or SARIF."""
+    if form == "json":
         json.dump({"catalogs": [_catalog_json(catalog) for catalog in catalogs]}, out, indent=2)
         out.write("\n")
-    elif args.format == "sarif":
+    elif form == "sarif":
         findings = [(catalog.path, finding) for catalog in catalogs for finding in catalog.findings]
         json.dump(sarif_log(findings, version=version()), out, indent=2)
         out.write("\n")
@@ -301,9 +368,6 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for finding in catalog.findings:
                 print(finding.line(), file=out)
             print(show_text(_summary(catalog)), file=err)
-    if unreadable:
-        return EXIT_UNREADABLE
-    return EXIT_PROBLEMS if any(catalog.errors for catalog in catalogs) else EXIT_CLEAN
 
 
 def _with_unknown_policies(catalog: Catalog) -> Catalog:
@@ -338,7 +402,11 @@ def _place(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for finding in unrecorded_findings(catalog):
             print(finding.line(), file=out)
         return EXIT_PROBLEMS
-    write_placement(catalog)
+    try:
+        write_placement(catalog)
+    except OSError as error:
+        print(f"{show_text(catalog.placement_file)}: cannot write it: {error.strerror or error}", file=err)
+        return EXIT_UNREADABLE
     print(f"{show_text(catalog.placement_file)}: written; commit it with the catalogue", file=err)
     return EXIT_CLEAN
 
@@ -475,8 +543,8 @@ def _init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in written:
         print(path, file=out)
     print(
-        f"{args.directory}: a platform repository on {DISTRIBUTION} {pinned}; next: cd {args.directory} "
-        "&& make synth && make test (README.md says the rest)",
+        f"{args.directory}: a platform repository on {DISTRIBUTION} {pinned}; next: "
+        f"cd {shlex.quote(str(args.directory))} && make synth && make test (README.md says the rest)",
         file=err,
     )
     return EXIT_CLEAN

@@ -3,7 +3,9 @@
 One run, the tool ``ec2-access-profiles`` with the rules that matched (as cfn-lint's SARIF formatter
 does), and one result per finding: its rule ID, level, message and ``FILE:LINE:COL`` as a region.
 Paths are written relative to the directory ``check`` runs in (the repository root in CI), with
-``/`` separators, so code scanning shows each finding on its line of the pull request. Pure Python.
+``/`` separators and percent-encoded as the URI references SARIF requires (RFC 3986: a space is
+``%20``), so code scanning shows each finding on its line of the pull request. Columns count Unicode
+code points, as the YAML reader's marks do, and the run says so (``columnKind``). Pure Python.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path, PurePath
+from urllib.parse import quote
 
 from constructs_lib.core.findings import Finding
 from constructs_lib.core.rules import BY_ID
@@ -21,6 +24,8 @@ TOOL = "ec2-access-profiles"
 INFORMATION_URI = "https://pypi.org/project/ec2-access-profiles/"
 URI_BASE_ID = "SRCROOT"
 """Where relative paths start: the directory ``check`` ran in."""
+COLUMN_KIND = "unicodeCodePoints"
+"""What a column counts: a finding's column is the YAML reader's, in characters (code points)."""
 
 
 def sarif_log(findings: Iterable[tuple[str, Finding]], *, version: str) -> dict[str, object]:
@@ -39,6 +44,7 @@ def sarif_log(findings: Iterable[tuple[str, Finding]], *, version: str) -> dict[
     }
     run = {
         "tool": {"driver": driver},
+        "columnKind": COLUMN_KIND,
         "originalUriBaseIds": {
             URI_BASE_ID: {"description": {"text": f"The directory `{TOOL} check` ran in."}}
         },
@@ -84,10 +90,12 @@ def _where(location: str) -> tuple[str, int, int]:
 
 
 def _artifact(path: str) -> dict[str, str]:
-    """A path relative to the working directory when it is under it, else a ``file:`` URI."""
+    """A relative URI reference when the path is under the working directory, else a ``file:`` URI;
+    either percent-encoded (a file name's bytes that are not UTF-8 as themselves, ``%FF``)."""
     absolute = Path(os.path.abspath(path))
     try:
         relative = absolute.relative_to(Path.cwd())
     except ValueError:
         return {"uri": absolute.as_uri()}
-    return {"uri": PurePath(relative).as_posix(), "uriBaseId": URI_BASE_ID}
+    uri = quote(PurePath(relative).as_posix(), safe="/", errors="surrogateescape")
+    return {"uri": uri, "uriBaseId": URI_BASE_ID}

@@ -151,6 +151,13 @@ def _can(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (ValueError, SourceError) as problem_found:
         print(f"can: {problem_found}", file=err)
         return EXIT_CANNOT_RUN
+    absent = {key.lower() for key in args.absent}
+    both = sorted(key for key in context if key.lower() in absent)
+    if both:  # keys are case-insensitive, as IAM's are
+        print(
+            f"can: {both[0]!r} is given a value (--context) and named absent (--absent); choose one", file=err
+        )
+        return EXIT_CANNOT_RUN
     # Without a resource: an action that names resources is asked about every one of them; one that
     # names none is only ever called on "*", which is then the question.
     every = args.resource is None and _names_resources(args.action)

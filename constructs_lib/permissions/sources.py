@@ -57,45 +57,60 @@ def from_assembly(directory: Path, account: str | None = None) -> list[Found]:
         raise SourceError(str(error)) from error
     found: list[Found] = []
     for stack in stacks:
-        environment = Account(PARTITION, account or stack.account or DEFAULT_ACCOUNT, stack.region)
-        resolver = Resolver(
-            stack=stack.name,
-            template=stack.template,
-            account=environment,
-            physical_id=_placeholders(stack, environment),
-            region=stack.region,
+        try:
+            found += _stack_profiles(stack, account)
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:
+            # A template of a shape CDK never writes, past the reader's checks: one line naming the
+            # file, never a traceback (whose exit status 1 would read as "denied").
+            raise SourceError(
+                f"{stack.template_file}: is not a template CDK writes, so it cannot be read "
+                f"({type(error).__name__}: {error})"
+            ) from error
+    return found
+
+
+def _stack_profiles(stack: StackTemplate, account: str | None) -> list[Found]:
+    """The instance profiles of one stack of the assembly."""
+    environment = Account(PARTITION, account or stack.account or DEFAULT_ACCOUNT, stack.region)
+    resolver = Resolver(
+        stack=stack.name,
+        template=stack.template,
+        account=environment,
+        physical_id=_placeholders(stack, environment),
+        region=stack.region,
+    )
+    customer = customer_managed(stack.template, resolver)
+    single = StackTemplate(
+        stack.name, stack.template_file, stack.template, environment.account_id, stack.region
+    )
+    declared = declared_profiles((single,), environment, _placeholders(stack, environment))
+    found: list[Found] = []
+    for profile in declared.profiles:
+        role = profile.role
+        policies: list[Policy] = []
+        boundary = None
+        if role is None:
+            # A role this template does not define, or one only a deploy names: none of its
+            # policies (its boundary among them) is known, so neither an allow nor a deny is.
+            reason = profile.not_audited.get("role", NOT_IN_TEMPLATE)
+            policies.append(Policy("role", "inline", None, reason))
+        else:
+            for name, document in sorted(role.inline_policies.items()):
+                reason = "" if document is not None else "its document is only known at deploy"
+                policies.append(Policy(name, "inline", document, reason))
+            policies += [managed_policy(arn, customer) for arn in sorted(role.managed_policy_arns)]
+            for field, reason in profile.not_audited.items():
+                if field.startswith("role.inline_policies") or field == "role.managed_policies":
+                    policies.append(Policy(field, "inline", None, reason))
+            if "role.permissions_boundary" in profile.not_audited:
+                reason = profile.not_audited["role.permissions_boundary"]
+                boundary = Policy("role.permissions_boundary", "boundary", None, reason)
+            elif role.permissions_boundary is not None:
+                boundary = managed_policy(role.permissions_boundary, customer, kind="boundary")
+        shown = profile.name or profile.where
+        found.append(
+            Found(Profile(shown, tuple(policies), boundary), (shown, profile.where, profile.logical_id))
         )
-        customer = customer_managed(stack.template, resolver)
-        single = StackTemplate(
-            stack.name, stack.template_file, stack.template, environment.account_id, stack.region
-        )
-        declared = declared_profiles((single,), environment, _placeholders(stack, environment))
-        for profile in declared.profiles:
-            role = profile.role
-            policies: list[Policy] = []
-            boundary = None
-            if role is None:
-                # A role this template does not define, or one only a deploy names: none of its
-                # policies (its boundary among them) is known, so neither an allow nor a deny is.
-                reason = profile.not_audited.get("role", NOT_IN_TEMPLATE)
-                policies.append(Policy("role", "inline", None, reason))
-            else:
-                for name, document in sorted(role.inline_policies.items()):
-                    reason = "" if document is not None else "its document is only known at deploy"
-                    policies.append(Policy(name, "inline", document, reason))
-                policies += [managed_policy(arn, customer) for arn in sorted(role.managed_policy_arns)]
-                for field, reason in profile.not_audited.items():
-                    if field.startswith("role.inline_policies") or field == "role.managed_policies":
-                        policies.append(Policy(field, "inline", None, reason))
-                if "role.permissions_boundary" in profile.not_audited:
-                    reason = profile.not_audited["role.permissions_boundary"]
-                    boundary = Policy("role.permissions_boundary", "boundary", None, reason)
-                elif role.permissions_boundary is not None:
-                    boundary = managed_policy(role.permissions_boundary, customer, kind="boundary")
-            shown = profile.name or profile.where
-            found.append(
-                Found(Profile(shown, tuple(policies), boundary), (shown, profile.where, profile.logical_id))
-            )
     return found
 
 
