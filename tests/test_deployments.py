@@ -175,7 +175,7 @@ def deployment(**changes: Any) -> Deployment:
         ({"accounts": ()}, "EAP115", "deployments"),
         ({"name": "1prod"}, "EAP115", "deployments.name"),
         ({"accounts": ("11111111111",)}, "EAP116", "deployments.accounts"),
-        ({"accounts": (), "organizational_units": ("r-abcd",)}, "EAP116", "deployments.organizational_units"),
+        ({"accounts": (), "organizational_units": ("r-AB12",)}, "EAP116", "deployments.organizational_units"),
         ({"region": "US East"}, "EAP116", "deployments.region"),
         ({"region": "us-east-1\n"}, "EAP116", "deployments.region"),
         ({"accounts": ("111111111111\n",)}, "EAP116", "deployments.accounts"),
@@ -454,3 +454,57 @@ def test_the_scaffolds_readme_deploys_the_stacks_of_stages_too() -> None:
     readme = (Path(scaffold.__file__).parent / "files" / "README.md").read_text()
     assert "deploy --all" not in readme
     assert """make cdk ARGS="deploy '**'\"""" in readme
+
+
+ROOT_OR_OU = "is not an OU ID or the organization root's ID, e.g. ou-abcd-12345678 or r-abcd"
+LONGEST_OU, LONGEST_ROOT = f"ou-{'a' * 32}-{'b' * 32}", f"r-{'a' * 32}"
+
+
+@pytest.mark.parametrize("unit", ["ou-abcd-12345678", LONGEST_OU, "r-ab12", LONGEST_ROOT])
+def test_an_ou_or_the_organization_root_is_a_deployment_target(unit: str) -> None:
+    """CloudFormation's ``DeploymentTargets.OrganizationalUnitIds`` takes the root too: its pattern is
+    ``^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$``."""
+    assert deployment_findings([deployment(accounts=(), organizational_units=(unit,))]) == []
+
+
+MALFORMED_TARGETS = [
+    "r-AB12",
+    "R-ab12",
+    "r-abc",
+    f"{LONGEST_ROOT}a",
+    "r-ab12\n",
+    "ou-",
+    "ou-abcd",
+    "ou-abcd-1234567",
+    "o-abcd1234",
+]
+
+
+@pytest.mark.parametrize("unit", MALFORMED_TARGETS)
+def test_a_malformed_ou_or_root_id_is_refused(unit: str) -> None:
+    (finding,) = deployment_findings([deployment(accounts=(), organizational_units=(unit,))])
+    assert (finding.rule_id, finding.field, finding.value, finding.rule) == (
+        "EAP116",
+        "deployments.organizational_units",
+        unit,
+        ROOT_OR_OU,
+    )
+
+
+def test_every_region_aws_cdk_lib_and_botocore_know_is_a_deployment_region() -> None:
+    """The AWS European Sovereign Cloud's ``eusc-de-east-1`` among them."""
+    import botocore.loaders
+    from aws_cdk.region_info import RegionInfo
+
+    partitions = botocore.loaders.create_loader().load_data("endpoints")["partitions"]
+    regions = {region.name for region in RegionInfo.regions}
+    regions |= {name for partition in partitions for name in partition["regions"]}
+    assert "eusc-de-east-1" in regions
+    refused = [region for region in sorted(regions) if deployment_findings([deployment(region=region)])]
+    assert refused == []
+
+
+@pytest.mark.parametrize("region", ["us-east", "us-east-1a", "US-east-1", "useast1", "eusc-de-east", "e-1"])
+def test_a_malformed_region_is_refused(region: str) -> None:
+    (finding,) = deployment_findings([deployment(region=region)])
+    assert (finding.rule_id, finding.field) == ("EAP116", "deployments.region")

@@ -29,8 +29,10 @@ command finds what such an account keeps."""
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 _ACCOUNT = re.compile(r"[0-9]{12}")
-_OU = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
-_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
+_OU = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32}")
+"""An OU's ID, or the organization root's: what a StackSet's ``DeploymentTargets`` takes."""
+_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]+")
+"""A region's name, in any partition: ``us-east-1``, ``us-gov-west-1``, ``eusc-de-east-1``."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,8 @@ def deployment_findings(deployments: Sequence[Deployment]) -> list[Finding]:
             problem("accounts", list(deployment.accounts), "lists an account twice", "EAP116")
         for unit in deployment.organizational_units:
             if not _OU.fullmatch(unit):
-                problem("organizational_units", unit, "is not an OU ID, e.g. ou-abcd-12345678", "EAP116")
+                rule = "is not an OU ID or the organization root's ID, e.g. ou-abcd-12345678 or r-abcd"
+                problem("organizational_units", unit, rule, "EAP116")
         if not _REGION.fullmatch(deployment.region):
             problem("region", deployment.region, "is not an AWS region name, e.g. us-east-1", "EAP116")
         for finding in tag_findings(deployment.tags):

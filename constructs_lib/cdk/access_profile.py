@@ -9,10 +9,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, overload
 
+import jsii
 from aws_cdk import (
     Annotations,
     Aws,
     Duration,
+    IResolveContext,
+    IStringProducer,
+    Lazy,
     Stack,
 )
 from aws_cdk import aws_iam as iam
@@ -254,6 +258,13 @@ class Ec2AccessProfile(Construct):
         self._instance_profile: iam.IInstanceProfile | None = None
         self._cfn_role_resource: iam.CfnRole | None = None
         self._cfn_profile_resource: iam.CfnInstanceProfile | None = None
+        self._arns: dict[str, str] = {}
+        """``role_arn`` and ``instance_profile_arn`` of a profile built from a spec, once asked."""
+        self._arn_resource_names = (
+            _arn_resource_names(checked.path, role=checked.role_name, profile=checked.instance_profile_name)
+            if checked.lean
+            else {}
+        )
         # Everything under the profile is made in one call into Node.js (profile_resources): the
         # role and the instance profile, the acknowledgments recorded so far, the tags, and the
         # resource that tags the instance profile (after the stack's tag function, if it is the first).
@@ -322,11 +333,12 @@ class Ec2AccessProfile(Construct):
         self.contract: ssm.StringParameter | None = None
         """The contract parameter for consumer apps; None unless ``publish_contract``."""
         if checked.publishing and checked.instance_profile_name is not None:
+            # The parameter is in the profile's own stack: the attributes, without a callback each.
             self.contract = publish(
                 self,
-                instance_profile_arn=self.instance_profile_arn,
+                instance_profile_arn=self._instance_profile_arn_here,
                 instance_profile_name=self.instance_profile_name,
-                role_arn=self.role_arn,
+                role_arn=self._role_arn_here,
                 role_name=self.role_name,
                 name=checked.instance_profile_name,
                 path=checked.path or "/",
@@ -462,8 +474,15 @@ class Ec2AccessProfile(Construct):
 
     @property
     def role_arn(self) -> str:
-        """ARN of the role."""
-        return self._role.role_arn if self._role is not None else self.cfn_role.attr_arn
+        """ARN of the role.
+
+        In a stack of another account or region, the ARN written out (``arn:aws:iam::ACCOUNT:role/ec2/web``)
+        when the role's name is known at synth, as aws-cdk-lib's ``iam.Role`` gives it; a reference
+        to the attribute would be a cross-stack reference that CloudFormation cannot follow there.
+        """
+        if self._role is not None:
+            return self._role.role_arn
+        return self._arn_across_environments(_ROLE, self._role_arn_here)
 
     @property
     def role_name(self) -> str:
@@ -472,10 +491,15 @@ class Ec2AccessProfile(Construct):
 
     @property
     def instance_profile_arn(self) -> str:
-        """ARN of the instance profile."""
+        """ARN of the instance profile.
+
+        In a stack of another account or region, the ARN written out
+        (``arn:aws:iam::ACCOUNT:instance-profile/ec2/web``) when the name is known at synth, as
+        aws-cdk-lib's ``iam.InstanceProfile`` gives it (``role_arn``).
+        """
         if self._instance_profile is not None:
             return self._instance_profile.instance_profile_arn
-        return self.cfn_instance_profile.attr_arn
+        return self._arn_across_environments(_INSTANCE_PROFILE, self._instance_profile_arn_here)
 
     @property
     def instance_profile_name(self) -> str:
@@ -542,6 +566,30 @@ class Ec2AccessProfile(Construct):
         return grants.grant_launch(
             grantee, role_arn=self.role_arn, instance_profile_arn=self.instance_profile_arn
         )
+
+    @property
+    def _role_arn_here(self) -> str:
+        """The role's ARN in its own stack: the attribute, with no callback into Python to resolve."""
+        return self._role.role_arn if self._role is not None else self.cfn_role.attr_arn
+
+    @property
+    def _instance_profile_arn_here(self) -> str:
+        """The instance profile's ARN in its own stack (``_role_arn_here``)."""
+        if self._instance_profile is not None:
+            return self._instance_profile.instance_profile_arn
+        return self.cfn_instance_profile.attr_arn
+
+    def _arn_across_environments(self, resource: str, attribute: str) -> str:
+        """``attribute``, or, when the name is known at synth, a value that resolves to it in the
+        profile's account and region and to the ARN written out in any other (``_ArnAcrossEnvironments``)."""
+        resource_name = self._arn_resource_names.get(resource)
+        if resource_name is None:
+            return attribute
+        arn = self._arns.get(resource)
+        if arn is None:
+            producer = _ArnAcrossEnvironments(stack_of(self), attribute, resource, resource_name)
+            arn = self._arns[resource] = Lazy.uncached_string(producer)
+        return arn
 
     def _boundary(self, boundary: str | iam.IManagedPolicy | None) -> iam.IManagedPolicy | None:
         if isinstance(boundary, str):
@@ -650,6 +698,50 @@ class Ec2AccessProfile(Construct):
             self._pending_acknowledgments.append((finding, reason))
         else:
             acknowledge_rules(self._role_scope, [(finding, reason)])
+
+
+_ROLE = "role"
+_INSTANCE_PROFILE = "instance-profile"
+
+
+def _arn_resource_names(path: str | None, *, role: str | None, profile: str | None) -> dict[str, str]:
+    """The resource name in each ARN whose name is known at synth, by resource type: ``ec2/web`` for
+    ``role`` ``web`` at path ``/ec2/``, as aws-cdk-lib's L2s write it (the path without its leading ``/``)."""
+    if path is not None and is_unresolved(path):
+        return {}
+    prefix = (path or "/").removeprefix("/")
+    return {
+        resource: f"{prefix}{name}"
+        for resource, name in ((_ROLE, role), (_INSTANCE_PROFILE, profile))
+        if name is not None and not is_unresolved(name)
+    }
+
+
+@jsii.implements(IStringProducer)
+class _ArnAcrossEnvironments:
+    """An ARN as aws-cdk-lib's L2s give theirs (``Resource.getResourceArnAttribute``): the attribute
+    where it is used in the resource's account and region, the ARN formatted from the name anywhere
+    else, where a reference would be a cross-stack reference CloudFormation cannot follow. IAM is
+    global, so the ARN is the same in every region of the account: written out from another region too.
+    """
+
+    def __init__(self, stack: Stack, attribute: str, resource: str, resource_name: str) -> None:
+        self._stack = stack
+        self._attribute = attribute
+        self._resource = resource
+        self._resource_name = resource_name
+
+    @functools.cached_property
+    def _environment(self) -> tuple[str, str]:
+        return self._stack.account, self._stack.region
+
+    def produce(self, context: IResolveContext) -> str:
+        consumer = stack_of(context.scope)
+        if (consumer.account, consumer.region) == self._environment:
+            return self._attribute
+        return self._stack.format_arn(
+            service="iam", region="", resource=self._resource, resource_name=self._resource_name
+        )
 
 
 def _default_managed_policy_reason(name: str, profile: str) -> str:

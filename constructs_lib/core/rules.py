@@ -384,7 +384,8 @@ RULES: tuple[Rule, ...] = (
         "EAP116",
         "A deployment's accounts, OUs and region are well-formed",
         "`accounts: [11111111111]` (11 digits, unquoted)",
-        "Quote 12-digit account IDs; OUs look like `ou-abcd-12345678`; regions like `us-east-1`",
+        "Quote 12-digit account IDs; OUs look like `ou-abcd-12345678`, the organization root like "
+        "`r-abcd`; regions like `us-east-1`",
     ),
     Rule(
         "EAP117",
