@@ -15,7 +15,7 @@ from aws_cdk.cx_api import CloudAssembly
 import app as cdk_app
 from constructs_lib.catalog.deployments import Deployment, deployment_findings
 from constructs_lib.catalog.loader import load_catalog
-from constructs_lib.cdk.deployment_stages import TEMPLATE_BODY_LIMIT
+from constructs_lib.cdk.deployment_stages import TEMPLATE_BODY_LIMIT, inline_bodies
 from constructs_lib.cli import scaffold
 from constructs_lib.core.checker import AppSettings
 from tests.cfn_lint import lint_every_shape
@@ -508,3 +508,48 @@ def test_every_region_aws_cdk_lib_and_botocore_know_is_a_deployment_region() -> 
 def test_a_malformed_region_is_refused(region: str) -> None:
     (finding,) = deployment_findings([deployment(region=region)])
     assert (finding.rule_id, finding.field) == ("EAP116", "deployments.region")
+
+
+def test_template_bodies_go_inline_in_order_within_the_budget_then_by_url() -> None:
+    small = "x" * 100
+    bodies = {"A": small, "B": small, "Big": "y" * (TEMPLATE_BODY_LIMIT + 1), "C": small}
+    written = len(json.dumps(small))
+    assert inline_bodies(bodies, budget=10 * written) == {"A", "B", "C"}
+    assert inline_bodies(bodies, budget=2 * written) == {"A", "B"}
+    assert inline_bodies(bodies, budget=2 * written - 1) == {"A"}
+    # Escaped as the parent template writes it: quotes count twice.
+    assert inline_bodies({"Q": '"' * 100}, budget=201) == set()
+    assert inline_bodies({"Q": '"' * 100}, budget=202) == {"Q"}
+
+
+def test_the_stack_of_stack_sets_stays_within_cloudformations_template_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many small named stacks each fit ``TemplateBody``, but not all of them in one parent template:
+    past the budget the rest go by ``TemplateURL``."""
+    from constructs_lib.cdk import deployment_stages
+
+    named = "".join(
+        f"\n  - name: team-{team}\n    stack: Ec2Access-Team{team}\n    tags: {{Environment: Production}}\n"
+        for team in ("A", "B")
+    )
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(ONE_OU + "profiles:" + named)
+    outdir = tmp_path / "cdk.out"
+    application = App(context={**cli_context(), "catalog": str(catalog)}, outdir=str(outdir))
+    cdk_app.compose(application)
+    (built,) = (child for child in application.node.children if child.node.id.endswith("StackSets-org"))
+    one_body = len(json.dumps(built.stack_sets["Ec2Access-TeamA"].template_body))
+    assert built.stack_sets["Ec2Access-TeamB"].template_body is not None  # both fit by default
+
+    monkeypatch.setattr(deployment_stages, "TEMPLATE_BODIES_BUDGET", one_body + 10)
+    catalog.write_text(ONE_OU + "profiles:" + named)
+    application = App(context={**cli_context(), "catalog": str(catalog)}, outdir=str(outdir))
+    cdk_app.compose(application)
+    synthesized = Deployed(application.synth(), outdir)
+    shipped = stack_sets(synthesized, "org")
+    assert "TemplateBody" in shipped["org-Ec2Access-TeamA"]
+    assert "TemplateURL" in shipped["org-Ec2Access-TeamB"]
+    assert "TemplateBody" not in shipped["org-Ec2Access-TeamB"]
+    members = member_templates(synthesized, "org")
+    assert profile_names(members["org-Ec2Access-TeamB"]) == {"team-B"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,11 @@ from constructs_lib.cdk.catalog_stacks import CatalogStack, catalog_stacks
 
 TEMPLATE_BODY_LIMIT = 51_200
 """Bytes CloudFormation takes in ``TemplateBody``; a larger template goes to S3 (``TemplateURL``)."""
+TEMPLATE_BODIES_BUDGET = 800_000
+"""Bytes of ``TemplateBody`` the stack of StackSets carries, as its template writes them (a JSON
+string, escaped): its own template is at most CloudFormation's 1 MB (from S3), so past this the
+member templates go by ``TemplateURL``, whatever their size. Twenty named stacks of a few profiles,
+each under ``TEMPLATE_BODY_LIMIT``, would pass it."""
 
 
 @dataclass(frozen=True)
@@ -91,20 +97,26 @@ class StackSetsStack(Stack):
         linters check its constructs beside this app's own."""
         self.member_templates: dict[str, dict[str, Any]] = member_templates
         """Each shard's template as member accounts get it, by shard name."""
+        bodies = {
+            shard: json.dumps(template, separators=(",", ":"), sort_keys=True)
+            for shard, template in self.member_templates.items()
+        }
+        inline = inline_bodies(bodies, TEMPLATE_BODIES_BUDGET)
         with tempfile.TemporaryDirectory(prefix="ec2-access-profiles-stacksets-") as folder:
-            for shard, template in self.member_templates.items():
-                self.stack_sets[shard] = self._stack_set(deployment, shard, template, Path(folder))
+            for shard, body in bodies.items():
+                self.stack_sets[shard] = self._stack_set(
+                    deployment, shard, body, shard in inline, Path(folder)
+                )
 
     def _stack_set(
-        self, deployment: Deployment, shard: str, template: dict[str, Any], folder: Path
+        self, deployment: Deployment, shard: str, body: str, inline: bool, folder: Path
     ) -> cloudformation.CfnStackSet:
-        """The shard's StackSet; a template over ``TEMPLATE_BODY_LIMIT`` becomes an asset.
+        """The shard's StackSet, its template in ``TemplateBody`` if ``inline``, else as an asset.
 
         The asset's source is a file of this stack's own temporary ``folder``: CDK stages (copies into
         the cloud assembly) an asset when it is created, and caches staging by source path and outdir,
         not content, so a path another deployment, stack or synth could write would ship its template.
         """
-        body = json.dumps(template, separators=(",", ":"), sort_keys=True)
         stack_set = cloudformation.CfnStackSet(
             self,
             shard,
@@ -125,13 +137,27 @@ class StackSetsStack(Stack):
             ],
             description=f"EC2 access profiles of shard {shard} for deployment {deployment.name}",
         )
-        if len(body.encode()) <= TEMPLATE_BODY_LIMIT:
+        if inline:
             stack_set.template_body = body
         else:
             path = folder / f"{shard}.template.json"
             path.write_text(body)
             stack_set.template_url = s3_assets.Asset(stack_set, "Template", path=str(path)).http_url
         return stack_set
+
+
+def inline_bodies(bodies: Mapping[str, str], budget: int = TEMPLATE_BODIES_BUDGET) -> set[str]:
+    """The shards whose template goes in ``TemplateBody``: each at most ``TEMPLATE_BODY_LIMIT`` bytes,
+    in the order given, while the stack of StackSets' template carries at most ``budget`` bytes of
+    them as it writes them (escaped in a JSON string); every other goes by ``TemplateURL``."""
+    inline = set()
+    used = 0
+    for shard, body in bodies.items():
+        written = len(json.dumps(body, ensure_ascii=False).encode())
+        if len(body.encode()) <= TEMPLATE_BODY_LIMIT and used + written <= budget:
+            inline.add(shard)
+            used += written
+    return inline
 
 
 def _member_templates(
