@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from emulator.cdk_cli import CLI_TIMEOUT_SECONDS, ROOT, offline_cli_environment, run_cdk
 
@@ -36,6 +36,7 @@ class Emulator:
         self.log_path = log_path
         self.endpoint = ""
         self._process: subprocess.Popen[str] | None = None
+        self._log: IO[str] | None = None
 
     def __enter__(self) -> Emulator:
         self.start()
@@ -47,13 +48,15 @@ class Emulator:
         self.stop()
 
     def start(self) -> None:
-        log = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        """Start the child and wait until it answers; if it does not, stop it and raise."""
+        # Closed in stop(), which every way out of start() and the context manager reach.
+        self._log = open(self.log_path, "w") if self.log_path else None  # noqa: SIM115
         self._process = subprocess.Popen(
             [sys.executable, "-m", "emulator", *(["--plain"] if self.plain else [])],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=log,
+            stderr=self._log or subprocess.DEVNULL,
             text=True,
             env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         )
@@ -68,18 +71,26 @@ class Emulator:
                 f"the emulator did not start within {START_TIMEOUT_SECONDS} s (log: {self.log_path})"
             )
         self.endpoint = match[1]
-        self._wait_until_answering()
+        try:
+            self._wait_until_answering()
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
+        """Stop the child (closing its stdin asks it to), and close its pipes and the log."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        try:
-            process.stdin.close()  # type: ignore[union-attr]
-            process.wait(STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT_SECONDS)
+        log, self._log = self._log, None
+        if process is not None:
+            try:
+                process.stdin.close()  # type: ignore[union-attr]
+                process.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(STOP_TIMEOUT_SECONDS)
+            process.stdout.close()  # type: ignore[union-attr]
+        if log is not None:
+            log.close()
 
     def client(self, service: str) -> Any:
         import boto3  # only here: the repository's tools import the CLI runner beside this module

@@ -29,6 +29,8 @@ from moto.cloudformation.models import CloudFormationBackend, Stack, cloudformat
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudtrail.responses import CloudTrailResponse
 from moto.core.authorization import ActionAuthenticatorMixin
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.iam.exceptions import NotFoundException as IAMNotFoundException
 from moto.iam.models import InstanceProfile, ManagedPolicy, Role, iam_backends
 from moto.iam.responses import IamResponse
 from moto.logs.models import LogGroup, logs_backends
@@ -55,20 +57,32 @@ ANSWERED_FAILED = (
 )
 _PENDING: dict[str, _ProtocolResource] = {}
 """Custom-resource requests awaiting the handler's answer, by RequestId."""
-_ROLE_PROPERTIES: dict[str, dict[str, Any]] = {}
-"""The template properties each role was last created or updated from, by role name."""
+RESPONSE_TOO_LONG = "Response object is too long."
+INVALID_PHYSICAL_ID = "Invalid PhysicalResourceId"
+MAX_RESPONSE_BYTES = 4096
+MAX_PHYSICAL_ID_BYTES = 1024
+SERVICE_TOKEN_CHANGED = "Modifying service token is not allowed."
+_ROLE_PROPERTIES: dict[tuple[str, str, str], dict[str, Any]] = {}
+"""The template properties each role was last created or updated from, by account, partition and
+role name (names are unique only within an account)."""
+_POLICY_PROPERTIES: dict[str, dict[str, Any]] = {}
+"""The template properties each customer managed policy was last created or updated from, by ARN."""
 SESSION_REUSE_SECONDS = 900
 _SESSIONS: dict[tuple[str, str, str], tuple[float, dict[str, str]]] = {}
 """The execution-role session each function's environments use, with when it was minted."""
 _SESSIONS_LOCK = threading.Lock()
-_FUNCTION_SESSIONS: set[str] = set()
-"""Access key IDs of the sessions minted for functions' execution roles: IAM is enforced for them."""
+_FUNCTION_SESSIONS: dict[str, str] = {}
+"""The execution role's ARN of each session minted for a function, by access key ID: IAM is enforced
+for them."""
 
 
 def loopback_response_urls() -> None:
     """moto: a custom resource's ResponseURL points at http://host.docker.internal (for Docker).
 
-    Off Docker that name leads off this machine; point it at the emulator on localhost instead.
+    Off Docker that name leads off this machine; point it at the emulator on localhost instead: the
+    URL where CloudFormation receives the provider's answer
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-create.html),
+    which here is the emulator itself.
     """
     _patch_module(settings, "moto_server_host", lambda: EMULATOR_HOST)
 
@@ -168,28 +182,39 @@ def inline_code_updates() -> None:
 
 def custom_resource_protocol() -> None:
     """moto: custom resources get Create only. On update moto drops the resource without sending
-    Update, on stack deletion it sends no Delete, it ignores the PhysicalResourceId a handler
-    answers, and a FAILED answer leaves the stack in progress forever.
+    Update (whatever changed, its ServiceToken too), on stack deletion it sends no Delete, it
+    ignores the PhysicalResourceId a handler answers (DescribeStackResource reports a name of its
+    own), it accepts any answer, and a FAILED answer leaves the stack in progress forever.
 
     Follow CloudFormation's protocol instead (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref.html):
     Update with OldResourceProperties and the handler's physical ID; Delete of the old ID in the
-    update's cleanup when an Update answered a new one (replacement); Delete on stack deletion. A
-    FAILED answer (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html),
-    or none by the end of the invocation or of ``ServiceTimeout`` (at most ``RESPONSE_WAIT_SECONDS``
-    here), fails the resource with CloudFormation's reason; ``failures_roll_back`` does the rest.
+    update's cleanup when an Update answered a new one (replacement); Delete on stack deletion; the
+    handler's physical ID is the resource's (DescribeStackResource, Ref). A FAILED answer
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html), one
+    that page rules out (a body over 4,096 bytes; a PhysicalResourceId missing, empty or over 1 KB:
+    the resource fails with CloudFormation's "Response object is too long." or "Invalid
+    PhysicalResourceId", and the answer's physical ID is not taken), or none by the end of the
+    invocation or of ``ServiceTimeout`` (at most ``RESPONSE_WAIT_SECONDS`` here), fails the
+    resource with CloudFormation's reason; ``failures_roll_back`` does the rest. A new ServiceToken
+    fails the update before any request is sent ("Updates aren't supported":
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cfn-customresource.html;
+    CloudFormation says "Modifying service token is not allowed.").
     """
 
     def answer(cls: type[CloudFormationResponse], /, request: Any, full_url: str, headers: Any) -> Any:
-        body = json.loads(request.get_data())  # whatever its Content-Type, as S3 accepts it
+        raw = request.get_data()
+        body = json.loads(raw)  # whatever its Content-Type, as S3 accepts it
         resource = _PENDING.pop(body["RequestId"], None)
         if resource is None:
             LOG.warning("An answer to no pending request: %s", body)
             return 404, {"status": 404}, "{}"
-        resource.handler_physical_id = body.get("PhysicalResourceId")
-        if body["Status"] == "SUCCESS":
-            resource.set_data(body.get("Data") or {})
-        else:
-            resource.failure = body.get("Reason") or "FAILED without a reason"
+        resource.refusal = _refusal(raw, body.get("PhysicalResourceId"))
+        if resource.refusal is None:
+            resource.handler_physical_id = body["PhysicalResourceId"]
+            if body["Status"] == "SUCCESS":
+                resource.set_data(body.get("Data") or {})
+            else:
+                resource.failure = body.get("Reason") or "FAILED without a reason"
         resource.answered.set()
         resource.settled.set()
         return 200, {"status": 200}, "{}"
@@ -257,7 +282,9 @@ def previous_parameter_defaults() -> None:
     CDK CLI sends that for BootstrapVersion on every update) fails with KeyError, a 500 error:
     moto remembers only parameters that were passed explicitly.
 
-    Use the value the previous template resolved it from: the explicit value, else its Default.
+    Use the value the stack is using, as CloudFormation does
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Parameter.html,
+    ``UsePreviousValue``): the value passed before, else the previous template's Default.
     """
     from moto.cloudformation.models import CloudFormationBackend
 
@@ -277,13 +304,15 @@ def previous_parameter_defaults() -> None:
 
 def role_properties_applied() -> None:
     """moto: a role created from a template ignores ManagedPolicyArns and stores each inline policy
-    document as a Python repr instead of JSON; a role update sets only the description, and resets
-    MaxSessionDuration to 3600 (it reads the wrong property).
+    document as a Python repr instead of JSON; a role update sets only the description (a new Path
+    is ignored), and resets MaxSessionDuration to 3600 (it reads the wrong property).
 
-    Create with every property, and update like CloudFormation: RoleName or Path replace the role;
-    everything else (trust policy, description, session, boundary, managed and inline policies,
-    tags) changes in place, detaching and deleting only what the previous template had set. On
-    delete, detach the template's managed policies first (moto refuses to delete the role otherwise).
+    Create with every property, and update in place like CloudFormation
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html):
+    trust policy, description, session, boundary, managed and inline policies, tags, detaching and
+    deleting only what the previous template had set. RoleName and Path require replacement, which
+    ``stack_operations`` decides (and refuses for a role whose RoleName stays). On delete, detach the
+    template's managed policies first (moto refuses to delete the role otherwise).
     """
     original_create = Role.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
@@ -316,18 +345,9 @@ def role_properties_applied() -> None:
         account_id: str,
         region_name: str,
     ) -> Role:
-        properties = cloudformation_json["Properties"]
-        old = _ROLE_PROPERTIES.get(original_resource.name, {})
-        replaced = old.get("RoleName") != properties.get("RoleName") or old.get("Path") != properties.get(
-            "Path"
-        )
-        if not replaced:
-            _update_role(original_resource, old, properties)
-            return original_resource
-        name = properties.get("RoleName", new_resource_name)
-        new = create(cls, name, cloudformation_json, account_id, region_name)
-        cast(Any, new).replaces = original_resource  # deleted in the update's cleanup (stack_operations)
-        return new
+        old = _ROLE_PROPERTIES.get(_role_key(original_resource), {})
+        _update_role(original_resource, old, cloudformation_json["Properties"])
+        return original_resource
 
     original_delete = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
@@ -340,10 +360,11 @@ def role_properties_applied() -> None:
     ) -> None:
         backend = iam_backends[account_id][get_partition(region_name)]
         role = backend.get_role(resource_name)
-        for arn in _ROLE_PROPERTIES.get(role.name, {}).get("ManagedPolicyArns", []):
+        for arn in _ROLE_PROPERTIES.get(_role_key(role), {}).get("ManagedPolicyArns", []):
             if arn in role.managed_policies:
                 backend.detach_role_policy(arn, role.name)
         original_delete(cls, resource_name, cloudformation_json, account_id, region_name)
+        _ROLE_PROPERTIES.pop(_role_key(role), None)
 
     _patch(Role, "create_from_cloudformation_json", classmethod(create))
     _patch(Role, "update_from_cloudformation_json", classmethod(update))
@@ -354,9 +375,11 @@ def instance_profile_updates() -> None:
     """moto: an instance profile has no update; on a stack update moto drops it from the stack
     (it then outlives the stack) without changing it.
 
-    Update like CloudFormation: a new InstanceProfileName or Path replaces the profile (the old one
-    is deleted in the update's cleanup, after what depends on it, and a rollback points the stack back
-    at it, unchanged), a new role is swapped in place.
+    Update like CloudFormation
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-instanceprofile.html):
+    a new role is swapped in place. InstanceProfileName and Path require replacement, which
+    ``stack_operations`` decides: the old profile is deleted in the update's cleanup, after what
+    depends on it, and a rollback points the stack back at it, unchanged.
     """
 
     def update(
@@ -367,16 +390,9 @@ def instance_profile_updates() -> None:
         account_id: str,
         region_name: str,
     ) -> InstanceProfile:
-        properties = cloudformation_json["Properties"]
         backend = iam_backends[account_id][get_partition(region_name)]
-        name = properties.get("InstanceProfileName", original_resource.name)
-        if name != original_resource.name or properties.get("Path", "/") != original_resource.path:
-            new = InstanceProfile.create_from_cloudformation_json(
-                name, cloudformation_json, account_id, region_name
-            )
-            cast(Any, new).replaces = original_resource  # deleted in the update's cleanup (stack_operations)
-            return new
-        original_resource.roles = [backend.get_role(role_name) for role_name in properties["Roles"]]
+        roles = cloudformation_json["Properties"]["Roles"]
+        original_resource.roles = [backend.get_role(role_name) for role_name in roles]
         return original_resource
 
     _patch(InstanceProfile, "update_from_cloudformation_json", classmethod(update))
@@ -388,7 +404,8 @@ def log_group_updates() -> None:
     CDK changes a log group's tags whenever ``Tags.of`` changes the stack's.
 
     Update like CloudFormation (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html):
-    a new LogGroupName replaces the group; RetentionInDays and Tags change in place.
+    RetentionInDays and Tags change in place; a new LogGroupName replaces the group, which
+    ``stack_operations`` decides.
     """
 
     def update(
@@ -401,11 +418,6 @@ def log_group_updates() -> None:
     ) -> LogGroup:
         properties = cloudformation_json.get("Properties", {})
         backend = logs_backends[account_id][region_name]
-        name = properties.get("LogGroupName", original_resource.name)
-        if name != original_resource.name:
-            new = LogGroup.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
-            backend.delete_log_group(original_resource.name)
-            return new
         original_resource.set_retention_policy(properties.get("RetentionInDays"))
         tags = {tag["Key"]: tag["Value"] for tag in properties.get("Tags", [])}
         backend.untag_resource(
@@ -419,11 +431,30 @@ def log_group_updates() -> None:
 
 def managed_policies_follow_the_stack() -> None:
     """moto: a customer managed policy created by a stack has no update and no delete, so it is
-    left behind when the stack is deleted, and dropped from the stack when it changes.
+    left behind when the stack is deleted, and dropped from the stack, unchanged, when it changes.
 
-    Delete it (detached from its roles first) with the stack; on update, make the new document
-    the default version, as CloudFormation does.
+    Update and delete like CloudFormation
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-managedpolicy.html):
+    a new PolicyDocument becomes the default version (older versions deleted first, within IAM's
+    five), and a change of Roles, Users or Groups attaches and detaches the difference from the
+    previous template, in place. ManagedPolicyName, Description and Path require replacement, which
+    ``stack_operations`` decides (and refuses for a policy whose ManagedPolicyName stays). On delete,
+    detach it from every role, user and group first.
     """
+    original_create = ManagedPolicy.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(
+        cls: type[ManagedPolicy],
+        /,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> ManagedPolicy:
+        policy = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        _POLICY_PROPERTIES[policy.arn] = cloudformation_json.get("Properties", {})
+        return cast(ManagedPolicy, policy)
 
     def update(
         cls: type[ManagedPolicy],
@@ -434,10 +465,23 @@ def managed_policies_follow_the_stack() -> None:
         region_name: str,
     ) -> ManagedPolicy:
         backend = iam_backends[account_id][get_partition(region_name)]
-        document = json.dumps(cloudformation_json["Properties"]["PolicyDocument"])
-        for version in [v for v in original_resource.versions if not v.is_default]:
-            backend.delete_policy_version(original_resource.arn, version.version_id)
-        backend.create_policy_version(original_resource.arn, document, set_as_default=True)
+        arn = original_resource.arn
+        old, new = _POLICY_PROPERTIES.get(arn, {}), cloudformation_json["Properties"]
+        if new["PolicyDocument"] != old.get("PolicyDocument"):
+            for version in [v for v in original_resource.versions if not v.is_default]:
+                backend.delete_policy_version(arn, version.version_id)
+            backend.create_policy_version(arn, json.dumps(new["PolicyDocument"]), set_as_default=True)
+        for key, attach, detach in (
+            ("Roles", backend.attach_role_policy, backend.detach_role_policy),
+            ("Users", backend.attach_user_policy, backend.detach_user_policy),
+            ("Groups", backend.attach_group_policy, backend.detach_group_policy),
+        ):
+            before, after = old.get(key, []), new.get(key, [])
+            for name in [name for name in before if name not in after]:
+                detach(arn, name)
+            for name in [name for name in after if name not in before]:
+                attach(arn, name)
+        _POLICY_PROPERTIES[arn] = new
         return original_resource
 
     def delete(
@@ -448,11 +492,19 @@ def managed_policies_follow_the_stack() -> None:
         region_name: str,
     ) -> None:
         backend = iam_backends[account_id][get_partition(region_name)]
-        for role in backend.roles.values():
+        for role in list(backend.roles.values()):
             if resource_name in role.managed_policies:
                 backend.detach_role_policy(resource_name, role.name)
+        for user in list(backend.users.values()):
+            if resource_name in user.managed_policies:
+                backend.detach_user_policy(resource_name, user.name)
+        for group in list(backend.groups.values()):
+            if resource_name in group.managed_policies:
+                backend.detach_group_policy(resource_name, group.name)
         backend.delete_policy(resource_name)
+        _POLICY_PROPERTIES.pop(resource_name, None)
 
+    _patch(ManagedPolicy, "create_from_cloudformation_json", classmethod(create))
     _patch(ManagedPolicy, "update_from_cloudformation_json", classmethod(update))
     _patch(ManagedPolicy, "delete_from_cloudformation_json", classmethod(delete))
 
@@ -461,21 +513,17 @@ def list_instance_profiles_filters_and_pages() -> None:
     """moto: ListInstanceProfiles ignores PathPrefix, MaxItems and Marker: it always returns every
     profile in one page.
 
-    Filter by path prefix and page as IAM does (MaxItems, default 100; IsTruncated and Marker).
+    Filter by path prefix and page as IAM does
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfiles.html): MaxItems,
+    default 100; while more remain, IsTruncated and the Marker to ask for them with.
     """
 
     def list_instance_profiles(self: IamResponse) -> Any:
         from moto.core.responses import ActionResult
 
         prefix = self._get_param("PathPrefix") or "/"
-        max_items = int(self._get_param("MaxItems") or 100)
-        start = int(self._get_param("Marker") or 0)
         profiles = [p for p in self.backend.get_instance_profiles() if p.path.startswith(prefix)]
-        page = profiles[start : start + max_items]
-        result: dict[str, Any] = {"InstanceProfiles": page, "IsTruncated": start + max_items < len(profiles)}
-        if result["IsTruncated"]:
-            result["Marker"] = str(start + max_items)
-        return ActionResult(result)
+        return ActionResult(_page(self, "InstanceProfiles", profiles))
 
     _patch(IamResponse, "list_instance_profiles", list_instance_profiles)
 
@@ -484,14 +532,16 @@ def list_instance_profile_tags() -> None:
     """moto: ListInstanceProfileTags raises NotImplementedError, though moto stores the tags that
     TagInstanceProfile sets (GetInstanceProfile returns them).
 
-    Answer it from those stored tags.
+    Answer it from those stored tags as IAM does
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfileTags.html): sorted
+    by key, in pages of MaxItems (default 100), with IsTruncated and the Marker of the next page.
     """
 
     def list_tags(self: IamResponse) -> Any:
         from moto.core.responses import ActionResult
 
         profile = self.backend.get_instance_profile(self._get_param("InstanceProfileName"))
-        return ActionResult({"Tags": profile.tags, "IsTruncated": False})
+        return ActionResult(_page(self, "Tags", sorted(profile.tags, key=lambda tag: tag["Key"])))
 
     _patch(IamResponse, "list_instance_profile_tags", list_tags)
 
@@ -569,13 +619,17 @@ def functions_run_as_their_role() -> None:
     with a session of its execution role, minted here as the Lambda service mints it (moto's STS
     backend, past the trust check that crashes), given to the handler's ``boto3``; and authorize
     every request signed with such a session against the role's policies, with moto's own policy
-    evaluation. Every other caller is not checked: the default credentials act as the account's root
-    user, allowed everything as on AWS, so the CLI and any client need no setup; other users' and
-    roles' sessions (the CDK CLI's bootstrap roles) go unchecked too, more lenient than AWS.
+    evaluation, and against its permissions boundary, which must allow the action too
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html: the session
+    gets what both allow; a boundary that names no policy allows nothing). Every other caller is not
+    checked: the default credentials act as the account's root user, allowed everything as on AWS,
+    so the CLI and any client need no setup; other users' and roles' sessions (the CDK CLI's
+    bootstrap roles) go unchecked too, more lenient than AWS.
     """
 
     def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
-        if _access_key_id(self.headers) not in _FUNCTION_SESSIONS:
+        role_arn = _FUNCTION_SESSIONS.get(_access_key_id(self.headers))
+        if role_arn is None:
             return
         query = urlparse(self.uri).query
         path = self.raw_path + (f"?{query}" if query else "")
@@ -590,6 +644,8 @@ def functions_run_as_their_role() -> None:
         )
         request.check_signature()
         request.check_action_permitted(resource)
+        if not _boundary_allows(request.backend, role_arn, request._action, resource):
+            request._raise_access_denied()
 
     _patch(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize)
 
@@ -723,7 +779,37 @@ def _update_role(role: Role, old: dict[str, Any], new: dict[str, Any]) -> None:
         backend.delete_role_policy(role.name, name)
     for name, document in new_inline.items():
         backend.put_role_policy(role.name, name, json.dumps(document))
-    _ROLE_PROPERTIES[role.name] = new
+    _ROLE_PROPERTIES[_role_key(role)] = new
+
+
+def _role_key(role: Role) -> tuple[str, str, str]:
+    return role.account_id, role.partition, role.name
+
+
+def _page(response: IamResponse, key: str, items: list[Any]) -> dict[str, Any]:
+    """One page of ``items`` under ``key``, as IAM's list actions page them: at most MaxItems
+    (default 100) from the Marker; while more remain, IsTruncated and the Marker of the next page."""
+    max_items = int(response._get_param("MaxItems") or 100)
+    start = int(response._get_param("Marker") or 0)
+    result: dict[str, Any] = {
+        key: items[start : start + max_items],
+        "IsTruncated": start + max_items < len(items),
+    }
+    if result["IsTruncated"]:
+        result["Marker"] = str(start + max_items)
+    return result
+
+
+def _boundary_allows(backend: Any, role_arn: str, action: str, resource: str) -> bool:
+    """Whether the permissions boundary of role ``role_arn``, if it has one, allows ``action``."""
+    role = backend.get_role_by_arn(role_arn)
+    if not role.permissions_boundary_arn:
+        return True
+    try:
+        boundary = backend.get_policy(role.permissions_boundary_arn)
+    except IAMNotFoundException:
+        return False
+    return bool(IAMPolicy(boundary).is_action_permitted(action, resource) == PermissionResult.PERMITTED)
 
 
 class _ProtocolResource(CustomModel):
@@ -745,6 +831,8 @@ class _ProtocolResource(CustomModel):
         self.resource_type = resource_type
         self.handler_physical_id: str | None = None
         self.failure: str | None = None
+        self.refusal: str | None = None
+        """Why CloudFormation would not take the handler's answer (it breaks the protocol's rules)."""
         self.answered = threading.Event()
         self.settled = threading.Event()
         self.replaces: _ProtocolResource | None = None
@@ -753,6 +841,11 @@ class _ProtocolResource(CustomModel):
     @staticmethod
     def cloudformation_name_type() -> str:
         return ""
+
+    @property
+    def physical_resource_id(self) -> str:
+        """The physical ID the handler answered, as CloudFormation reports it (moto's name until then)."""
+        return self.handler_physical_id or self.resource_name
 
     @classmethod
     def create_from_cloudformation_json(
@@ -789,6 +882,12 @@ class _ProtocolResource(CustomModel):
         account_id: str,
         region_name: str,
     ) -> _ProtocolResource:
+        if cloudformation_json["Properties"].get("ServiceToken") != original_resource.properties.get(
+            "ServiceToken"
+        ):
+            refused = ResourceFailedError(SERVICE_TOKEN_CHANGED)
+            refused.untouched = True
+            raise refused
         new = cls(
             region_name,
             original_resource.logical_id,
@@ -824,7 +923,7 @@ class _ProtocolResource(CustomModel):
         self.request_id = str(uuid.uuid4())
         self.answered = threading.Event()
         self.settled = threading.Event()
-        self.failure = None
+        self.failure = self.refusal = None
         event: dict[str, Any] = {
             "RequestType": request_type,
             "ServiceToken": self.properties["ServiceToken"],
@@ -860,8 +959,24 @@ class _ProtocolResource(CustomModel):
         _PENDING.pop(self.request_id, None)
         if not self.answered.is_set():
             raise ResourceFailedError(NO_ANSWER.format(request_id=self.request_id))
+        if self.refusal is not None:
+            raise ResourceFailedError(self.refusal)
         if self.failure is not None:
             raise ResourceFailedError(ANSWERED_FAILED.format(reason=self.failure, request_id=self.request_id))
+
+
+def _refusal(body: bytes, physical_id: Any) -> str | None:
+    """Why CloudFormation would not take a custom resource's answer, or None if it takes it: the
+    limits of https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html."""
+    if len(body) > MAX_RESPONSE_BYTES:
+        return RESPONSE_TOO_LONG
+    if (
+        not isinstance(physical_id, str)
+        or not physical_id
+        or len(physical_id.encode()) > MAX_PHYSICAL_ID_BYTES
+    ):
+        return INVALID_PHYSICAL_ID
+    return None
 
 
 def _execution_role_session(function: LambdaFunction) -> dict[str, str]:
@@ -887,7 +1002,7 @@ def _mint_session(function: LambdaFunction) -> dict[str, str]:
         duration=3600,
         external_id="",
     )
-    _FUNCTION_SESSIONS.add(session.access_key_id)
+    _FUNCTION_SESSIONS[session.access_key_id] = function.role
     return {
         "aws_access_key_id": session.access_key_id,
         "aws_secret_access_key": session.secret_access_key,

@@ -6,8 +6,14 @@ done with moto's own create, update and delete of each resource:
 - Create: resources in dependency order. The first that fails (an error, or a custom resource that
   answers FAILED or not at all) fails the stack: what was created is deleted in reverse order and the
   stack ends in ROLLBACK_COMPLETE, or stays in CREATE_FAILED when rollback is disabled.
-- Update: new resources, and resources whose resolved properties changed, in dependency order; a
-  change that needs replacement creates the new resource and keeps the old one. Then the cleanup
+- Update: new resources, and resources whose resolved properties changed, in dependency order. For
+  the types in ``REPLACED_BY``, a change to a property that requires replacement (added, removed or
+  changed: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html)
+  creates a new resource, under a new generated name if the template names none, and keeps the old
+  one; if the template names the resource and the name stays, the resource fails with
+  CloudFormation's reason and the update rolls back, as CloudFormation refuses to replace a
+  custom-named resource (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-name.html).
+  A custom resource is replaced when its handler answers a new physical ID. Then the cleanup
   deletes removed resources and the old ones of replaced resources (custom resources whose handler
   answered a new physical ID included), in reverse dependency order. If a resource fails, the update
   rolls back: a replaced resource gets its old one back, every other resource already updated, and
@@ -31,11 +37,32 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from moto.cloudformation.models import Event, Stack
-from moto.cloudformation.parsing import ResourceMap, clean_json, parse_and_update_resource
+from moto.cloudformation.parsing import (
+    ResourceMap,
+    clean_json,
+    parse_and_create_resource,
+    parse_and_update_resource,
+)
 
 from emulator.dependencies import creation_order, deletion_order
 
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
+REPLACED_BY: dict[str, tuple[str, ...]] = {
+    "AWS::IAM::InstanceProfile": ("InstanceProfileName", "Path"),
+    "AWS::IAM::ManagedPolicy": ("ManagedPolicyName", "Description", "Path"),
+    "AWS::IAM::Role": ("RoleName", "Path"),
+    "AWS::Logs::LogGroup": ("LogGroupName",),
+}
+"""The properties whose change replaces a resource, its name first, for the types whose update the
+fidelity layer adds (``Update requires: Replacement`` on each type's page of the template reference,
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html and
+its neighbours; the ``createOnlyProperties`` of the type's registry schema). Those updates then only
+ever change a resource in place: replacing it is decided here."""
+CUSTOM_NAME_REPLACEMENT = (
+    "CloudFormation cannot update a stack when a custom-named resource requires replacing. "
+    "Rename {name} and update the stack again."
+)
+REPLACING = "Requested update requires the creation of a new physical resource; hence creating one."
 REQUEST = threading.local()
 """Options of the API call being served (``disable_rollback``), set by the CloudFormation responses."""
 
@@ -149,7 +176,14 @@ def update(
                 if _create(stack, logical_id):
                     changes.created.append(logical_id)
             elif _resolved(resource_map, resources[logical_id]) != before.get(logical_id):
-                _update(stack, logical_id, resources[logical_id], changes, previous[logical_id])
+                _update(
+                    stack,
+                    logical_id,
+                    resources[logical_id],
+                    changes,
+                    previous[logical_id],
+                    before.get(logical_id),
+                )
     except ResourceFailedError as failure:
         verb = "create" if failure.logical_id not in previous else "update"
         _resource_event(
@@ -248,16 +282,32 @@ def _update(
     definition: dict[str, Any],
     changes: _Update,
     old_definition: dict[str, Any] | None = None,
+    old: Any = None,
 ) -> None:
+    """Update one resource to ``definition``: in place, or, if the change of its resolved properties
+    from ``old`` (type and properties, as ``_resolved`` gives them) requires it, by a replacement.
+    Without ``old`` (a rollback's update back), in place."""
     resource_map = stack.resource_map
-    _resource_event(stack, logical_id, definition["Type"], "UPDATE_IN_PROGRESS")
+    resource_type = definition["Type"]
     try:
-        updated = parse_and_update_resource(
-            logical_id, definition, resource_map, resource_map._account_id, resource_map._region_name
-        )
+        replace = _replaces(resource_type, old, _resolved(resource_map, definition))
+    except ResourceFailedError as refused:
+        _resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS")
+        refused.logical_id, refused.resource_type = logical_id, resource_type
+        raise
+    _resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", REPLACING if replace else None)
+    try:
+        if replace:
+            updated = _create_replacement(resource_map, logical_id, definition)
+        else:
+            updated = parse_and_update_resource(
+                logical_id, definition, resource_map, resource_map._account_id, resource_map._region_name
+            )
     except Exception as error:
         failure = _as_failure(error)
-        failure.logical_id, failure.resource_type = logical_id, definition["Type"]
+        failure.logical_id, failure.resource_type = logical_id, resource_type
+        # A replacement that fails leaves the old resource as it was.
+        failure.untouched = failure.untouched or replace
         raise failure from error
     if updated is None:
         # moto has no update for this type and would drop the resource from the stack, to outlive
@@ -283,7 +333,36 @@ def _update(
                 definition,
             )
         )
-    _resource_event(stack, logical_id, definition["Type"], "UPDATE_COMPLETE", physical=updated)
+    _resource_event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical=updated)
+
+
+def _replaces(resource_type: str, old: Any, new: Any) -> bool:
+    """Whether a change from ``old`` to ``new`` (``_resolved``'s type and properties) replaces the
+    resource; raises, leaving it untouched, if that replacement is one CloudFormation refuses: a
+    custom-named resource whose name stays."""
+    replaced_by = REPLACED_BY.get(resource_type)
+    if replaced_by is None or old is None or new is None:
+        return False
+    (_, old_properties), (_, new_properties) = old, new
+    if all(old_properties.get(name) == new_properties.get(name) for name in replaced_by):
+        return False
+    name = new_properties.get(replaced_by[0])
+    if name is not None and name == old_properties.get(replaced_by[0]):
+        refused = ResourceFailedError(CUSTOM_NAME_REPLACEMENT.format(name=name))
+        refused.untouched = True
+        raise refused
+    return True
+
+
+def _create_replacement(resource_map: ResourceMap, logical_id: str, definition: dict[str, Any]) -> Any:
+    """A new resource for ``definition`` (moto's create, under a new generated name where the template
+    names none), which replaces the stack's: the old one is deleted in the cleanup."""
+    new = parse_and_create_resource(
+        logical_id, definition, resource_map, resource_map._account_id, resource_map._region_name
+    )
+    if new is not None:
+        cast(Any, new).replaces = resource_map._parsed_resources[logical_id]
+    return new
 
 
 def _roll_back(stack: Stack, previous: dict[str, Any], attempted: dict[str, Any], changes: _Update) -> None:

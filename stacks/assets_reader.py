@@ -24,10 +24,12 @@ class AssetsReaderStack(Stack):
             f"S3 names objects by key, so '{bucket_name}/*' is how IAM says every object of the one "
             "assets bucket; it reaches no other bucket."
         )
+        # CloudFormation replaces a managed policy whose description changes, and cannot replace one
+        # whose name stays: the name follows the bucket, as the description does.
         boundary = iam.ManagedPolicy(
             self,
             "Boundary",
-            managed_policy_name="Assets-Reader-Boundary",
+            managed_policy_name=f"Assets-Reader-Boundary-{bucket_name}",
             path="/ec2/",
             description=f"Permissions boundary of Assets-Reader: at most read objects of {bucket_name}",
             statements=[iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects])],

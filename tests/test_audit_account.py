@@ -816,7 +816,9 @@ def create_the_apps_profiles() -> None:
         ],
     }
     boundary = iam().create_policy(
-        PolicyName="Assets-Reader-Boundary", Path="/ec2/", PolicyDocument=json.dumps(read_assets)
+        PolicyName="Assets-Reader-Boundary-example-assets",
+        Path="/ec2/",
+        PolicyDocument=json.dumps(read_assets),
     )
     create_profile(
         "Assets-Reader",

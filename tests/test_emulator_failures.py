@@ -4,7 +4,8 @@ Each test here passes only if the emulator is strict where AWS is. That moto alo
 behaviour these tests rely on, is proven by ``tests/test_emulator_fidelity.py``, one test per gap
 the fidelity layer closes. The custom resource
 they use is served by ``CONTROL_HANDLER``, which fails, or does not answer, the requests its
-properties name, and records every request it gets (in SSM, on the emulator) for the test to read.
+properties name (or answers them as its ``Answer`` and ``Omit`` properties bend the answer), and
+records every request it gets (in SSM, on the emulator) for the test to read.
 They share the session's emulator (``tests/conftest.py``): each stack, function and record is named
 after its test, and the other modules read only what they named, so what a control leaves behind
 (a stack in DELETE_FAILED, a function) is in nobody's way, and one emulator fewer starts.
@@ -57,6 +58,9 @@ def handler(event, context):
         "RequestId": event["RequestId"],
         "LogicalResourceId": event["LogicalResourceId"],
     }
+    body.update(properties.get("Answer", {}))
+    for key in properties.get("Omit", []):
+        body.pop(key)
     answer = urllib.request.Request(
         event["ResponseURL"], data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": ""}
     )
@@ -90,8 +94,11 @@ def control_template(
     handler: str = "index.handler",
     runtime: str = "python3.13",
     policies: tuple[dict[str, Any], ...] = (RECORD_REQUESTS,),
+    answer: dict[str, Any] | None = None,
+    omit: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """A role, the control function and one ``Custom::Control`` whose requests it records."""
+    """A role, the control function and one ``Custom::Control`` whose requests it records; ``answer``
+    replaces fields of its answers, and ``omit`` leaves fields out."""
     return {
         "Resources": {
             "Role": {
@@ -108,13 +115,19 @@ def control_template(
                     "Timeout": 30,
                 },
             },
-            "Control": control_resource(name, value, fail=fail, silent=silent),
+            "Control": control_resource(name, value, fail=fail, silent=silent, answer=answer, omit=omit),
         }
     }
 
 
 def control_resource(
-    name: str, value: str, *, fail: dict[str, int] | None = None, silent: tuple[str, ...] = ()
+    name: str,
+    value: str,
+    *,
+    fail: dict[str, int] | None = None,
+    silent: tuple[str, ...] = (),
+    answer: dict[str, Any] | None = None,
+    omit: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     return {
         "Type": "Custom::Control",
@@ -124,6 +137,8 @@ def control_resource(
             "Fail": fail or {},
             "Silent": list(silent),
             "RecordPath": f"/controls/{name}/",
+            "Answer": answer or {},
+            "Omit": list(omit),
         },
     }
 
@@ -341,6 +356,85 @@ def test_a_function_without_the_iam_permission_it_uses_fails(emulator: Emulator)
     ssm = emulator.client("ssm")
     ssm.put_parameter(Name=f"/controls/{name}/root", Type="String", Value="{}")
     ssm.delete_parameter(Name=f"/controls/{name}/root")
+
+
+@pytest.mark.parametrize(
+    ("case", "answer", "omit", "reason"),
+    [
+        ("TooLong", {"Data": {"Blob": "x" * 4096}}, (), "Response object is too long."),
+        ("NoPhysicalId", {}, ("PhysicalResourceId",), "Invalid PhysicalResourceId"),
+        ("EmptyPhysicalId", {"PhysicalResourceId": ""}, (), "Invalid PhysicalResourceId"),
+        ("LongPhysicalId", {"PhysicalResourceId": "x" * 1025}, (), "Invalid PhysicalResourceId"),
+    ],
+)
+def test_an_answer_cloudformation_refuses_fails_the_resource(
+    emulator: Emulator, case: str, answer: dict[str, Any], omit: tuple[str, ...], reason: str
+) -> None:
+    name = f"Refused-{case}"
+    described = deploy(emulator, name, control_template(name, "one", answer=answer, omit=omit))
+    assert described["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert reason_of(emulator, name, "Control", "CREATE_FAILED") == reason
+    # CloudFormation took no physical ID from the answer, so the rollback has none to send Delete.
+    assert asked(emulator, name) == [("Create", "one", None)]
+
+
+def test_the_handlers_physical_id_is_the_resources(emulator: Emulator) -> None:
+    name = "HandlersPhysicalId"
+    longest = "x" * 1024  # CloudFormation takes up to 1 KB
+    template = control_template(name, "one", answer={"PhysicalResourceId": longest})
+    assert deploy(emulator, name, template)["StackStatus"] == "CREATE_COMPLETE"
+    cloudformation = emulator.client("cloudformation")
+    detail = cloudformation.describe_stack_resource(StackName=name, LogicalResourceId="Control")
+    assert detail["StackResourceDetail"]["PhysicalResourceId"] == longest
+    (described,) = cloudformation.describe_stack_resources(StackName=name, LogicalResourceId="Control")[
+        "StackResources"
+    ]
+    assert described["PhysicalResourceId"] == longest
+    summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
+    assert {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}["Control"] == longest
+
+
+def test_a_new_service_token_fails_the_update_before_any_request(emulator: Emulator) -> None:
+    name = "NewServiceToken"
+    template = control_template(name, "one")
+    template["Resources"]["Other"] = template["Resources"]["Function"]
+    assert deploy(emulator, name, template)["StackStatus"] == "CREATE_COMPLETE"
+    changed = control_template(name, "two")
+    changed["Resources"]["Other"] = changed["Resources"]["Function"]
+    changed["Resources"]["Control"]["Properties"]["ServiceToken"] = {"Fn::GetAtt": ["Other", "Arn"]}
+    assert deploy(emulator, name, changed)["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert reason_of(emulator, name, "Control", "UPDATE_FAILED") == "Modifying service token is not allowed."
+    # Neither function was asked anything: the resource was left as it was.
+    assert asked(emulator, name) == [("Create", "one", None)]
+
+
+@pytest.mark.parametrize(
+    ("allowed", "status"), [("ssm:GetParametersByPath", "ROLLBACK_COMPLETE"), ("ssm:*", "CREATE_COMPLETE")]
+)
+def test_a_function_may_do_only_what_its_permissions_boundary_allows_too(
+    emulator: Emulator, allowed: str, status: str
+) -> None:
+    name = f"Boundary-{allowed.replace(':', '-').replace('*', 'all')}"
+    template = control_template(name, "one")
+    # The role's own policy allows recording the request; the boundary decides whether it may.
+    template["Resources"]["Boundary"] = {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": allowed, "Resource": "*"}],
+            }
+        },
+    }
+    template["Resources"]["Role"]["Properties"]["PermissionsBoundary"] = {"Ref": "Boundary"}
+    assert deploy(emulator, name, template)["StackStatus"] == status
+    if status == "ROLLBACK_COMPLETE":
+        assert reason_of(emulator, name, "Control", "CREATE_FAILED").startswith(
+            "CloudFormation did not receive a response from your Custom Resource."
+        )
+        assert requests(emulator, name) == []
+    else:
+        assert asked(emulator, name) == [("Create", "one", None)]
 
 
 def test_a_runtime_the_emulator_cannot_run_is_refused(emulator: Emulator) -> None:

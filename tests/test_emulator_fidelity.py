@@ -2,8 +2,11 @@
 
 These run against moto as released (in-process, no fidelity layer). When a moto upgrade closes a
 gap, its test here fails: drop the matching fix from the fidelity layer and this test with it.
+Each fix has at least one such control, named ``test_<fix>_plain_moto_...`` (``<fix>`` the fix's name
+or its start): ``test_fixes_cover_every_gap_tested_here`` fails for a fix without one.
 The fixed behaviour itself is proven by ``tests/test_deploy.py`` through the real CDK CLI, and by the
-negative controls of ``tests/test_emulator_failures.py`` (deploys that must fail do fail).
+negative controls of ``tests/test_emulator_failures.py`` and ``tests/test_emulator_updates.py``
+(deploys and updates that must fail do fail).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 from moto import mock_aws, settings
 from moto.cloudformation.custom_model import CustomModel
@@ -100,6 +104,19 @@ def test_fixes_cover_every_gap_tested_here() -> None:
         "cloudtrail_event_history",
         "ssm_parameter_tags_as_a_map",
     ]
+    fixes = [fix.__name__ for fix in fidelity.FIXES]
+    controls = [name for name in globals() if name.startswith("test_") and "_plain_moto_" in name]
+    uncontrolled = [fix for fix in fixes if not any(_control_of(test, fix) for test in controls)]
+    assert uncontrolled == [], "fixes without a control here"
+    orphans = [test for test in controls if not any(_control_of(test, fix) for fix in fixes)]
+    assert orphans == [], "controls of no fix"
+
+
+def _control_of(test: str, fix: str) -> bool:
+    """Whether ``test`` (``test_<gap>_plain_moto_...``) is a control of ``fix``: ``<gap>`` is the
+    fix's name or the start of it, up to an underscore."""
+    gap = test.removeprefix("test_").partition("_plain_moto_")[0]
+    return fix == gap or fix.startswith(f"{gap}_")
 
 
 def test_loopback_response_urls_plain_moto_points_custom_resources_at_docker() -> None:
@@ -175,6 +192,55 @@ def test_custom_resource_protocol_plain_moto_sends_neither_update_nor_delete() -
     assert getattr(CustomModel.update_from_cloudformation_json, "__isabstractmethod__", False)
     assert getattr(CustomModel.delete_from_cloudformation_json, "__isabstractmethod__", False)
     assert not hasattr(CustomModel, "delete")
+
+
+def custom_resource_stack(name: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """A stack with one custom resource, whose Create is answered with ``answer`` as a handler would
+    answer it (moto's own invocation needs Docker, and fails); its template."""
+    template = role_template()
+    template["Resources"]["Function"] = python_function()
+    template["Resources"]["Other"] = python_function()
+    template["Resources"]["Custom"] = {
+        "Type": "Custom::Thing",
+        "Properties": {"ServiceToken": {"Fn::GetAtt": ["Function", "Arn"]}},
+    }
+    stack(template, name)
+    stack_id = client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]["StackId"]
+    body = {
+        "Status": "SUCCESS",
+        "StackId": stack_id,
+        "RequestId": "any",
+        "LogicalResourceId": "Custom",
+        **answer,
+    }
+    # moto's in-process mock answers this URL as its server answers a handler's PUT.
+    requests.put(
+        f"https://cloudformation.us-east-1.amazonaws.com/cloudformation_us-east-1/cfnresponse?stack={stack_id}",
+        data=json.dumps(body),
+        timeout=10,
+    ).raise_for_status()
+    return template
+
+
+def test_custom_resource_protocol_plain_moto_takes_an_answer_cloudformation_refuses(aws: None) -> None:
+    # Over 4,096 bytes and without a PhysicalResourceId: CloudFormation fails the resource.
+    custom_resource_stack("s", {"Data": {"Blob": "x" * 5000}})
+    (described,) = client("cloudformation").describe_stacks(StackName="s")["Stacks"]
+    assert described["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_custom_resource_protocol_plain_moto_reports_a_physical_id_of_its_own(aws: None) -> None:
+    custom_resource_stack("s", {"PhysicalResourceId": "the-handlers-id"})
+    detail = client("cloudformation").describe_stack_resource(StackName="s", LogicalResourceId="Custom")
+    assert detail["StackResourceDetail"]["PhysicalResourceId"].startswith("s-Custom-")
+
+
+def test_custom_resource_protocol_plain_moto_accepts_a_new_service_token(aws: None) -> None:
+    template = custom_resource_stack("s", {"PhysicalResourceId": "the-handlers-id"})
+    template["Resources"]["Custom"]["Properties"]["ServiceToken"] = {"Fn::GetAtt": ["Other", "Arn"]}
+    update(template)
+    (described,) = client("cloudformation").describe_stacks(StackName="s")["Stacks"]
+    assert described["StackStatus"] == "UPDATE_COMPLETE"
 
 
 def test_failures_roll_back_plain_moto_leaves_a_failed_create_in_progress(aws: None) -> None:
@@ -266,6 +332,15 @@ def test_role_properties_plain_moto_resets_max_session_on_update(aws: None) -> N
     assert client("iam").get_role(RoleName="r")["Role"]["MaxSessionDuration"] == 3600
 
 
+def test_role_properties_plain_moto_updates_a_named_role_whose_path_changes(aws: None) -> None:
+    # A new Path replaces the role, which CloudFormation refuses while RoleName stays the same.
+    stack(role_template(Path="/a/"))
+    update(role_template(Path="/b/"))
+    (described,) = client("cloudformation").describe_stacks(StackName="s")["Stacks"]
+    assert described["StackStatus"] == "UPDATE_COMPLETE"
+    assert client("iam").get_role(RoleName="r")["Role"]["Path"] == "/a/"
+
+
 def test_instance_profile_updates_plain_moto_keeps_the_old_profile(aws: None) -> None:
     def template(name: str) -> dict[str, Any]:
         result = role_template()
@@ -279,6 +354,23 @@ def test_instance_profile_updates_plain_moto_keeps_the_old_profile(aws: None) ->
     update(template("new"))
     names = [p["InstanceProfileName"] for p in client("iam").list_instance_profiles()["InstanceProfiles"]]
     assert names == ["old"]
+
+
+def test_instance_profile_updates_plain_moto_keeps_an_unnamed_profile_on_its_old_path(aws: None) -> None:
+    def template(path: str) -> dict[str, Any]:
+        result = role_template()
+        result["Resources"]["Profile"] = {
+            "Type": "AWS::IAM::InstanceProfile",
+            "Properties": {"Path": path, "Roles": [{"Ref": "Role"}]},
+        }
+        return result
+
+    stack(template("/a/"))
+    update(template("/b/"))
+    profiles = client("iam").list_instance_profiles()["InstanceProfiles"]
+    assert [(p["InstanceProfileName"].startswith("s-Profile-"), p["Path"]) for p in profiles] == [
+        (True, "/a/")
+    ]
 
 
 def test_managed_policies_plain_moto_outlive_their_stack(aws: None) -> None:
@@ -301,6 +393,39 @@ def test_managed_policies_plain_moto_outlive_their_stack(aws: None) -> None:
     client("cloudformation").delete_stack(StackName="s")
     policies = client("iam").list_policies(Scope="Local")["Policies"]
     assert [p["PolicyName"] for p in policies] == ["Left-Behind"]
+
+
+def test_managed_policies_plain_moto_drop_a_changed_policy_unchanged(aws: None) -> None:
+    def template(description: str) -> dict[str, Any]:
+        result = role_template()
+        result["Resources"]["Policy"] = {
+            "Type": "AWS::IAM::ManagedPolicy",
+            "Properties": {
+                "ManagedPolicyName": "Named",
+                "Description": description,
+                "Roles": [{"Ref": "Role"}] if description == "first" else [],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+                },
+            },
+        }
+        return result
+
+    stack(template("first"))
+    # A new Description replaces the policy, which CloudFormation refuses while its name stays.
+    update(template("second"))
+    (described,) = client("cloudformation").describe_stacks(StackName="s")["Stacks"]
+    assert described["StackStatus"] == "UPDATE_COMPLETE"
+    iam = client("iam")
+    assert (
+        iam.get_policy(PolicyArn="arn:aws:iam::123456789012:policy/Named")["Policy"]["Description"] == "first"
+    )
+    assert [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName="r")["AttachedPolicies"]] == [
+        "Named"
+    ]
+    resources = client("cloudformation").describe_stack_resources(StackName="s")["StackResources"]
+    assert [r.get("LogicalResourceId") for r in resources] == ["Role", None]
 
 
 def test_log_group_updates_plain_moto_drops_the_group_from_the_stack(aws: None) -> None:
@@ -434,6 +559,41 @@ def test_functions_run_as_their_role_plain_moto_refuses_the_default_credentials(
     )
     with enable_iam_authentication(), pytest.raises(ClientError, match="InvalidClientTokenId"):
         iam.list_roles()
+
+
+def test_functions_run_as_their_role_plain_moto_ignores_a_permissions_boundary(aws: None) -> None:
+    iam = client("iam")
+    credentials = user_allowed({"Action": "sts:AssumeRole", "Resource": "*"})
+    user = iam.get_user(UserName="u")["User"]["Arn"]
+    only_s3 = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    boundary = iam.create_policy(PolicyName="Boundary", PolicyDocument=json.dumps(only_s3))["Policy"]["Arn"]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": user}, "Action": "sts:AssumeRole"}],
+    }
+    role = iam.create_role(
+        RoleName="bounded", AssumeRolePolicyDocument=json.dumps(trust), PermissionsBoundary=boundary
+    )
+    list_roles = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}],
+    }
+    iam.put_role_policy(RoleName="bounded", PolicyName="ListRoles", PolicyDocument=json.dumps(list_roles))
+    with enable_iam_authentication():
+        sts = boto3.client("sts", region_name="us-east-1", **credentials)
+        session = sts.assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="bounded")["Credentials"]
+        bounded = boto3.client(
+            "iam",
+            region_name="us-east-1",
+            aws_access_key_id=session["AccessKeyId"],
+            aws_secret_access_key=session["SecretAccessKey"],
+            aws_session_token=session["SessionToken"],
+        )
+        # The boundary allows s3:GetObject only: IAM would deny iam:ListRoles.
+        assert [r["RoleName"] for r in bounded.list_roles()["Roles"]] == ["bounded"]
 
 
 def test_iam_actions_plain_moto_authorizes_instance_profile_actions_against_star(aws: None) -> None:
