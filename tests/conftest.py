@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.tier_marks import COLLECTED, fixtures_of
 from tests.tiers import CLI_MARKS, NODE_FIXTURES, NODE_PACKAGES, holds_cli_tests, is_pure, starts_node
 from tooling.cdk import cli_context, run_cdk, synthesize_app, use_supported_node
 
@@ -97,9 +98,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     emulator) in a process of their own. A test that starts
     Node.js (by its module's imports, a fixture or a CLI) is a ``node`` test; one that starts neither
     Node.js nor moto is ``pure``, the tier ``--fast-tier`` runs alone."""
+    config.stash[COLLECTED] = list(items)
     kept = []
     for item in items:
-        fixtures = set(getattr(item, "fixturenames", ()))
+        fixtures = fixtures_of(item)
         if "emulator" in fixtures and not item.get_closest_marker("emulator"):
             item.add_marker(pytest.mark.emulator)
         if "cli_app_assembly" in fixtures and not item.get_closest_marker("cli"):

@@ -206,7 +206,7 @@ def aws_managed_names(draw: st.DrawFn) -> str:
 def attached_policies() -> st.SearchStrategy[str]:
     """Policies a profile attaches (ARNs and AWS-managed names), but the administrator-level ones:
     refusing those is a least-privilege rule (EAP024, in any case of the name, as IAM reads names),
-    not a form IAM or the schema refuses, and tests/test_least_privilege.py holds it."""
+    not a form IAM or the schema refuses, and tests/test_least_privilege_rules.py holds it."""
     return st.one_of(policy_arns(), aws_managed_names()).filter(
         lambda policy: (
             not is_admin_managed_policy(

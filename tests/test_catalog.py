@@ -18,6 +18,7 @@ from constructs_lib.catalog.loader import (
     load_catalog,
 )
 from constructs_lib.catalog.marked_yaml import Node
+from constructs_lib.catalog.placement import Placement
 from constructs_lib.core.checker import AppSettings
 from constructs_lib.core.least_privilege import BroadAccess
 
@@ -249,11 +250,23 @@ def test_hours_that_are_whole_seconds_are_exact_whatever_the_float_product(
     catalog = catalog_of(tmp_path, f"profiles:\n  - name: a\n    max_session_duration_hours: {hours}\n")
     assert catalog.findings == ()
     assert catalog.profiles[0].spec.max_session_seconds == seconds
+    assert type(catalog.profiles[0].spec.max_session_seconds) is int  # not a float, nor a Decimal
 
 
 def test_hours_that_are_not_whole_seconds_are_still_refused(tmp_path: Path) -> None:
     catalog = catalog_of(tmp_path, "profiles:\n  - name: a\n    max_session_duration_hours: 1.0001\n")
     assert found(catalog) == [("3:33", "EAP005", "max_session_duration_hours", 1.0001)]
+    assert catalog.findings[0].rule == "is not a whole number of seconds"
+
+
+@pytest.mark.parametrize(("hours", "shown"), [(".inf", "inf"), ("-.inf", "-inf"), (".nan", "nan")])
+def test_hours_that_are_no_number_at_all_are_refused_not_a_crash(
+    tmp_path: Path, hours: str, shown: str
+) -> None:
+    """YAML reads ``.inf`` and ``.nan`` as floats: no whole number of seconds, so EAP005 as any fraction."""
+    catalog = catalog_of(tmp_path, f"profiles:\n  - name: a\n    max_session_duration_hours: {hours}\n")
+    ((at, rule_id, field, value),) = found(catalog)
+    assert (at, rule_id, field, str(value)) == ("3:33", "EAP005", "max_session_duration_hours", shown)
     assert catalog.findings[0].rule == "is not a whole number of seconds"
 
 
@@ -960,6 +973,52 @@ def test_past_a_thousand_problems_the_rest_are_counted_not_listed(tmp_path: Path
     assert (last.rule_id, last.severity) == ("EAP105", "error")
     assert "has 500 more problems (500 of them errors), not listed" in last.line()
     assert len(catalog_of(tmp_path, "profiles: [" + ", ".join(["a"] * 1_000) + "]\n").findings) == 1_000
+
+
+def test_past_a_thousand_problems_the_count_tells_errors_from_warnings_and_points_at_the_first_left_out(
+    tmp_path: Path,
+) -> None:
+    """1,000 errors listed, then three warnings (EAP085) and two errors left out: the summary counts
+    five problems, two of them errors, at the first one it leaves out."""
+    warning = (
+        "  - name: w{}\n    acknowledge:\n      - unknown_action: s3:GetObject\n"
+        "        reason: In the reference now\n"
+    )
+    text = "profiles:\n" + "  - a\n" * 1_000 + "".join(warning.format(i) for i in range(3)) + "  - b\n" * 2
+    catalog = catalog_of(tmp_path, text)
+    assert len(catalog.findings) == MAX_LISTED_FINDINGS + 1
+    assert found(catalog)[-2] == ("1001:5", "EAP102", "profiles[999]", "a string")
+    last = catalog.findings[-1]
+    assert (last.rule_id, last.severity, last.location) == ("EAP105", "error", f"{catalog.path}:1004:9")
+    assert last.rule == (
+        "has 5 more problems (2 of them errors), not listed; fix those listed first, and check again"
+    )
+
+
+def test_only_the_profiles_the_file_does_not_record_are_unrecorded(tmp_path: Path) -> None:
+    """``Web`` is recorded as the catalogue writes it; ``db`` is new: the file is out of date for it alone."""
+    (tmp_path / "catalog.placement.json").write_text(
+        '{"version": 1, "shards": {"Ec2AccessProfiles": ["Web"]}}'
+    )
+    catalog = catalog_of(tmp_path, "profiles:\n  - name: Web\n  - name: db\n")
+    assert catalog.findings == ()
+    assert catalog.placement_changed
+    unrecorded = loader.unrecorded_findings(catalog)
+    assert [(f.rule_id, f.profile, f.value, f.location) for f in unrecorded] == [
+        ("EAP113", "db", "Ec2AccessProfiles", f"{catalog.path}:3:5")
+    ]
+
+
+def test_a_placement_file_that_records_the_catalogue_already_is_left_untouched(tmp_path: Path) -> None:
+    (tmp_path / "catalog.placement.json").write_text(Placement({"Ec2AccessProfiles": ("db", "web")}).render())
+    catalog = catalog_of(tmp_path, "profiles:\n  - name: web\n  - name: db\n")
+    assert not catalog.placement_changed
+    placement = Path(catalog.placement_file)
+    before = placement.stat()
+    loader.write_placement(catalog)
+    after = placement.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.placement.json", "catalog.yaml"]
 
 
 def test_the_placement_file_is_replaced_whole_never_written_in_place(

@@ -17,7 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constructs_lib.core import checker
-from constructs_lib.core.checker import AppSettings, check_profile, plan_managed_policies, tag_findings
+from constructs_lib.core.checker import (
+    AppSettings,
+    acknowledgment_findings,
+    check_profile,
+    plan_managed_policies,
+    tag_findings,
+)
 from constructs_lib.core.credential_guard import CredentialGuard, Exemption
 from constructs_lib.core.findings import Finding
 from constructs_lib.core.least_privilege import BroadAccess
@@ -766,6 +772,27 @@ def test_a_spec_is_checked_again_under_other_settings_or_once_a_statement_change
     assert len(seen) == 3
 
 
+def test_a_statement_changed_in_place_is_checked_again_under_the_same_settings() -> None:
+    """The settings unchanged, only the statements' JSON tells the cached answer is stale."""
+    statement = read("arn:aws:s3:::b/*")
+    spec = ProfileSpec(instance_profile_name="web", statements=(statement,))
+    assert check_profile(spec) == []
+    statement["Action"] = "s3:*"
+    assert [f.rule_id for f in check_profile(spec)] == ["EAP042"]
+
+
+def test_an_acknowledgment_the_profile_already_has_is_acknowledged_twice() -> None:
+    """``profile.acknowledge`` checks what it adds against what the profile had (``given``), and
+    numbers the new ones after them."""
+    had = BroadAccess.action("s3:*", reason=REASON)
+    again = BroadAccess.action("s3:*", reason="Another reason, the same wildcard")
+    other = BroadAccess.action("sqs:*", reason=REASON)
+    findings = acknowledgment_findings([other, again], given=[had], first_index=1)
+    assert [(f.rule_id, f.value, f.pointer) for f in findings] == [("EAP051", "s3:*", ("acknowledge", 2))]
+    assert findings[0].rule == "is acknowledged twice; give each wildcard or policy once"
+    assert acknowledgment_findings([other], given=[had], first_index=1) == []
+
+
 def test_a_sid_is_read_unless_it_is_a_cdk_token() -> None:
     for sid in ("${Token[TOKEN.7]}", "ReadAssets2"):
         assert check_profile(ProfileSpec(statements=(read("arn:aws:s3:::b/k", sid=sid),))) == []
@@ -791,6 +818,28 @@ def test_the_inline_policy_is_measured_merged_only_when_cdk_merges_it() -> None:
         assert finding.rule_id == "EAP060"
     # The flag is read as JavaScript reads it (FeatureFlags.isEnabled: !!value).
     assert AppSettings(minimize_policies="false").merges_statements
+
+
+@pytest.mark.parametrize(
+    ("flag", "merges"),
+    [
+        (True, True),
+        (1, True),
+        (0.5, True),
+        (float("inf"), True),
+        ("false", True),
+        ("0", True),
+        (False, False),
+        (0, False),
+        (0.0, False),
+        (float("nan"), False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_the_merge_flag_is_true_as_javascripts_double_negation_reads_it(flag: object, merges: bool) -> None:
+    """``!!NaN`` is false in JavaScript, though ``bool(float("nan"))`` is True in Python."""
+    assert AppSettings(minimize_policies=flag).merges_statements is merges
 
 
 def test_an_inline_policy_holding_a_cdk_token_is_left_to_synth() -> None:

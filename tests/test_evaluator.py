@@ -117,6 +117,29 @@ def test_an_explicit_deny_wins_over_any_allow_and_is_named() -> None:
     assert decide(profile, "s3:GetObject", OBJECT) == "allowed"
 
 
+def test_of_two_matching_statements_the_first_is_named() -> None:
+    """Two denies (or two allows) match: the answer names the first, in the order the policy writes them."""
+    denies = Profile("web", (inline({**deny("s3:*"), "Sid": "First"}, {**deny("s3:Get*"), "Sid": "Second"}),))
+    denied = evaluate(denies, Request("s3:GetObject", OBJECT))
+    assert denied.statement is not None
+    assert (denied.outcome, denied.statement.index, denied.statement.sid) == ("denied", 0, "First")
+    allows = Profile("web", (inline(allow("s3:*"), allow("s3:GetObject", OBJECT)),))
+    allowed = evaluate(allows, Request("s3:GetObject", OBJECT))
+    assert allowed.statement is not None
+    assert (allowed.outcome, allowed.statement.index) == ("allowed", 0)
+    assert allowed.reason == "allowed by inline policy Inline statement 1"
+
+
+def test_a_statement_written_as_one_object_not_a_list_is_read() -> None:
+    """IAM takes ``"Statement": {...}`` for a list of that one statement."""
+    single = Profile("web", (Policy("One", "inline", {"Statement": allow("s3:GetObject", OBJECT)}),))
+    decision = evaluate(single, Request("s3:GetObject", OBJECT))
+    assert decision.outcome == "allowed"
+    assert decision.statement is not None
+    assert (decision.statement.policy, decision.statement.index) == ("One", 0)
+    assert decide(single, "s3:PutObject", OBJECT) == "denied"
+
+
 def test_the_boundary_limits_and_never_grants() -> None:
     boundary = Policy("Boundary", "boundary", {"Statement": [allow("s3:Get*")]})
     profile = Profile("web", (inline(allow(["s3:GetObject", "s3:PutObject"])),), boundary)
@@ -184,6 +207,45 @@ def test_a_star_that_ends_a_part_reaches_beyond_its_colons() -> None:
     )
     assert decide(passing, "iam:PassRole", "arn:aws:iam::111122223333:role/admin") == "denied"
     assert decide(passing, "iam:PassRole", "arn:aws:iam:x") == "allowed"  # no `:` after `iam:` to reach
+
+
+def test_a_star_that_ends_a_part_before_a_colon_reaches_beyond_it_too() -> None:
+    """Not only at the pattern's end: the region's ``*`` in ``arn:aws:ec2:*:ACCOUNT:…`` ends its part, so
+    it may take ``eu:west-1``, as the User Guide's rule says; a ``*`` inside a part may not (above)."""
+    region = Profile("web", (inline(allow("ec2:StartInstances", "arn:aws:ec2:*:111122223333:instance/*")),))
+    odd = "arn:aws:ec2:eu:west-1:111122223333:instance/i-0abc"
+    assert decide(region, "ec2:StartInstances", odd) == "allowed"
+    assert decide(region, "ec2:StartInstances", odd.replace("111122223333", "444455556666")) == "denied"
+
+
+def test_in_the_resource_part_wildcards_cross_colons_before_it_they_do_not() -> None:
+    """After an ARN's fifth colon comes the resource, whose own colons (``log-group:NAME:log-stream:…``)
+    a ``*`` or ``?`` inside a part may cross; in the parts before it (here the account) they may not."""
+    stream = "arn:aws:logs:eu-west-1:111122223333:log-group:app:log-stream:web"
+    first_part = Profile(
+        "web", (inline(allow("logs:GetLogEvents", "arn:aws:logs:eu-west-1:111122223333:log-*-stream:web")),)
+    )
+    assert decide(first_part, "logs:GetLogEvents", stream) == "allowed"
+    one = Profile(
+        "web", (inline(allow("logs:GetLogEvents", "arn:aws:logs:eu-west-1:111122223333:log-group?app:*")),)
+    )
+    assert decide(one, "logs:GetLogEvents", stream) == "allowed"
+    later_part = Profile(
+        "web", (inline(allow("logs:GetLogEvents", "arn:aws:logs:eu-west-1:111122223333:log-group:a*b")),)
+    )
+    assert (
+        decide(later_part, "logs:GetLogEvents", "arn:aws:logs:eu-west-1:111122223333:log-group:a:b")
+        == "allowed"
+    )
+    account = Profile(
+        "web", (inline(allow("ec2:StartInstances", "arn:aws:ec2:eu-west-1:11*33:instance/i-0abc")),)
+    )
+    assert decide(account, "ec2:StartInstances", "arn:aws:ec2:eu-west-1:11:x:33:instance/i-0abc") == "denied"
+    assert decide(account, "ec2:StartInstances", INSTANCE.replace("111122223333", "1100033")) == "allowed"
+    asked = Profile(
+        "web", (inline(allow("ec2:StartInstances", "arn:aws:ec2:eu-west-1:11?33:instance/i-0abc")),)
+    )
+    assert decide(asked, "ec2:StartInstances", "arn:aws:ec2:eu-west-1:11:33:instance/i-0abc") == "denied"
 
 
 def test_without_a_resource_a_narrower_statement_makes_the_answer_depend_on_the_resource() -> None:
@@ -408,10 +470,53 @@ def test_values_or_and_keys_and_operators_and() -> None:
     assert check({"StringNotEquals": {"k:a": ["1", "2"]}}, k__a="2") is False  # must match none
 
 
+def test_a_negated_operator_on_a_multivalued_key_needs_every_value_to_match_none() -> None:
+    """Without a qualifier, ``StringNotEquals`` holds only when no value of the key is a policy value;
+    ``ForAnyValue:`` when one value is not, ``ForAllValues:`` when none is."""
+    plain = {"StringNotEquals": {"k:a": "1"}}
+    assert check(plain, k__a=("1", "2")) is False
+    assert check(plain, k__a=("2", "3")) is True
+    any_value = {"ForAnyValue:StringNotEquals": {"k:a": "1"}}
+    assert check(any_value, k__a=("1", "2")) is True
+    assert check(any_value, k__a=("1",)) is False
+    assert check(any_value) is False  # no value at all: none that is not "1"
+    all_values = {"ForAllValues:StringNotEquals": {"k:a": "1"}}
+    assert check(all_values, k__a=("2", "3")) is True
+    assert check(all_values, k__a=("1", "2")) is False
+
+
+def test_a_condition_value_written_as_a_yaml_or_json_boolean_is_its_lower_case_text() -> None:
+    """IAM reads ``true`` and ``"true"`` alike: a boolean value compares as ``true`` or ``false``."""
+    assert check({"StringEquals": {"k:a": True}}, k__a="true") is True
+    assert check({"StringEquals": {"k:a": [False]}}, k__a="false") is True
+    assert check({"StringEquals": {"k:a": True}}, k__a="True") is False
+
+
+def test_a_date_after_is_strictly_after() -> None:
+    at = "2026-01-01T00:00:00Z"
+    assert check({"DateGreaterThan": {"k:a": at}}, k__a=at) is False
+    assert check({"DateGreaterThan": {"k:a": at}}, k__a="1767225600") is False  # the same instant
+    assert check({"DateLessThan": {"k:a": at}}, k__a=at) is False
+    assert check({"DateGreaterThanEquals": {"k:a": at}}, k__a=at) is True
+
+
 def test_an_unknown_operator_is_never_guessed() -> None:
     verdict = conditions.evaluate({"StringSortOf": {"k:a": "1"}}, Request("s3:GetObject", closed=True))
     assert verdict.value is None
     assert verdict.depends_on == frozenset({"unsupported operator StringSortOf"})
+
+
+@pytest.mark.parametrize(
+    "operator", ["NullIfExists", "ForAnyValue:Null", "ForAllValues:Null", "Foo:StringEquals"]
+)
+def test_null_takes_neither_ifexists_nor_a_set_qualifier(operator: str) -> None:
+    """IAM defines ``Null`` alone: with ``IfExists`` or a qualifier it is no operator it knows."""
+    for context in ({}, {"k:a": ("x",)}):
+        verdict = conditions.evaluate(
+            {operator: {"k:a": "true"}}, Request("s3:GetObject", "*", context, closed=True)
+        )
+        assert verdict.value is None
+        assert verdict.depends_on == frozenset({f"unsupported operator {operator}"})
 
 
 def test_a_known_false_decides_even_when_another_key_is_unknown() -> None:

@@ -1,4 +1,5 @@
-"""Least privilege: broad grants need an acknowledgment with a reason; the trust policy stays EC2's."""
+"""Least privilege in the construct: broad grants need an acknowledgment with a reason; the trust policy
+stays EC2's. The rules themselves, pure, are ``tests/test_least_privilege_rules.py``'s."""
 
 from __future__ import annotations
 
@@ -10,86 +11,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import BroadAccess, Ec2AccessProfile, ProfileSpec, ProfileValidationError
-from constructs_lib.core.checker import check_profile
-from constructs_lib.core.least_privilege import ADMIN_MANAGED_POLICIES, broad_grants, check_acknowledgment
 from tests.guardrail_helpers import acknowledged_rules, synth_errors
 
 REASON = "Needed because the agent manages every object"
-
-
-# ---------------------------------------------------------------------------------------------------
-# Which grants are broad (pure)
-# ---------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("statement", "expected"),
-    [
-        ({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"}, [("action", "*")]),
-        ({"Effect": "Allow", "Action": ["s3:GetObject", "s3:*"], "Resource": "x"}, [("action", "s3:*")]),
-        ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["x", "*"]}, [("resource", "*")]),
-        ({"Effect": "Allow", "Action": "s3:**", "Resource": "x"}, [("action", "s3:**")]),
-        ({"Effect": "Allow", "Action": "***", "Resource": "x"}, [("action", "***")]),
-        ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "**"}, [("resource", "**")]),
-        ({"Effect": "Allow", "Action": "iam:?*", "Resource": "x"}, [("action", "iam:?*")]),
-        ({"Effect": "Allow", "Action": "?*", "Resource": "x"}, [("action", "?*")]),
-        ({"Effect": "Allow", "Action": "iam:?", "Resource": "x"}, []),
-        ({"Effect": "Allow", "Action": "iam:Pass?ole", "Resource": "x"}, []),
-        ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "x"}, [("action", "*")]),
-        ({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "x"}, [("resource", "*")]),
-        ({"Effect": "Deny", "Action": "*", "Resource": "*"}, []),
-        ({"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"}, []),
-        ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Fn::GetAtt": ["B", "Arn"]}}, []),
-    ],
-)
-def test_broad_grants_are_whole_services_everything_and_not_clauses(
-    statement: dict[str, Any], expected: list[tuple[str, str]]
-) -> None:
-    assert [(grant.kind, grant.pattern) for grant in broad_grants(statement)] == expected
-
-
-def test_an_admin_policy_is_known_whatever_the_case_of_its_name() -> None:
-    """IAM does not tell policy names apart by case: ``administratoraccess`` is still EAP024."""
-    for written in ("administratoraccess", "arn:aws:iam::aws:policy/ADMINISTRATORACCESS"):
-        spec = ProfileSpec(instance_profile_name="p", managed_policies=(written,))
-        assert [finding.rule_id for finding in check_profile(spec)] == ["EAP024"], written
-
-
-def test_a_run_of_stars_is_refused_as_one_star_and_acknowledged_as_written() -> None:
-    """IAM reads ``s3:**`` as ``s3:*``: EAP042 refuses it (not the linters' EAP043, which would let an
-    optional acknowledgment through), and the acknowledgment is the pattern as the statement writes it."""
-    statement = {"Effect": "Allow", "Action": "s3:**", "Resource": "arn:aws:s3:::b/key"}
-    spec = ProfileSpec(instance_profile_name="p", statements=(statement,))
-    (finding,) = check_profile(spec, linters=True)
-    assert (finding.rule_id, finding.value) == ("EAP042", "s3:**")
-    assert "allows every action of s3" in finding.rule
-    acknowledged = ProfileSpec(
-        instance_profile_name="p",
-        statements=(statement,),
-        acknowledge=(BroadAccess.action("s3:**", reason=REASON),),
-    )
-    assert check_profile(acknowledged, linters=True) == []
-
-
-@pytest.mark.parametrize(
-    ("acknowledgment", "problem"),
-    [
-        (BroadAccess.action("s3:*", reason="1234567890"), None),
-        (BroadAccess.action("s3:*", reason="  123456789  "), "has a reason of 9 characters"),
-        (BroadAccess.action("s3:GetObject", reason=REASON), "is not a wildcard"),
-        (BroadAccess.resource("arn:aws:s3:::b", reason=REASON), "is not a wildcard"),
-        (BroadAccess.managed_policy("PowerUserAccess", reason=REASON), None),
-    ],
-)
-def test_an_acknowledgment_needs_a_wildcard_and_ten_characters_of_reason(
-    acknowledgment: BroadAccess, problem: str | None
-) -> None:
-    found = check_acknowledgment(acknowledgment)
-    assert (found is None) if problem is None else (found is not None and found.startswith(problem))
-
-
-def test_admin_level_policies_are_the_three_iam_documents() -> None:
-    assert set(ADMIN_MANAGED_POLICIES) == {"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -151,6 +75,16 @@ def test_add_to_policy_needs_the_acknowledgment_first(stack: Stack) -> None:
     profile.add_to_policy(wildcard)
     assert [a.pattern for a in profile.acknowledgments] == ["sqs:*"]
     assert synth_errors(stack) == []
+
+
+def test_acknowledging_again_what_an_earlier_call_acknowledged_is_refused(stack: Stack) -> None:
+    profile = Ec2AccessProfile(stack, "P", acknowledge=[BroadAccess.action("s3:*", reason=REASON)])
+    profile.acknowledge(BroadAccess.action("sqs:*", reason=REASON))
+    with pytest.raises(ProfileValidationError) as caught:
+        profile.acknowledge(BroadAccess.action("s3:*", reason="The same wildcard, said once more"))
+    assert (caught.value.field, caught.value.value) == ("acknowledge (action)", "s3:*")
+    assert "is acknowledged twice" in caught.value.rule
+    assert [a.pattern for a in profile.acknowledgments] == ["s3:*", "sqs:*"]
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,46 @@ def test_the_size_budget_counts_too() -> None:
     assert placed.placement.shards == {"Ec2AccessProfiles": ("a", "b"), "Ec2AccessProfiles-2": ("c",)}
 
 
+def test_a_stack_filled_exactly_to_its_byte_budget_takes_the_last_profile() -> None:
+    placed = place(requests("a", "b", size=500), Placement(), max_bytes=1000)
+    assert placed.placement.shards == {"Ec2AccessProfiles": ("a", "b")}
+    over = place(requests("a", "b", size=501), Placement(), max_bytes=1000)
+    assert over.placement.shards == {"Ec2AccessProfiles": ("a",), "Ec2AccessProfiles-2": ("b",)}
+
+
+def test_new_profiles_try_the_shards_in_number_order_not_the_files_order() -> None:
+    """A file edited by hand may list ``-2`` first: the lowest-numbered shard with room still wins."""
+    recorded = Placement({"Ec2AccessProfiles-2": ("b",), "Ec2AccessProfiles": ("a",)})
+    placed = place(requests("a", "b", "new"), recorded, max_profiles=3)
+    assert placed.findings == []
+    assert placed.stacks == {"a": "Ec2AccessProfiles", "b": "Ec2AccessProfiles-2", "new": "Ec2AccessProfiles"}
+
+
+def test_recorded_profiles_keep_their_room_whatever_the_catalogues_order() -> None:
+    """A new profile naming a full stack, listed before the one recorded there, is the one refused."""
+    recorded = Placement({}, {"Ec2Access-Web": ("old",)})
+    placed = place(
+        [
+            Request("new", "Ec2Access-Web", 10, "c.yaml:1:3"),
+            Request("old", "Ec2Access-Web", 10, "c.yaml:2:3"),
+        ],
+        recorded,
+        max_profiles=1,
+    )
+    assert placed.stacks == {"old": "Ec2Access-Web"}
+    (finding,) = placed.findings
+    assert (finding.rule_id, finding.profile, finding.value) == ("EAP111", "new", "Ec2Access-Web")
+    assert placed.placement.stacks == {"Ec2Access-Web": ("old",)}
+
+
+def test_a_named_stack_that_takes_none_of_its_profiles_is_still_recorded() -> None:
+    """The only profile naming it is too large for any stack: the stack is recorded all the same."""
+    placed = place(requests("huge", stack="Ec2Access-Big", size=2000), Placement(), max_bytes=1000)
+    assert placed.stacks == {}
+    assert [finding.rule_id for finding in placed.findings] == ["EAP111"]
+    assert placed.placement.stacks == {"Ec2Access-Big": ()}
+
+
 def test_naming_another_stack_for_a_recorded_profile_is_refused() -> None:
     recorded = Placement({"Ec2AccessProfiles-2": ("web",)})
     placed = place(requests("web", stack="Other"), recorded, placement_file="c.placement.json")
@@ -128,7 +168,7 @@ def test_naming_another_stack_for_a_recorded_profile_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("stack", "rule"),
+    ("named_stack", "rule"),
     [
         (
             None,
@@ -144,11 +184,11 @@ def test_naming_another_stack_for_a_recorded_profile_is_refused() -> None:
         ),
     ],
 )
-def test_a_profile_stays_in_the_named_stack_the_file_records(stack: str | None, rule: str) -> None:
+def test_a_profile_stays_in_the_named_stack_the_file_records(named_stack: str | None, rule: str) -> None:
     """Removing ``stack:`` (or its ``defaults:``), or naming another, would delete the instance profile
     from its stack and create it elsewhere: refused as a shard's profile naming a stack is."""
     recorded = Placement({}, {"Ec2Access-Web": ("Web",)})
-    placed = place(requests("web", stack=stack), recorded, placement_file="c.placement.json")
+    placed = place(requests("web", stack=named_stack), recorded, placement_file="c.placement.json")
     (finding,) = placed.findings
     assert (finding.rule_id, finding.field, finding.profile, finding.location) == (
         "EAP112",
@@ -156,7 +196,7 @@ def test_a_profile_stays_in_the_named_stack_the_file_records(stack: str | None, 
         "web",
         "c.yaml:1:3",
     )
-    assert finding.value == (stack or "(missing)")
+    assert finding.value == (named_stack or "(missing)")
     assert rule in finding.rule
     assert placed.stacks == {}
     assert place(requests("web", stack="Ec2Access-Web"), recorded).findings == []
@@ -251,6 +291,14 @@ def test_named_stacks_are_sorted_after_the_shards_with_their_profiles_and_read_b
         ("[]", "version", "is not a placement file", "1:1"),
         ('{"version": 1, "shards": []}', "shards", "is not a mapping", "1:16"),
         ('{"version": 1, "shards": {"Mine": []}}', "shards", "is not a shard name", "1:27"),
+        ('{"version": 1, "shards": {"Ec2AccessProfiles-01": []}}', "shards", "is not a shard name", "1:27"),
+        ('{"version": 1, "shards": {"Ec2AccessProfiles-0": []}}', "shards", "is not a shard name", "1:27"),
+        ('{"version": 1, "shards": {"ec2accessprofiles": []}}', "shards", "is not a shard name", "1:27"),
+        ('{"version": 1, "shards": {"Ec2AccessProfiles2": []}}', "shards", "is not a shard name", "1:27"),
+        # N starts at 2 (the first shard has none), and a name is matched whole, line break included.
+        ('{"version": 1, "shards": {"Ec2AccessProfiles-1": []}}', "shards", "is not a shard name", "1:27"),
+        ('{"version": 1, "shards": {"Ec2AccessProfiles\\n": []}}', "shards", "is not a shard name", "1:27"),
+        ('{"version": 1, "shards": {"Ec2AccessProfiles-2\\n": []}}', "shards", "is not a shard name", "1:27"),
         (
             '{"version": 1, "shards": {"Ec2AccessProfiles": [1]}}',
             "shards['Ec2AccessProfiles']",

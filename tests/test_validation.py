@@ -19,6 +19,7 @@ from constructs_lib.core.validation import (
     PATH_MAX,
     POLICY_NAME_MAX,
     ROLE_NAME_MAX,
+    STACK_NAME_MAX,
     TAG_CHARACTERS,
     TAG_KEY_MAX,
     TAG_VALUE_MAX,
@@ -31,6 +32,7 @@ from constructs_lib.core.validation import (
     check_name,
     check_path,
     check_policy_arn,
+    check_stack_name,
     check_tag_count,
     check_tag_key,
     check_tag_value,
@@ -160,9 +162,32 @@ def test_session_outside_one_to_twelve_hours_fails_with_its_seconds(seconds: int
     )
 
 
-@pytest.mark.parametrize("seconds", [3600.5, 43199.999, 7200.1])
+@pytest.mark.parametrize("seconds", [3600.5, 43199.999, 7200.1, float("inf"), float("-inf"), float("nan")])
 def test_session_of_non_integral_seconds_fails(seconds: float) -> None:
     assert check_max_session_seconds(seconds) == "is not a whole number of seconds"
+
+
+# ---------------------------------------------------------------------------------------------------
+# CloudFormation stack names
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["A", "Ec2Access-Web", "a1-2-3", "A" * STACK_NAME_MAX])
+def test_stack_name_of_letters_digits_and_hyphens_from_a_letter_passes(name: str) -> None:
+    assert check_stack_name(name) is None
+
+
+@pytest.mark.parametrize("name", ["1stStack", "-Web", "Web_Stack", "Web Stack", "Wéb"])
+def test_stack_name_not_starting_with_a_letter_or_with_another_character_fails(name: str) -> None:
+    assert check_stack_name(name) == (
+        "is not a stack name: CloudFormation allows letters, digits and hyphens, starting with a letter"
+    )
+
+
+@pytest.mark.parametrize("length", [0, STACK_NAME_MAX + 1])
+def test_stack_name_outside_the_limits_fails_with_its_length(length: int) -> None:
+    assert STACK_NAME_MAX == 128
+    assert check_stack_name("A" * length) == f"is {length} characters; CloudFormation allows 1 to 128"
 
 
 # ---------------------------------------------------------------------------------------------------

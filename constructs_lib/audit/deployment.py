@@ -74,7 +74,7 @@ def deployment_targets(directory: Path, name: str) -> DeploymentTargets:
     stages: dict[str, tuple[StackTemplate, ...]] = {}
     found: set[str] = set()
     for artifact_id, artifact in artifacts.items():
-        match = _STAGE_DIRECTORY.match(artifact_id)
+        match = _STAGE_DIRECTORY.fullmatch(artifact_id)
         if artifact.get("type") == NESTED_ASSEMBLY and match is not None:
             found.add(match["deployment"])
             if artifact_id == f"assembly-{stage_id(name, match['account'])}":

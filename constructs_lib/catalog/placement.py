@@ -59,7 +59,8 @@ MAX_FILE_FINDINGS = 1_000
 """Problems of a placement file listed before the rest are only counted: past a few, the way out is to
 restore the file, and a hostile file must not print a line per byte."""
 
-_SHARD_NAME = re.compile(rf"^{SHARD_PREFIX}(?:-([1-9][0-9]*))?$")
+_SHARD_NAME = re.compile(rf"{SHARD_PREFIX}(?:-([2-9]|[1-9][0-9]+))?")
+"""A shard's name, matched whole (``fullmatch``: ``$`` would let a trailing line break through)."""
 _LOCATION = re.compile(r":[0-9]+:[0-9]+$")
 """A ``:LINE:COL`` after a file's name."""
 _TOKEN = re.compile(r'"[^"\\\n]*"|[][{}:]|"')
@@ -230,7 +231,7 @@ def _check_recorded(
         stack_at = marks.keys.get((section, stack), 0)
         if section == "shards":
             shard_rule = f"is not a shard name: {SHARD_PREFIX}, or {SHARD_PREFIX}-N for N from 2"
-            name_rule = None if _SHARD_NAME.match(stack) else shard_rule
+            name_rule = None if _SHARD_NAME.fullmatch(stack) else shard_rule
         else:
             name_rule = check_stack_name(stack)
         if name_rule:
@@ -566,7 +567,7 @@ def _shard_name(number: int) -> str:
 
 
 def _number(shard: str) -> int:
-    match = _SHARD_NAME.match(shard)
+    match = _SHARD_NAME.fullmatch(shard)
     if match is None:
         return 0
     return int(match.group(1) or 1)

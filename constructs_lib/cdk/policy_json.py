@@ -43,7 +43,7 @@ def rendered_policy(statements: Sequence[Mapping[str, Any]], *, minimize: object
         or actions is None
         or not actions
         or resources is None
-        or not all(_CDK_ACTION.match(action) for action in actions)
+        or not all(_CDK_ACTION.fullmatch(action) for action in actions)
         or (sid is not None and (not isinstance(sid, str) or not sid or is_unresolved(sid)))
     ):
         return None
@@ -56,6 +56,8 @@ def _strings(value: object) -> list[str] | None:
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list):
         return None
-    if not all(isinstance(each, str) and _PLAIN.match(each) and not is_unresolved(each) for each in values):
+    if not all(
+        isinstance(each, str) and _PLAIN.fullmatch(each) and not is_unresolved(each) for each in values
+    ):
         return None
     return list(dict.fromkeys(values))

@@ -45,7 +45,7 @@ def publish_findings(instance_profile_name: object, path: object) -> list[Findin
             "instance_profile_name, or publish_contract=False"
         )
         findings.append(Finding("EAP114", "instance_profile_name", instance_profile_name, rule))
-    elif not _SSM_NAME.match(instance_profile_name):
+    elif not _SSM_NAME.fullmatch(instance_profile_name):
         rule = (
             f"cannot name the contract parameter {PREFIX}NAME: SSM allows only letters, digits and _.- "
             "in it (IAM also allows +=,@); rename the profile, or publish_contract=False"
