@@ -89,7 +89,8 @@ typecheck: $(VENV)/.dev-installed
 
 # Synth cost of the library against plain aws-cdk-lib and native JavaScript CDK at N = 1 to 1,000
 # profiles; writes bench/results.md and bench/results.png. Then the audit's IAM calls a profile and
-# wall time on the emulator (bench/audit-results.md). Figures only: nothing fails on them.
+# wall time on the emulator (bench/audit-results.md). It fails when the workloads' templates differ
+# or an audit round fails or varies; the speed figures themselves fail nothing.
 bench: $(VENV)/.bench-installed bench/native/node_modules/.installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.audit $(AUDIT_BENCH_ARGS)

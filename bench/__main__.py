@@ -4,7 +4,9 @@ At each N, one run of every workload per round, in an order that rotates from ro
 machine noise falls on all alike; medians over the rounds, and each CPU ratio the median over rounds
 of the two workloads' ratio within a round (``bench.report``). Then the calls into Node.js per profile
 (``bench.crossings``). Writes ``bench/results.md``, ``bench/results.json`` and ``bench/results.png``.
-Figures only: nothing here fails on a target.
+Figures only: nothing here fails on a target. It fails on one thing: workloads that built different
+templates (``bench.templates``, every run's, at every N and in every round). Then the report says so
+first, the rounds stop after the one that showed it, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from bench import crossings
 from bench.explain import time_explain
 from bench.measure import Measurement, measure
 from bench.profiles import catalog_yaml
-from bench.report import Results, write_plot, write_table
+from bench.report import Results, TemplateCheck, write_plot, write_table
 from bench.review import time_review
 from bench.stacks import PROFILES_PER_STACK
+from bench.templates import Fingerprint, differences, disagreements, fingerprint_of
 from bench.workloads import WORKLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +47,43 @@ def workload_environment() -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), "NODE_PATH": str(HERE / "native" / "node_modules")}
 
 
-def run_synth(workload: str, count: int, env: dict[str, str]) -> Measurement:
+def run_synth(workload: str, count: int, env: dict[str, str]) -> tuple[Measurement, Fingerprint]:
+    """Measure one run of ``workload``, and fingerprint what it wrote (after the measuring)."""
     with tempfile.TemporaryDirectory() as outdir:
         command = WORKLOADS[workload].command(count, outdir, PROFILES_PER_STACK)
-        return measure(command, cwd=ROOT, env=env)
+        measured = measure(command, cwd=ROOT, env={**env, **WORKLOADS[workload].environment()})
+        return measured, fingerprint_of(Path(outdir))
+
+
+def compare_templates(built: dict[int, dict[str, Fingerprint]]) -> list[str]:
+    """How the workloads' templates differ at each N (``bench.templates.disagreements``)."""
+    tagged = [w for w, workload in WORKLOADS.items() if workload.tagged]
+    by_hand = [w for w, workload in WORKLOADS.items() if workload.by_hand]
+    return [
+        f"N = {count:,}: {problem}"
+        for count, by_workload in built.items()
+        for problem in disagreements(
+            {w: by_workload[w] for w in WORKLOADS if w in by_workload},
+            tagged=tagged,
+            by_hand=by_hand,
+            profiles=count,
+        )
+    ]
+
+
+def same_as_before(
+    first: dict[int, dict[str, Fingerprint]], workload: str, count: int, built: Fingerprint, round_number: int
+) -> list[str]:
+    """Nothing when ``workload`` built at ``count`` what it built the first time (which is kept)."""
+    before = first.setdefault(count, {}).setdefault(workload, built)
+    if before == built:
+        return []
+    changed = differences(
+        {**built.profiles, **built.tags, **built.function},
+        {**before.profiles, **before.tags, **before.function},
+        "round 1",
+    )
+    return [f"N = {count:,}: {workload} built other templates in round {round_number + 1}: {changed}"]
 
 
 def time_checker(count: int, rounds: int) -> tuple[float, float]:
@@ -90,9 +126,17 @@ def main() -> None:
         action="store_true",
         help="measure nothing: write the report again from results.json (after a change to the report)",
     )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=HERE,
+        help="the folder of results.md, results.json and results.png (default bench/, as committed)",
+    )
     args = parser.parse_args()
     if args.report_only:
-        write_report(Results.from_json(json.loads((HERE / "results.json").read_text())))
+        results = Results.from_json(json.loads((args.output / "results.json").read_text()))
+        write_report(results, args.output)
+        fail_on_different_templates(results)
         return
 
     env = workload_environment()
@@ -102,17 +146,37 @@ def main() -> None:
         w: {n: [] for n in args.sizes} for w in args.workloads
     }
     order: list[str] = list(args.workloads)
+    built: dict[int, dict[str, Fingerprint]] = {}
+    """Each workload's templates at each N, as its first run built them."""
+    problems: list[str] = []
     for round_number in range(args.rounds):
         for count in args.sizes:
             for workload in order:
-                result = run_synth(workload, count, env)
+                result, templates = run_synth(workload, count, env)
                 samples[workload][count].append(result)
                 progress(round_number, workload, count, result)
+                problems += same_as_before(built, workload, count, templates, round_number)
             order = order[1:] + order[:1]
+        if round_number == 0:
+            problems += compare_templates(built)
+        if problems:
+            print("the workloads' templates differ: stopping after this round", file=sys.stderr, flush=True)
+            break
+    checked = TemplateCheck(sorted(built), problems)
+    measured = {w: {n: runs for n, runs in by_count.items() if runs} for w, by_count in samples.items()}
+    if problems:  # figures of different apps: the report says so, and nothing more is measured
+        results = Results.from_samples(
+            measured, checker_seconds=time_checker(1000, 1), crossings={}, templates=checked
+        )
+        write_report(results, args.output)
+        fail_on_different_templates(results)
     checker = time_checker(1000, args.rounds)
     counted = [w for w in args.workloads if WORKLOADS[w].module is not None]
     calls = crossings.per_profile(counted, *args.crossings)
-    write_report(Results.from_samples(samples, checker_seconds=checker, crossings=calls))
+    write_report(
+        Results.from_samples(measured, checker_seconds=checker, crossings=calls, templates=checked),
+        args.output,
+    )
     with tempfile.TemporaryDirectory() as folder:
         warm, whole = time_explain(Path(folder), args.rounds)
     print(
@@ -123,12 +187,22 @@ def main() -> None:
     print(f"review of 1,000 changed profiles: {seconds:.2f} s beyond the two syntheses (target: < 10 s)")
 
 
-def write_report(results: Results) -> None:
+def write_report(results: Results, folder: Path = HERE) -> None:
     """results.md, results.png and results.json, as committed; the table is printed too."""
-    write_table(results, HERE / "results.md")
-    write_plot(results, HERE / "results.png")
-    (HERE / "results.json").write_text(json.dumps(results.to_json(), indent=2, sort_keys=True) + "\n")
-    print((HERE / "results.md").read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    write_table(results, folder / "results.md")
+    write_plot(results, folder / "results.png")
+    (folder / "results.json").write_text(json.dumps(results.to_json(), indent=2, sort_keys=True) + "\n")
+    print((folder / "results.md").read_text())
+
+
+def fail_on_different_templates(results: Results) -> None:
+    """Exit 1, naming the differences, when the workloads' templates differed."""
+    if results.templates is not None and results.templates.problems:
+        raise SystemExit(
+            "python -m bench: the workloads built different templates, so its figures compare different "
+            "apps (results.md lists how):\n" + "\n".join(results.templates.problems)
+        )
 
 
 def progress(round_number: int, workload: str, count: int, result: Measurement) -> None:

@@ -34,6 +34,23 @@ class Median:
 
 
 @dataclass(frozen=True)
+class TemplateCheck:
+    """Whether the workloads synthesized the same templates (``bench.templates``), at every N measured
+    and in every round."""
+
+    sizes: list[int]
+    """The N at which every workload's templates were compared."""
+    problems: list[str]
+    """How they differed; none when they did not."""
+
+    @property
+    def figure(self) -> str:
+        if self.problems:
+            return f"{len(self.problems)} difference(s), the first: {self.problems[0]}"
+        return "the same at N = " + ", ".join(f"{count:,}" for count in self.sizes)
+
+
+@dataclass(frozen=True)
 class Results:
     medians: dict[str, dict[int, Median]]
     checker_seconds: float
@@ -41,6 +58,8 @@ class Results:
     crossings: dict[str, PerProfile]
     rounds: dict[str, dict[int, list[Measurement]]] = field(default_factory=dict)
     """Every run, in round order: the medians hide how far one round is from the next."""
+    templates: TemplateCheck | None = None
+    """Whether the figures compare like with like; None when not checked (a report of before the check)."""
 
     @staticmethod
     def from_samples(
@@ -48,6 +67,7 @@ class Results:
         *,
         checker_seconds: tuple[float, float],
         crossings: dict[str, PerProfile],
+        templates: TemplateCheck | None = None,
     ) -> Results:
         medians = {
             workload: {
@@ -61,7 +81,7 @@ class Results:
             }
             for workload, by_count in samples.items()
         }
-        return Results(medians, checker_seconds[0], checker_seconds[1], crossings, samples)
+        return Results(medians, checker_seconds[0], checker_seconds[1], crossings, samples, templates)
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> Results:
@@ -78,6 +98,7 @@ class Results:
             samples,
             checker_seconds=(data["checker_seconds"], data["checker_cli_seconds"]),
             crossings={w: PerProfile(**crossings[w]) for w in WORKLOADS if w in crossings},
+            templates=TemplateCheck(**data["templates"]) if data.get("templates") else None,
         )
 
     def ratio(self, numerator: str, denominator: str, count: int) -> float | None:
@@ -94,6 +115,18 @@ class Results:
             return statistics.median(paired)
         try:
             return self.medians[numerator][count].cpu_seconds / self.medians[denominator][count].cpu_seconds
+        except KeyError:
+            return None
+
+    def peak_ratio(self, numerator: str, denominator: str, count: int) -> float | None:
+        """Peak memory of ``numerator`` over ``denominator``'s: the median of each round's ratio, as
+        ``ratio`` takes CPU's (a round's load and page cache weigh on both alike). Without recorded
+        rounds, the ratio of the medians."""
+        paired = [memory for _, memory in self.round_by_round(numerator, count, denominator)]
+        if paired:
+            return statistics.median(paired)
+        try:
+            return self.medians[numerator][count].peak_mib / self.medians[denominator][count].peak_mib
         except KeyError:
             return None
 
@@ -146,17 +179,17 @@ class Results:
         plain = self.medians.get("plain", {}).get(1000)
         for workload in RATIO_TARGETS:
             peak = self.medians.get(workload, {}).get(1000)
+            ratio = self.peak_ratio(workload, "plain", 1000)
             gains = [memory - 1 for _, memory in self.round_by_round(workload, 1000)]
             rows.append(
                 (
                     f"{workload}: peak memory at N = 1,000 at most {PEAK_TARGET:.2f}x hand-written's",
-                    f"{peak.peak_mib:,.0f} MiB against {plain.peak_mib:,.0f} MiB"
+                    f"{ratio - 1:+.1%}"
                     + _by_round(gains, "{:+.1%}")
-                    if peak is not None and plain is not None
+                    + f"; medians {peak.peak_mib:,.0f} MiB against {plain.peak_mib:,.0f} MiB"
+                    if peak is not None and plain is not None and ratio is not None
                     else "not measured",
-                    peak.peak_mib <= plain.peak_mib * PEAK_TARGET
-                    if peak is not None and plain is not None
-                    else None,
+                    None if peak is None or plain is None or ratio is None else ratio <= PEAK_TARGET,
                 )
             )
         rows.append(
@@ -165,6 +198,13 @@ class Results:
                 f"{self.checker_seconds:.2f} s in-process "
                 f"({self.checker_cli_seconds:.2f} s as a CLI process)",
                 self.checker_seconds < CHECKER_TARGET_SECONDS,
+            )
+        )
+        rows.append(
+            (
+                "every workload synthesizes the same templates, logical IDs aside (bench/templates.py)",
+                "not checked" if self.templates is None else self.templates.figure,
+                None if self.templates is None else not self.templates.problems,
             )
         )
         return rows
@@ -183,6 +223,7 @@ class Results:
                 for workload, by_count in self.rounds.items()
             },
             "targets": [{"target": t, "figure": f, "met": m} for t, f, m in self.targets()],
+            "templates": None if self.templates is None else vars(self.templates),
         }
 
 
@@ -198,6 +239,7 @@ def write_table(results: Results, path: Path) -> None:
     lines = [
         "<!-- Written by `make bench` (bench/__main__.py); do not edit by hand. -->",
         "",
+        *_template_problems(results),
         "Synth of N profiles, whole process (Python and its Node.js together; Node alone for native):",
         "medians of wall time / CPU time / peak memory.",
         "",
@@ -237,7 +279,7 @@ def write_table(results: Results, path: Path) -> None:
     by_hand = results.medians.get(TAGGED_REFERENCE, {}).get(1000)
     if by_hand is not None:
         peaks = [
-            f"{w} {m.peak_mib:,.0f} MiB ({m.peak_mib / by_hand.peak_mib:.2f}x)"
+            f"{w} {m.peak_mib:,.0f} MiB ({results.peak_ratio(w, TAGGED_REFERENCE, 1000):.2f}x)"
             for w in TAGGED_WORKLOADS
             if (m := results.medians.get(w, {}).get(1000)) is not None
         ]
@@ -259,6 +301,20 @@ def write_table(results: Results, path: Path) -> None:
             f"| {target} | {figure} | {'not measured' if met is None else 'yes' if met else '**no**'} |"
         )
     path.write_text("\n".join(lines) + "\n")
+
+
+def _template_problems(results: Results) -> list[str]:
+    """The report's first words when the workloads built different templates: its figures compare
+    different apps."""
+    if results.templates is None or not results.templates.problems:
+        return []
+    return [
+        "**The workloads' templates differ: these figures do not compare the same app, and `python -m bench`",
+        "failed.**",
+        "",
+        *(f"- {problem}" for problem in results.templates.problems),
+        "",
+    ]
 
 
 def _by_round(values: list[float], form: str) -> str:

@@ -32,6 +32,7 @@ BEYOND_THE_CONSTRUCT = frozenset(
         "test_app",
         "test_app_catalog",
         "test_audit_account",
+        "test_audit_bench",
         "test_bench",
         "test_deployments",
         "test_emulator_fidelity",

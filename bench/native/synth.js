@@ -1,5 +1,7 @@
 // Workload: the same N profiles in JavaScript CDK, run by Node directly (no jsii): the native limit.
-// Usage: node synth.js N OUTDIR PROFILES_PER_STACK
+// Usage: node synth.js N OUTDIR PROFILES_PER_STACK, with the context the Python workloads give their App
+// (tooling.cdk.cli_context) in CDK_CONTEXT_JSON, which App reads as it does under `cdk synth`
+// (bench/workloads.py sets it, and runs this on the Node.js jsii runs on for the Python workloads).
 'use strict';
 const { App, Stack, Tags } = require('aws-cdk-lib');
 const iam = require('aws-cdk-lib/aws-iam');
