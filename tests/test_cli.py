@@ -71,6 +71,18 @@ def test_a_clean_catalogue_exits_0_and_prints_only_the_summary(capsys: pytest.Ca
     assert err == "catalog.yaml: 2 profiles, no problems\n"
 
 
+def test_past_the_findings_listed_the_summary_counts_every_problem_not_the_line_that_counts_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """1,500 bad items: 1,000 listed and one line for the other 500; the summary says 1,500 (it said
+    1,001, the counting line taken for one problem)."""
+    assert cli.main(["check", write("catalog.yaml", "profiles: [" + ", ".join(["a"] * 1_500) + "]\n")]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 1_001
+    assert "has 500 more problems (500 of them errors)" in out.splitlines()[-1]
+    assert err == "catalog.yaml: 0 profiles, 1,500 problems\n"
+
+
 def test_problems_exit_1_with_one_line_each_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["check", write("catalog.yaml", BAD)]) == 1
     out, err = capsys.readouterr()

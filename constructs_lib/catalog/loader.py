@@ -136,6 +136,9 @@ class Catalog:
     """Where the placement file is, beside the catalogue."""
     deployments: tuple[Deployment, ...] = ()
     """Where the profiles deploy; none: environment-agnostic stacks."""
+    unlisted: tuple[int, int] = (0, 0)
+    """Errors and warnings past the ``MAX_LISTED_FINDINGS`` listed, counted by the last finding
+    (``EAP105``) in place of themselves."""
 
     @property
     def placement_changed(self) -> bool:
@@ -210,14 +213,16 @@ def load_catalog(path: str | Path, *, settings: AppSettings | None = None) -> Ca
     findings += stack_set_findings(
         reader.deployments, _stacks_of(profiles, reader.deployments, placed.placement, recorded_file)
     )
+    listed, unlisted = _listed(shown, sorted(findings, key=file_order))
     return Catalog(
         shown,
         tuple(profiles),
-        _listed(shown, sorted(findings, key=file_order)),
+        listed,
         placement=placed.placement,
         recorded=recorded,
         placement_file=str(recorded_file),
         deployments=tuple(reader.deployments),
+        unlisted=unlisted,
     )
 
 
@@ -811,10 +816,11 @@ MAX_LISTED_FINDINGS = 1_000
 a hostile file of a million bad list items must not print a line each (the placement file's bound)."""
 
 
-def _listed(path: str, findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    """The first ``MAX_LISTED_FINDINGS`` in file order, then one finding that counts the rest."""
+def _listed(path: str, findings: Sequence[Finding]) -> tuple[tuple[Finding, ...], tuple[int, int]]:
+    """The first ``MAX_LISTED_FINDINGS`` in file order, then one finding that counts the rest; and the
+    errors and warnings of the rest."""
     if len(findings) <= MAX_LISTED_FINDINGS:
-        return tuple(findings)
+        return tuple(findings), (0, 0)
     rest = findings[MAX_LISTED_FINDINGS:]
     errors = sum(1 for finding in rest if finding.severity == "error")
     rule = (
@@ -822,7 +828,8 @@ def _listed(path: str, findings: Sequence[Finding]) -> tuple[Finding, ...]:
         "first, and check again"
     )
     last = rest[0].location or f"{path}:1:1"
-    return (*findings[:MAX_LISTED_FINDINGS], Finding("EAP105", "file", path, rule, location=last))
+    counted = Finding("EAP105", "file", path, rule, location=last)
+    return (*findings[:MAX_LISTED_FINDINGS], counted), (errors, len(rest) - errors)
 
 
 def file_order(finding: Finding) -> tuple[int, int]:

@@ -443,9 +443,16 @@ def _catalog_json(catalog: Catalog) -> dict[str, object]:
 
 
 def _summary(catalog: Catalog) -> str:
-    """``catalog.yaml: 3 profiles, 2 problems``: errors are problems; warnings, if any, are counted apart."""
+    """``catalog.yaml: 3 profiles, 2 problems``: errors are problems; warnings, if any, are counted apart.
+
+    Past the findings listed, the ones left out are counted, not the finding that counts them.
+    """
     errors = len(catalog.errors)
     warnings = len(catalog.findings) - errors
+    unlisted_errors, unlisted_warnings = catalog.unlisted
+    if unlisted_errors or unlisted_warnings:
+        errors += unlisted_errors - 1
+        warnings += unlisted_warnings
     parts = [_count(len(catalog.profiles), "profile"), _count(errors, "problem") if errors else "no problems"]
     if warnings:
         parts.append(_count(warnings, "warning"))
