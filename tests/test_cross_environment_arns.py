@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack, Stage
+from aws_cdk import App, Environment, Fn, Stack, Stage
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ssm as ssm
 
 from constructs_lib import Ec2AccessProfile, ProfileSpec, build_catalog
 from tests.conftest import library_context
@@ -143,3 +144,42 @@ def test_a_catalogue_profile_grants_to_another_account_by_its_arn(tmp_path: Path
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert [statement["Resource"] for statement in statements] == ARNS
     assert "Fn::GetStackOutput" not in json.dumps(template)
+
+
+def names_used(build: Build, user_env: Environment | None) -> tuple[Any, dict[str, Any]]:
+    """The role's and the instance profile's names as a stack of ``user_env`` writes them (None: the
+    profile's own stack), and the profile's stack's template."""
+    app = App(context=library_context())
+    owner = Stack(app, "Profiles", env=OWNER)
+    profile = build(owner)
+    user = owner if user_env is None else Stack(app, "User", env=user_env)
+    ssm.StringParameter(
+        user, "Names", string_value=Fn.join(",", [profile.role_name, profile.instance_profile_name])
+    )
+    assembly = app.synth()
+    template = assembly.get_stack_by_name(user.stack_name).template
+    (parameter,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::SSM::Parameter")
+    return parameter["Properties"]["Value"], assembly.get_stack_by_name("Profiles").template
+
+
+@pytest.mark.parametrize(
+    "user_env",
+    [
+        pytest.param(ANOTHER_ACCOUNT, id="another account"),
+        pytest.param(ANOTHER_REGION, id="another region"),
+        pytest.param(OWNER, id="another stack of its environment"),
+        pytest.param(None, id="its own stack"),
+    ],
+)
+def test_a_profile_from_a_spec_gives_its_names_as_its_l2s_would(user_env: Environment | None) -> None:
+    """From another account or region the names written out (a reference there would be an output
+    CloudFormation cannot follow), else references: as the constructor's profile gives them."""
+    (spec_value, spec_owner), (props_value, props_owner) = (
+        names_used(from_spec, user_env),
+        names_used(with_props, user_env),
+    )
+    assert spec_value == props_value
+    assert spec_owner.get("Outputs") == props_owner.get("Outputs")
+    if user_env in (ANOTHER_ACCOUNT, ANOTHER_REGION):
+        assert spec_value == "web,web"
+        assert "Outputs" not in spec_owner

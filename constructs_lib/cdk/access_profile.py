@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, overload
@@ -258,10 +258,10 @@ class Ec2AccessProfile(Construct):
         self._instance_profile: iam.IInstanceProfile | None = None
         self._cfn_role_resource: iam.CfnRole | None = None
         self._cfn_profile_resource: iam.CfnInstanceProfile | None = None
-        self._arns: dict[str, str] = {}
-        """``role_arn`` and ``instance_profile_arn`` of a profile built from a spec, once asked."""
-        self._arn_resource_names = (
-            _arn_resource_names(checked.path, role=checked.role_name, profile=checked.instance_profile_name)
+        self._across: dict[str, str] = {}
+        """The ARNs and names of a profile built from a spec, once asked (``_across_environments``)."""
+        self._literal_names = (
+            _literal_names(checked.path, role=checked.role_name, profile=checked.instance_profile_name)
             if checked.lean
             else {}
         )
@@ -337,9 +337,9 @@ class Ec2AccessProfile(Construct):
             self.contract = publish(
                 self,
                 instance_profile_arn=self._instance_profile_arn_here,
-                instance_profile_name=self.instance_profile_name,
+                instance_profile_name=self._instance_profile_name_here,
                 role_arn=self._role_arn_here,
-                role_name=self.role_name,
+                role_name=self._role_name_here,
                 name=checked.instance_profile_name,
                 path=checked.path or "/",
             )
@@ -482,12 +482,18 @@ class Ec2AccessProfile(Construct):
         """
         if self._role is not None:
             return self._role.role_arn
-        return self._arn_across_environments(_ROLE, self._role_arn_here)
+        return self._across_environments("role_arn", self._role_arn_here, self._arn_written_out(_ROLE))
 
     @property
     def role_name(self) -> str:
-        """Name of the role."""
-        return self._role.role_name if self._role is not None else self.cfn_role.ref
+        """Name of the role.
+
+        In a stack of another account or region, the name written out when it is known at synth, as
+        aws-cdk-lib's ``iam.Role`` gives it (``role_arn``).
+        """
+        if self._role is not None:
+            return self._role.role_name
+        return self._across_environments("role_name", self._role_name_here, self._name_written_out(_ROLE))
 
     @property
     def instance_profile_arn(self) -> str:
@@ -499,14 +505,22 @@ class Ec2AccessProfile(Construct):
         """
         if self._instance_profile is not None:
             return self._instance_profile.instance_profile_arn
-        return self._arn_across_environments(_INSTANCE_PROFILE, self._instance_profile_arn_here)
+        written_out = self._arn_written_out(_INSTANCE_PROFILE)
+        return self._across_environments("instance_profile_arn", self._instance_profile_arn_here, written_out)
 
     @property
     def instance_profile_name(self) -> str:
-        """Name of the instance profile."""
+        """Name of the instance profile.
+
+        In a stack of another account or region, the name written out when it is known at synth
+        (``role_name``).
+        """
         if self._instance_profile is not None:
             return self._instance_profile.instance_profile_name
-        return self.cfn_instance_profile.ref
+        written_out = self._name_written_out(_INSTANCE_PROFILE)
+        return self._across_environments(
+            "instance_profile_name", self._instance_profile_name_here, written_out
+        )
 
     @property
     def acknowledgments(self) -> tuple[BroadAccess, ...]:
@@ -579,17 +593,44 @@ class Ec2AccessProfile(Construct):
             return self._instance_profile.instance_profile_arn
         return self.cfn_instance_profile.attr_arn
 
-    def _arn_across_environments(self, resource: str, attribute: str) -> str:
-        """``attribute``, or, when the name is known at synth, a value that resolves to it in the
-        profile's account and region and to the ARN written out in any other (``_ArnAcrossEnvironments``)."""
-        resource_name = self._arn_resource_names.get(resource)
-        if resource_name is None:
+    @property
+    def _role_name_here(self) -> str:
+        """The role's name in its own stack (``_role_arn_here``)."""
+        return self._role.role_name if self._role is not None else self.cfn_role.ref
+
+    @property
+    def _instance_profile_name_here(self) -> str:
+        """The instance profile's name in its own stack (``_role_arn_here``)."""
+        if self._instance_profile is not None:
+            return self._instance_profile.instance_profile_name
+        return self.cfn_instance_profile.ref
+
+    def _across_environments(self, key: str, attribute: str, written_out: Callable[[], str] | None) -> str:
+        """``attribute``, or, when the value is known at synth (``written_out``), one that resolves to
+        ``attribute`` in the profile's account and region and to ``written_out()`` in any other
+        (``_AcrossEnvironments``)."""
+        if written_out is None:
             return attribute
-        arn = self._arns.get(resource)
-        if arn is None:
-            producer = _ArnAcrossEnvironments(stack_of(self), attribute, resource, resource_name)
-            arn = self._arns[resource] = Lazy.uncached_string(producer)
-        return arn
+        value = self._across.get(key)
+        if value is None:
+            producer = _AcrossEnvironments(stack_of(self), attribute, written_out)
+            value = self._across[key] = Lazy.uncached_string(producer)
+        return value
+
+    def _arn_written_out(self, resource: str) -> Callable[[], str] | None:
+        """The ARN of ``resource`` (``role``, ``instance-profile``) from its path and name, when known."""
+        name = self._literal_names.get(resource)
+        if name is None:
+            return None
+        stack = stack_of(self)
+        resource_name = f"{self._literal_names['path'].removeprefix('/')}{name}"
+        return lambda: stack.format_arn(
+            service="iam", region="", resource=resource, resource_name=resource_name
+        )
+
+    def _name_written_out(self, resource: str) -> Callable[[], str] | None:
+        name = self._literal_names.get(resource)
+        return None if name is None else lambda: name
 
     def _boundary(self, boundary: str | iam.IManagedPolicy | None) -> iam.IManagedPolicy | None:
         if isinstance(boundary, str):
@@ -704,32 +745,32 @@ _ROLE = "role"
 _INSTANCE_PROFILE = "instance-profile"
 
 
-def _arn_resource_names(path: str | None, *, role: str | None, profile: str | None) -> dict[str, str]:
-    """The resource name in each ARN whose name is known at synth, by resource type: ``ec2/web`` for
-    ``role`` ``web`` at path ``/ec2/``, as aws-cdk-lib's L2s write it (the path without its leading ``/``)."""
+def _literal_names(path: str | None, *, role: str | None, profile: str | None) -> dict[str, str]:
+    """The role's and the instance profile's names known at synth, by resource type, with their path
+    (``path``) when it is known too; nothing when it is not (the ARNs need it)."""
     if path is not None and is_unresolved(path):
         return {}
-    prefix = (path or "/").removeprefix("/")
-    return {
-        resource: f"{prefix}{name}"
+    names = {
+        resource: name
         for resource, name in ((_ROLE, role), (_INSTANCE_PROFILE, profile))
         if name is not None and not is_unresolved(name)
     }
+    return {**names, "path": path or "/"} if names else {}
 
 
 @jsii.implements(IStringProducer)
-class _ArnAcrossEnvironments:
-    """An ARN as aws-cdk-lib's L2s give theirs (``Resource.getResourceArnAttribute``): the attribute
-    where it is used in the resource's account and region, the ARN formatted from the name anywhere
-    else, where a reference would be a cross-stack reference CloudFormation cannot follow. IAM is
-    global, so the ARN is the same in every region of the account: written out from another region too.
+class _AcrossEnvironments:
+    """An ARN or a name as aws-cdk-lib's L2s give theirs (``Resource.getResourceArnAttribute``,
+    ``getResourceNameAttribute``): the attribute where it is used in the resource's account and region,
+    the value written out from the name anywhere else, where a reference would be a cross-stack
+    reference CloudFormation cannot follow. IAM is global, so the value is the same in every region of
+    the account: written out from another region too.
     """
 
-    def __init__(self, stack: Stack, attribute: str, resource: str, resource_name: str) -> None:
+    def __init__(self, stack: Stack, attribute: str, written_out: Callable[[], str]) -> None:
         self._stack = stack
         self._attribute = attribute
-        self._resource = resource
-        self._resource_name = resource_name
+        self._written_out = written_out
 
     @functools.cached_property
     def _environment(self) -> tuple[str, str]:
@@ -739,9 +780,7 @@ class _ArnAcrossEnvironments:
         consumer = stack_of(context.scope)
         if (consumer.account, consumer.region) == self._environment:
             return self._attribute
-        return self._stack.format_arn(
-            service="iam", region="", resource=self._resource, resource_name=self._resource_name
-        )
+        return self._written_out()
 
 
 def _default_managed_policy_reason(name: str, profile: str) -> str:
