@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import textwrap
 from dataclasses import replace
 from pathlib import Path
@@ -353,3 +355,43 @@ def test_stack_sets_built_in_a_stage_keep_their_name_and_the_stages_context(fold
     assert len(roles) == 2  # the profile's and the tag function's
     for role in roles:
         assert ":policy/OrgBoundary" in json.dumps(role["Properties"]["PermissionsBoundary"])
+
+
+STAGE_UNDER_THE_CLI = textwrap.dedent(
+    """\
+    import json
+    from aws_cdk import App, PermissionsBoundary, Stage
+    from constructs_lib import build_catalog
+
+    app = App()
+    platform = Stage(app, "Platform", permissions_boundary=PermissionsBoundary.from_name("OrgBoundary"))
+    build_catalog(platform, "catalog.yaml")
+    assembly = app.synth().get_nested_assembly("assembly-Platform")
+    template = assembly.get_stack_by_name("Ec2AccessProfiles-StackSets-org").template
+    (stack_set,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet")
+    member = json.loads(stack_set["Properties"]["TemplateBody"])
+    print(json.dumps([r["Properties"].get("PermissionsBoundary") for r in member["Resources"].values()
+                      if r["Type"] == "AWS::IAM::Role"]))
+    """
+)
+
+
+def test_under_the_cli_a_stages_context_still_wins_over_the_apps_in_its_stack_sets(folder: Path) -> None:
+    """``cdk synth`` gives the app cdk.json's context (``CDK_CONTEXT_JSON``), which an app reads after
+    the context it is built with: a member app built with the Stage's context lost the Stage's
+    boundary to cdk.json's app-wide one. Its own process, as the CLI runs an app."""
+    (folder / "catalog.yaml").write_text(OU_PROFILE)
+    (folder / "app_in_a_stage.py").write_text(STAGE_UNDER_THE_CLI)
+    context = {**library_context(), "@aws-cdk/core:permissionsBoundary": {"name": "AppWideBoundary"}}
+    ran = subprocess.run(
+        [sys.executable, "app_in_a_stage.py"],
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    boundaries = json.loads(ran.stdout.splitlines()[-1])
+    assert len(boundaries) == 2  # the profile's role and the tag function's
+    for boundary in boundaries:
+        assert ":policy/OrgBoundary" in json.dumps(boundary)

@@ -183,3 +183,18 @@ def test_a_profile_from_a_spec_gives_its_names_as_its_l2s_would(user_env: Enviro
     if user_env in (ANOTHER_ACCOUNT, ANOTHER_REGION):
         assert spec_value == "web,web"
         assert "Outputs" not in spec_owner
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_a_profiles_arns_and_names_can_be_exported_as_its_l2s_can(build: Build) -> None:
+    """``Stack.export_value`` takes a reference to a resource's attribute only (to keep an export
+    while its consumer is removed): the values that are written out elsewhere are such references."""
+    owner = Stack(App(context=library_context()), "Profiles", env=OWNER)
+    profile = build(owner)
+    for value in (
+        profile.role_arn,
+        profile.role_name,
+        profile.instance_profile_arn,
+        profile.instance_profile_name,
+    ):
+        assert list(owner.resolve(owner.export_value(value))) == ["Fn::ImportValue"]

@@ -392,3 +392,22 @@ def test_the_loaders_file_location_is_taken_as_the_file() -> None:
 
 def test_the_file_sits_beside_the_catalogue() -> None:
     assert str(placement_path("conf/catalog.yaml")) == "conf/catalog.placement.json"
+
+
+def test_a_profile_naming_the_shard_it_is_recorded_on_stays_recorded_there_once() -> None:
+    """``stack: Ec2AccessProfiles`` on the profile recorded there moves nothing: the file keeps it on
+    the shard, not on the shard and as a named stack too (a file that then refused itself)."""
+    recorded = Placement({"Ec2AccessProfiles": ("web",)})
+    placed = place(requests("web", stack="Ec2AccessProfiles"), recorded)
+    assert placed.findings == []
+    assert placed.stacks == {"web": "Ec2AccessProfiles"}
+    assert read_placement(placed.placement.render(), "c.placement.json") == (placed.placement, [])
+    assert placed.placement.shards == {"Ec2AccessProfiles": ("web",)}
+
+
+def test_a_named_stacks_profile_keeps_its_recorded_spelling_as_a_shards_does() -> None:
+    """``Web`` renamed ``web``: the same IAM name, and the file stays as it was (up to date)."""
+    recorded = Placement({"Ec2AccessProfiles": ("Api",)}, {"Ec2Access-Web": ("Web",)})
+    placed = place([*requests("api"), *requests("web", stack="Ec2Access-Web")], recorded)
+    assert placed.findings == []
+    assert placed.placement.render() == recorded.render()

@@ -285,6 +285,9 @@ def place(
     requests = [request for request in requests if len(request.name) <= INSTANCE_PROFILE_NAME_MAX]
     shard_of = {name.lower(): shard for name, shard in recorded.shard_of().items()}
     named_stack_of = {name.lower(): stack for name, stack in recorded.named_stack_of().items()}
+    # A named stack's profiles as recorded, as a shard keeps them: a name changed only in case is the
+    # same IAM name, and the file stays as it was.
+    spelled = {name.lower(): name for name in recorded.named_stack_of()}
     present = {request.name.lower() for request in requests}
     shards: dict[str, list[str]] = {
         shard: [name for name in names if name.lower() in present] for shard, names in recorded.shards.items()
@@ -319,8 +322,8 @@ def place(
             new.append(request)
         elif not take(request, target):
             findings.append(_full(request, target, max_profiles, max_bytes, recorded=request.stack is None))
-        elif request.stack is not None:
-            named.setdefault(request.stack, []).append(request.name)
+        elif request.stack is not None and shard is None:  # named as its own shard: recorded there
+            named.setdefault(request.stack, []).append(spelled.get(request.name.lower(), request.name))
     for request in sorted(new, key=lambda r: r.name.lower()):
         shard = next((name for name in sorted(shards, key=_number) if take(request, name)), None)
         if shard is None:

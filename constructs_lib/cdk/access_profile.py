@@ -9,15 +9,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, overload
 
-import jsii
 from aws_cdk import (
     Annotations,
     Aws,
     Duration,
     IResolveContext,
-    IStringProducer,
-    Lazy,
+    Reference,
     Stack,
+    Token,
+    Tokenization,
 )
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -613,8 +613,9 @@ class Ec2AccessProfile(Construct):
             return attribute
         value = self._across.get(key)
         if value is None:
-            producer = _AcrossEnvironments(stack_of(self), attribute, written_out)
-            value = self._across[key] = Lazy.uncached_string(producer)
+            value = self._across[key] = Token.as_string(
+                _AcrossEnvironments(stack_of(self), attribute, written_out)
+            )
         return value
 
     def _arn_written_out(self, resource: str) -> Callable[[], str] | None:
@@ -758,16 +759,21 @@ def _literal_names(path: str | None, *, role: str | None, profile: str | None) -
     return {**names, "path": path or "/"} if names else {}
 
 
-@jsii.implements(IStringProducer)
-class _AcrossEnvironments:
+class _AcrossEnvironments(Reference):
     """An ARN or a name as aws-cdk-lib's L2s give theirs (``Resource.getResourceArnAttribute``,
     ``getResourceNameAttribute``): the attribute where it is used in the resource's account and region,
     the value written out from the name anywhere else, where a reference would be a cross-stack
     reference CloudFormation cannot follow. IAM is global, so the value is the same in every region of
     the account: written out from another region too.
+
+    A ``Reference`` to the attribute's resource, as aws-cdk-lib's ``mimicReference`` is, so that what
+    takes only references (``Stack.export_value``) takes it too.
     """
 
     def __init__(self, stack: Stack, attribute: str, written_out: Callable[[], str]) -> None:
+        reference = Tokenization.reverse_string(attribute).first_token
+        assert isinstance(reference, Reference), attribute
+        super().__init__(reference, reference.target, reference.display_name)
         self._stack = stack
         self._attribute = attribute
         self._written_out = written_out
@@ -776,7 +782,7 @@ class _AcrossEnvironments:
     def _environment(self) -> tuple[str, str]:
         return self._stack.account, self._stack.region
 
-    def produce(self, context: IResolveContext) -> str:
+    def resolve(self, context: IResolveContext) -> Any:
         consumer = stack_of(context.scope)
         if (consumer.account, consumer.region) == self._environment:
             return self._attribute

@@ -172,7 +172,9 @@ def _member_templates(
     one), and the member accounts' stacks must get it as the Stage's do.
     """
     with tempfile.TemporaryDirectory() as outdir:
-        members = App(context=scope.node.get_all_context(), outdir=outdir)
+        # After the CLI's: the CLI's context (CDK_CONTEXT_JSON: cdk.json and -c) would otherwise
+        # override what the Stage sets over it.
+        members = App(post_cli_context=scope.node.get_all_context(), outdir=outdir)
         _tag(members, deployment)
         stacks = catalog_stacks(members, catalog, synthesizer=BootstraplessSynthesizer())
         assembly = members.synth()
