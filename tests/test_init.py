@@ -274,6 +274,16 @@ def test_ci_checks_synthesizes_tests_and_reviews_pull_requests(rendered: dict[st
     assert "make test" in runs["synth-and-test"]
     assert jobs["review"]["if"] == "github.event_name == 'pull_request'"
     assert 'ec2-access-profiles review --base "origin/${{ github.base_ref }}"' in runs["review"]
+    # A fork's pull request has a read-only token: no upload, no comment, the gates all the same.
+    (comment,) = (
+        step for step in jobs["review"]["steps"] if step.get("name") == "Comment on the pull request"
+    )
+    own_repository = "github.event.pull_request.head.repo.full_name == github.repository"
+    assert own_repository in upload["if"]
+    assert "github.event_name == 'push'" in upload["if"]
+    assert own_repository in comment["if"]
+    (gate,) = (step for step in jobs["review"]["steps"] if step.get("name", "").startswith("Gate"))
+    assert gate["if"] == "always()"
 
 
 def test_the_python_it_writes_passes_this_repositorys_ruff(tmp_path: Path) -> None:
