@@ -602,3 +602,15 @@ def test_explain_takes_away_what_a_deny_of_every_arn_covers() -> None:
         Profile("web", (inline(allow("s3:GetObject"), deny("s3:GetObject", "arn:aws:s3:::b/*")),))
     )
     assert [grant.action for grant in narrower.grants] == ["s3:GetObject"]
+
+
+def test_explain_expands_an_action_as_the_evaluator_matches_it() -> None:
+    """Without a colon only a wildcard names actions (``*`` every one); ``5``, ``GetObject`` or
+    ``s3:`` name none, which ``can`` answers too: explain listed every action of every service."""
+    for written in (5, "GetObject", "s3:"):
+        profile = Profile("web", (inline(allow(written)),))
+        assert explain(profile).grants == (), written
+        assert evaluate(profile, Request("s3:GetObject", "*")).outcome == "denied", written
+    everything = explain(Profile("web", (inline(allow("*")),)))
+    assert len(everything.grants) > 10_000
+    assert {"s3:GetObject", "iam:PassRole"} <= {grant.action for grant in everything.grants}

@@ -161,10 +161,16 @@ def _expand(statement: Mapping[str, Any], iam: IamReference) -> Iterator[tuple[s
                     yield service, name, level
         return
     for pattern in _list(statement.get("Action")):
-        service_pattern, _, name_pattern = pattern.partition(":")
-        for service in _services(iam, service_pattern if name_pattern else "*"):
+        service_pattern, colon, name_pattern = pattern.partition(":")
+        if not colon:  # `*`, or what names no action (`5`, `GetObject`): matched whole, as evaluated
+            for service in sorted(iam.services()):
+                for name in iam.action_names(service):
+                    if action_matches(pattern, f"{service}:{name}"):
+                        yield service, name, iam.access_level(service, name)
+            continue
+        for service in _services(iam, service_pattern):
             for name in iam.action_names(service):
-                if action_matches(name_pattern or "*", name):
+                if action_matches(name_pattern, name):
                     yield service, name, iam.access_level(service, name)
 
 
