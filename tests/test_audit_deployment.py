@@ -395,7 +395,7 @@ def test_each_action_of_the_deployment_policy_is_needed(
 ) -> None:
     """Negative control: the same audit, with one action less, fails naming that call: an
     Organizations call ends the run (exit 2); a refused ``AssumeRole`` makes the account unreachable."""
-    member, _ = least_privilege_organization(monkeypatch, without(deployment_policy(AUDITOR), action))
+    member, root = least_privilege_organization(monkeypatch, without(deployment_policy(AUDITOR), action))
     with enable_iam_authentication():
         status, out, err = audit("--deployment", "baseline", "--role-name", AUDITOR, capsys=capsys)
     if action == "sts:AssumeRole":
@@ -408,6 +408,8 @@ def test_each_action_of_the_deployment_policy_is_needed(
         assert len(err.splitlines()) == 1
         assert err.startswith(f"audit: {action} ")
         assert f"is not authorized to perform: {action}" in err
+        if "ForParent" in action:  # the deployment targets the root: named so, not as an OU
+            assert err.startswith(f"audit: {action} for root {root!r} failed: ")
 
 
 # -- AssumeRole: a refusal, or a failure --------------------------------------------------------------

@@ -553,3 +553,30 @@ def test_the_stack_of_stack_sets_stays_within_cloudformations_template_size(
     assert "TemplateBody" not in shipped["org-Ec2Access-TeamB"]
     members = member_templates(synthesized, "org")
     assert profile_names(members["org-Ec2Access-TeamB"]) == {"team-B"}
+
+
+@pytest.mark.parametrize(
+    ("east", "west", "said"),
+    [
+        ("r-abcd", "ou-abcd-12345678", "is under root 'r-abcd', listed in deployment 'org-east' too"),
+        (
+            "ou-abcd-12345678",
+            "r-abcd",
+            "is the root of OU 'ou-abcd-12345678', listed in deployment 'org-east' too",
+        ),
+    ],
+)
+def test_a_root_and_an_ou_under_it_in_two_deployments_of_one_profile_are_refused(
+    tmp_path: Path, east: str, west: str, said: str
+) -> None:
+    """An OU's ID embeds its root's (``ou-abcd-…`` is under ``r-abcd``): both StackSets would create the
+    profile in the OU's accounts. An OU of another organization is no overlap."""
+    text = TWO_OU_DEPLOYMENTS.replace("[ou-abcd-12345678]", f"[{east}]").replace(
+        "[ou-efgh-12345678, ou-abcd-12345678]", f"[ou-efgh-12345678, {west}]"
+    )
+    (line,) = catalogue_lines(tmp_path, text)
+    assert line.startswith(
+        f"c.yaml:6:46: EAP118 deployments.organizational_units: {west!r} {said} (c.yaml:3:28)"
+    )
+    other_organization = text.replace(f", {west}]", ", ou-wxyz-12345678]")
+    assert catalogue_lines(tmp_path, other_organization) == []

@@ -66,7 +66,7 @@ def accounts_under(organizations: Any, units: Iterable[str]) -> list[str]:
 def _accounts(organizations: Any, parent: str, depth: int) -> Iterator[str]:
     if depth > MAX_OU_DEPTH:
         raise AuditError(f"organizations: OUs nested more than {MAX_OU_DEPTH} deep under {parent!r}")
-    subject = f"for OU {parent!r}"
+    subject = f"for {'root' if parent.startswith('r-') else 'OU'} {parent!r}"
     for account in _pages(organizations, "ListAccountsForParent", "Accounts", subject, ParentId=parent):
         if (account.get("State") or account.get("Status")) == ACTIVE:
             yield str(account["Id"])

@@ -159,12 +159,39 @@ def shared_target_findings(
         listings: dict[str, list[tuple[Deployment, int]]] = {}
         for deployment in deployments:
             for position, target in enumerate(getattr(deployment, kind)):
-                earlier = [(d, p) for d, p in listings.setdefault(target, []) if d is not deployment]
-                listings[target].append((deployment, position))
+                earlier = [
+                    (d, p)
+                    for key in (target, *_overlapping(target))
+                    for d, p in listings.get(key, [])
+                    if d is not deployment
+                ]
+                listings.setdefault(target, []).append((deployment, position))
+                if target.startswith("ou-"):  # a root listed later finds it under the root's key
+                    listings.setdefault(_ous_of(_root_of(target)), []).append((deployment, position))
                 finding = _shared_finding(kind, target, deployment, position, earlier, shared)
                 if finding:
                     findings.append(finding)
     return findings
+
+
+def _root_of(unit: str) -> str:
+    """The root whose ID an OU's ID embeds: ``ou-abcd-12345678`` is under ``r-abcd`` (Organizations'
+    ID format)."""
+    return "r-" + unit.split("-")[1]
+
+
+def _ous_of(root: str) -> str:
+    """The key under which the OUs of ``root`` are listed, apart from the targets themselves."""
+    return f"OUs of {root}"
+
+
+def _overlapping(target: str) -> tuple[str, ...]:
+    """The other keys a target overlaps: an OU its organization's root, a root its OUs."""
+    if target.startswith("ou-") and target.count("-") >= 2:
+        return (_root_of(target),)
+    if target.startswith("r-"):
+        return (_ous_of(target),)
+    return ()
 
 
 def _shared_finding(
@@ -197,8 +224,15 @@ def _shared_finding(
                 "give the profiles of each their own deployments: [...]"
             )
         else:
+            listed = other.organizational_units[other_position]
+            if listed == target:
+                same = "listed"
+            elif listed.startswith("r-"):
+                same = f"under root {listed!r}, listed"
+            else:
+                same = f"the root of OU {listed!r}, listed"
             rule = (
-                f"is listed in deployment {other.name!r} too ({where}), and a profile goes to both: IAM "
+                f"is {same} in deployment {other.name!r} too ({where}), and a profile goes to both: IAM "
                 "names are global to an account, so the StackSets of both create the same role and "
                 "instance profile in each account of the OU, and the second fails (EntityAlreadyExists); "
                 "list the OU in one deployment, or give the profiles of each their own deployments: [...]"
