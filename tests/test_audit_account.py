@@ -72,6 +72,8 @@ def moto_account(
     ):
         monkeypatch.setattr(IamResponse, method, getattr(IamResponse, method, None), raising=False)
     monkeypatch.setattr(TokenResponse, "assume_role", TokenResponse.assume_role)  # as it was, after the test
+    monkeypatch.setattr(IamResponse, "_determine_resource", IamResponse._determine_resource)
+    fidelity.iam_actions_on_their_resources()  # a policy on profiles' ARNs is checked against them
     fidelity.list_instance_profiles_filters_and_pages()
     fidelity.list_instance_profile_tags()
     fidelity.account_authorization_details_pages()
@@ -734,6 +736,46 @@ def test_the_documented_policy_is_enough(
         "missing profile 'gone'",
         "drift profile 'web'",
     ]
+
+
+def narrowed(account: str) -> dict[str, Any]:
+    """``AUDIT_POLICY`` with its profile reads on the instance profiles of ``account`` only, as the
+    README says it may be narrowed (``ListInstanceProfiles`` names no profile: still ``*``)."""
+    profiles = f"arn:aws:iam::{account}:instance-profile/*"
+    first, *rest = AUDIT_POLICY["Statement"]
+    reads = {
+        **first,
+        "Action": ["iam:GetInstanceProfile", "iam:ListInstanceProfileTags"],
+        "Resource": profiles,
+    }
+    listing = {**first, "Sid": "ListInstanceProfiles", "Action": "iam:ListInstanceProfiles"}
+    return {**AUDIT_POLICY, "Statement": [reads, listing, *rest]}
+
+
+def test_the_policy_narrowed_to_the_accounts_instance_profiles_is_enough(
+    aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Checked against each profile's ARN (the emulator's ``iam_actions_on_their_resources``), with
+    the control: narrowed to another account's profiles, the tag read is refused."""
+    least_privilege_account(monkeypatch, narrowed(ACCOUNT_ID))
+    with enable_iam_authentication():
+        status, out, err = audit(capsys=capsys)
+    assert "failed" not in err
+    assert (status, [line.split(" (")[0] for line in out.splitlines()]) == (
+        1,
+        ["missing profile 'gone'", "drift profile 'web'"],
+    )
+
+
+def test_the_policy_narrowed_to_another_accounts_profiles_is_refused(
+    aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    least_privilege_account(monkeypatch, narrowed("999999999999"))
+    with enable_iam_authentication():
+        status, out, err = audit(capsys=capsys)
+    assert (status, out) == (2, "")
+    assert err.startswith("audit: iam:ListInstanceProfileTags ")
+    assert "AccessDenied" in err
 
 
 @pytest.mark.parametrize("action", AUDIT_ACTIONS)
