@@ -395,3 +395,24 @@ def test_under_the_cli_a_stages_context_still_wins_over_the_apps_in_its_stack_se
     assert len(boundaries) == 2  # the profile's role and the tag function's
     for boundary in boundaries:
         assert ":policy/OrgBoundary" in json.dumps(boundary)
+
+
+def test_a_scope_that_has_a_stack_of_the_catalogues_name_is_refused_before_anything_is_written(
+    folder: Path,
+) -> None:
+    """A second catalogue in the same app, or an app's own stack named like a shard: CDK's clash of
+    construct IDs came after the placement file was written; now a clear error, and nothing written."""
+    (folder / "catalog.yaml").write_text(TEAM_CATALOG)
+    app = existing_app()
+    build_catalog(app, "catalog.yaml")
+    (folder / "other").mkdir()
+    (folder / "other" / "catalog.yaml").write_text(
+        "profiles:\n  - name: other\n    tags: {Environment: Production}\n"
+    )
+    with pytest.raises(
+        ValueError, match=r"build_catalog: the app already has 'Ec2AccessProfiles': a catalogue's"
+    ):
+        build_catalog(app, "other/catalog.yaml")
+    assert not (folder / "other" / "catalog.placement.json").exists()
+    in_a_stage = build_catalog(Stage(app, "Other"), "other/catalog.yaml")
+    assert sorted(in_a_stage.stacks) == ["Ec2AccessProfiles"]

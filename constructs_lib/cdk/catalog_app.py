@@ -35,8 +35,8 @@ from constructs_lib.catalog.loader import (
     write_placement,
 )
 from constructs_lib.cdk.access_profile import Ec2AccessProfile
-from constructs_lib.cdk.catalog_stacks import CatalogStack, catalog_stacks
-from constructs_lib.cdk.deployment_stages import StackSetsStack, deployment_stages
+from constructs_lib.cdk.catalog_stacks import CatalogStack, catalog_stack_names, catalog_stacks
+from constructs_lib.cdk.deployment_stages import StackSetsStack, deployment_ids, deployment_stages
 from constructs_lib.core.checker import AppSettings
 
 CATALOG_CONTEXT = "catalog"
@@ -90,6 +90,15 @@ def build_catalog(scope: Construct, path: str | Path | None = None) -> CatalogBu
     catalog = load_catalog(path, settings=AppSettings.read(scope.node.try_get_context))
     if catalog.errors:
         raise CatalogError(catalog)
+    ids = deployment_ids(catalog) if catalog.deployments else catalog_stack_names(catalog)
+    taken = [name for name in ids if scope.node.try_find_child(name) is not None]
+    if taken:  # before the placement file is written: nothing is done when it fails
+        where = scope.node.path or "the app"
+        raise ValueError(
+            f"build_catalog: {where} already has {', '.join(map(repr, taken))}: a catalogue's stacks "
+            "(or Stages) are named as the catalogue says, once a scope; build another catalogue in a "
+            "Stage of its own, or give its profiles other stacks"
+        )
     if catalog.placement_changed:
         if scope.node.try_get_context(LOCK_PLACEMENT_CONTEXT) in (True, "true"):
             raise CatalogError(catalog, unrecorded_findings(catalog))

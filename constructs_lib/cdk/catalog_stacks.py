@@ -30,6 +30,13 @@ class CatalogStack(Stack):
             CfnWaitConditionHandle(self, "EmptyShard")
 
 
+def catalog_stack_names(catalog: Catalog) -> list[str]:
+    """The names of the stacks ``catalog_stacks`` builds, in its order (each its construct ID too)."""
+    names = dict.fromkeys(profile.stack for profile in catalog.profiles)
+    names.update(dict.fromkeys((*catalog.placement.stacks, *catalog.placement.shards)))
+    return list(names)
+
+
 def catalog_stacks(scope: Construct, catalog: Catalog, **kwargs: Any) -> list[CatalogStack]:
     """One ``CatalogStack`` per stack the catalogue names, in the order the catalogue first names them,
     then every stack and shard the placement records, emptied ones included.
@@ -38,11 +45,9 @@ def catalog_stacks(scope: Construct, catalog: Catalog, **kwargs: Any) -> list[Ca
     The catalogue must be free of errors (``catalog.errors``): a profile with findings would raise
     while its stack is built, one profile at a time, without the file's line numbers.
     """
-    by_stack: dict[str, list[CatalogProfile]] = {}
+    by_stack: dict[str, list[CatalogProfile]] = {name: [] for name in catalog_stack_names(catalog)}
     for profile in catalog.profiles:
-        by_stack.setdefault(profile.stack, []).append(profile)
-    for stack in (*catalog.placement.stacks, *catalog.placement.shards):
-        by_stack.setdefault(stack, [])
+        by_stack[profile.stack].append(profile)
     return [
         CatalogStack(scope, name, profiles=profiles, stack_name=name, **kwargs)
         for name, profiles in by_stack.items()

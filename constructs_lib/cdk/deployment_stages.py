@@ -54,6 +54,18 @@ class DeploymentStages:
     """The stack of StackSets of each deployment to organizational units, by deployment name."""
 
 
+def deployment_ids(catalog: Catalog) -> list[str]:
+    """The construct IDs ``deployment_stages`` adds to its scope: a Stage per account, a stack of
+    StackSets per deployment to OUs."""
+    ids = []
+    for deployment in catalog.deployments:
+        if deployment.is_stack_set:
+            ids.append(stack_sets_stack_name(deployment.name))
+        else:
+            ids += [stage_id(deployment.name, account) for account in deployment.accounts]
+    return ids
+
+
 def deployment_stages(scope: Construct, catalog: Catalog) -> DeploymentStages:
     """Every deployment of the catalogue: Stages for accounts, a stack of StackSets for OUs."""
     built = DeploymentStages({}, {}, {})
