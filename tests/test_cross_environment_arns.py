@@ -43,6 +43,13 @@ def with_props(stack: Stack) -> Ec2AccessProfile:
 
 
 BUILDS = [pytest.param(from_spec, id="from_spec"), pytest.param(with_props, id="props")]
+EVERYWHERE = [
+    pytest.param(ANOTHER_ACCOUNT, id="another account"),
+    pytest.param(ANOTHER_REGION, id="another region"),
+    pytest.param(OWNER, id="another stack of its environment"),
+    pytest.param(None, id="its own stack"),
+]
+"""Where a profile's values are used: each environment a stack can be in, against the profile's own stack."""
 
 
 @dataclass
@@ -98,12 +105,7 @@ def test_in_its_own_stack_grant_launch_references_the_attributes(build: Build) -
 
 @pytest.mark.parametrize(
     "launcher_env",
-    [
-        pytest.param(ANOTHER_ACCOUNT, id="another account"),
-        pytest.param(ANOTHER_REGION, id="another region"),
-        pytest.param(OWNER, id="another stack of its environment"),
-        pytest.param(None, id="its own stack"),
-    ],
+    EVERYWHERE,
 )
 def test_a_profile_from_a_spec_is_referenced_as_its_l2s_would_be(launcher_env: Environment | None) -> None:
     """Wherever the launcher is, the same policy and the same outputs as the constructor's profile."""
@@ -164,12 +166,7 @@ def names_used(build: Build, user_env: Environment | None) -> tuple[Any, dict[st
 
 @pytest.mark.parametrize(
     "user_env",
-    [
-        pytest.param(ANOTHER_ACCOUNT, id="another account"),
-        pytest.param(ANOTHER_REGION, id="another region"),
-        pytest.param(OWNER, id="another stack of its environment"),
-        pytest.param(None, id="its own stack"),
-    ],
+    EVERYWHERE,
 )
 def test_a_profile_from_a_spec_gives_its_names_as_its_l2s_would(user_env: Environment | None) -> None:
     """From another account or region the names written out (a reference there would be an output

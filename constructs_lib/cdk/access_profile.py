@@ -480,8 +480,6 @@ class Ec2AccessProfile(Construct):
         when the role's name is known at synth, as aws-cdk-lib's ``iam.Role`` gives it; a reference
         to the attribute would be a cross-stack reference that CloudFormation cannot follow there.
         """
-        if self._role is not None:
-            return self._role.role_arn
         return self._across_environments("role_arn", self._role_arn_here, self._arn_written_out(_ROLE))
 
     @property
@@ -491,8 +489,6 @@ class Ec2AccessProfile(Construct):
         In a stack of another account or region, the name written out when it is known at synth, as
         aws-cdk-lib's ``iam.Role`` gives it (``role_arn``).
         """
-        if self._role is not None:
-            return self._role.role_name
         return self._across_environments("role_name", self._role_name_here, self._name_written_out(_ROLE))
 
     @property
@@ -503,8 +499,6 @@ class Ec2AccessProfile(Construct):
         (``arn:aws:iam::ACCOUNT:instance-profile/ec2/web``) when the name is known at synth, as
         aws-cdk-lib's ``iam.InstanceProfile`` gives it (``role_arn``).
         """
-        if self._instance_profile is not None:
-            return self._instance_profile.instance_profile_arn
         written_out = self._arn_written_out(_INSTANCE_PROFILE)
         return self._across_environments("instance_profile_arn", self._instance_profile_arn_here, written_out)
 
@@ -515,8 +509,6 @@ class Ec2AccessProfile(Construct):
         In a stack of another account or region, the name written out when it is known at synth
         (``role_name``).
         """
-        if self._instance_profile is not None:
-            return self._instance_profile.instance_profile_name
         written_out = self._name_written_out(_INSTANCE_PROFILE)
         return self._across_environments(
             "instance_profile_name", self._instance_profile_name_here, written_out
@@ -608,7 +600,7 @@ class Ec2AccessProfile(Construct):
     def _across_environments(self, key: str, attribute: str, written_out: Callable[[], str] | None) -> str:
         """``attribute``, or, when the value is known at synth (``written_out``), one that resolves to
         ``attribute`` in the profile's account and region and to ``written_out()`` in any other
-        (``_AcrossEnvironments``)."""
+        (``_AcrossEnvironments``). A profile with L2s has no ``written_out``: theirs do this already."""
         if written_out is None:
             return attribute
         value = self._across.get(key)
